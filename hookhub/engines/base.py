@@ -1,0 +1,166 @@
+"""The interface every script engine implements.
+
+An engine has two halves:
+
+* :meth:`ScriptEngine.check` runs in the server process (and in ``hookhub
+  check``): it compiles the source and raises
+  :class:`~hookhub.errors.ScriptCompileError` naming file and line.  It must
+  not execute any of the script's code.
+* :meth:`ScriptEngine.instantiate` runs inside the sandbox (a worker process):
+  it executes the module body, instantiates ``class Script`` once and returns
+  a :class:`ScriptInstance` whose :meth:`~ScriptInstance.call` is invoked for
+  every webhook.
+
+Everything that crosses the boundary is plain JSON data.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, runtime_checkable
+
+LEVELS = ("log", "info", "warn", "error", "debug")
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One line of an integration's log."""
+
+    level: str
+    ts: float
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"level": self.level, "ts": self.ts, "message": self.message}
+
+
+def _render(arg: Any) -> str:
+    if isinstance(arg, str):
+        return arg
+    if isinstance(arg, (dict, list, tuple)):
+        try:
+            return json.dumps(arg, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            return repr(arg)
+    return str(arg)
+
+
+class Console:
+    """The ``console`` global: ``log/info/warn/error/debug`` into the integration log.
+
+    Output is capped (``max_bytes`` per call of the script) so a script
+    cannot flood the store; the cap is noted once in the log.
+    """
+
+    def __init__(self, max_bytes: int = 64 * 1024) -> None:
+        self.records: list[LogRecord] = []
+        self._max_bytes = max_bytes
+        self._used = 0
+        self._truncated = False
+
+    def _emit(self, level: str, args: tuple[Any, ...]) -> None:
+        if self._truncated:
+            return
+        text = " ".join(_render(a) for a in args)
+        self._used += len(text.encode("utf-8", "replace"))
+        if self._used > self._max_bytes:
+            self._truncated = True
+            text = f"console output truncated: more than {self._max_bytes} bytes in one call"
+            level = "warn"
+        self.records.append(LogRecord(level, time.time(), text))
+
+    def log(self, *args: Any) -> None:
+        self._emit("log", args)
+
+    def info(self, *args: Any) -> None:
+        self._emit("info", args)
+
+    def warn(self, *args: Any) -> None:
+        self._emit("warn", args)
+
+    warning = warn
+
+    def error(self, *args: Any) -> None:
+        self._emit("error", args)
+
+    def debug(self, *args: Any) -> None:
+        self._emit("debug", args)
+
+    def take(self) -> list[LogRecord]:
+        """Return and clear the records collected so far."""
+        out, self.records = self.records, []
+        self._used = 0
+        self._truncated = False
+        return out
+
+
+class ScriptStore:
+    """The ``Store`` global: small per-integration state, as in Rocket.Chat.
+
+    Values must be JSON data; ``set`` returns the value.
+    """
+
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        self._data: dict[str, Any] = dict(data or {})
+
+    def get(self, key: str) -> Any:
+        return self._data.get(str(key))
+
+    def set(self, key: str, value: Any) -> Any:
+        self._data[str(key)] = value
+        return value
+
+    def snapshot(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+@dataclass
+class ScriptEnv:
+    """What an engine gives a script besides the language: its globals."""
+
+    integration_id: str
+    console: Console = field(default_factory=Console)
+    store: ScriptStore = field(default_factory=ScriptStore)
+    #: ``http(method, url, options) -> dict`` honouring the integration's egress
+    #: policy, or ``None`` when the integration allows no egress.
+    http: Callable[[str, str, dict[str, Any] | None], dict[str, Any]] | None = None
+
+
+@runtime_checkable
+class ScriptInstance(Protocol):
+    """A loaded script: the ``Script`` instance, created once and kept."""
+
+    def has_method(self, name: str) -> bool: ...
+
+    def call(self, method: str, kwargs: dict[str, Any]) -> Any:
+        """Call ``Script.<method>(**kwargs)`` and return its result.
+
+        The result is returned as the script produced it; the sandbox converts
+        and validates it at the boundary.  Exceptions propagate: the sandbox
+        turns them into ``error-running-script`` with the traceback logged.
+        """
+        ...
+
+
+@runtime_checkable
+class ScriptEngine(Protocol):
+    """A script language."""
+
+    #: Name used in YAML (``script_engine: python``).
+    name: str
+    #: File extensions that select this engine (``(".py",)``).
+    extensions: tuple[str, ...]
+
+    def check(self, source: str, filename: str) -> None:
+        """Compile without running; raise ``ScriptCompileError(filename, line, msg)``."""
+        ...
+
+    def instantiate(self, source: str, filename: str, env: ScriptEnv) -> ScriptInstance:
+        """Run the module body, create ``Script()`` once, return it.
+
+        Raises ``ScriptCompileError`` when the source is invalid or defines no
+        ``Script`` class; any other exception means the script's own code failed.
+        """
+        ...

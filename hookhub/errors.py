@@ -1,0 +1,157 @@
+"""hookhub's one exception tree.
+
+Every error a caller can see is a :class:`HookhubError`.  Each class carries
+its HTTP ``status`` and the ``error`` value of the JSON envelope
+``{"success": false, "error": ...}``; the HTTP layer renders it with
+:meth:`HookhubError.body`.  Messages name the thing at fault and say what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class HookhubError(Exception):
+    """Base of every hookhub error."""
+
+    status: int = 500
+    error: Any = "internal-error"
+
+    def __init__(self, error: Any = None, *, status: int | None = None) -> None:
+        if error is not None:
+            self.error = error
+        if status is not None:
+            self.status = status
+        super().__init__(self.error if isinstance(self.error, str) else repr(self.error))
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body sent to the caller."""
+        if isinstance(self.error, dict):
+            return {**self.error, "success": False}
+        return {"success": False, "error": self.error}
+
+
+# -- configuration ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One configuration problem, located in its file."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where} {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ConfigError(HookhubError):
+    """The YAML file is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+# -- scripts ---------------------------------------------------------------
+
+
+class ScriptCompileError(HookhubError):
+    """A script does not compile, or defines no ``class Script``."""
+
+    status = 400
+    error = "error-evaluating-script"
+
+    def __init__(self, filename: str, line: int | None, message: str) -> None:
+        self.filename = filename
+        self.line = line
+        self.message = message
+        super().__init__()
+
+    def __str__(self) -> str:
+        where = self.filename if self.line is None else f"{self.filename}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+class ScriptRunError(HookhubError):
+    """A script raised, timed out, ran out of memory, or returned something invalid.
+
+    ``reason`` (with the traceback, if any) goes to the integration log,
+    never to the caller.
+    """
+
+    status = 400
+    error = "error-running-script"
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__()
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class ScriptUnavailable(ScriptRunError):
+    """The integration is saturated (too many calls in flight or queued)."""
+
+    status = 503
+
+
+# -- requests --------------------------------------------------------------
+
+
+class RequestError(HookhubError):
+    """A client error answered with ``status`` and ``error``."""
+
+    status = 400
+
+
+class InvalidIntegration(RequestError):
+    status = 404
+    error = "Invalid integration id or token provided."
+
+
+class IntegrationDisabled(RequestError):
+    status = 503
+    error = "Service Unavailable"
+
+
+class PayloadTooLarge(RequestError):
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body larger than {limit} bytes (server.max_body_bytes)")
+
+
+class Unauthorized(RequestError):
+    status = 401
+    error = "unauthorized"
+
+
+class NotFound(RequestError):
+    status = 404
+
+
+class RateLimited(RequestError):
+    status = 429
+    error = "rate limit exceeded"
+
+    def __init__(self, limit: int, remaining: int, reset: int) -> None:
+        self.headers = {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": str(reset),
+        }
+        super().__init__()
+
+
+class MessageError(RequestError):
+    """The content cannot become a message (invalid channel, field, size...)."""
+
+
+class ScriptReturnedError(RequestError):
+    """The script returned ``{"error": ...}``: passed through to the caller."""

@@ -1,0 +1,47 @@
+"""Extension points of hookhub (pluggy hook specifications).
+
+Every hook is prefixed ``hookhub_``.  Implement them in a module or package
+and register it through the ``hookhub`` entry-point group or the YAML
+``plugins_dir``; see ``docs/plugin_hooks.md``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engines.base import ScriptEngine
+
+hookspec = pluggy.HookspecMarker("hookhub")
+hookimpl = pluggy.HookimplMarker("hookhub")
+
+
+@hookspec
+def hookhub_script_engines() -> list[ScriptEngine]:
+    """Return the script engines this plugin provides.
+
+    Called once per application.  Each engine has a unique ``name`` (used by
+    ``script_engine:`` in YAML) and the file ``extensions`` it claims.  When
+    two plugins provide the same name, the one registered last wins, so a
+    deployment can replace a default engine.
+
+    :return: a list of :class:`hookhub.engines.ScriptEngine` objects.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def hookhub_sandbox_globals(integration_id: str, engine: str) -> dict[str, Any]:
+    """Return extra globals (helpers) made available to scripts.
+
+    Called inside the sandbox when a script is instantiated.  Values must be
+    safe to hand to untrusted code: plain functions taking and returning
+    JSON data.  Results of all plugins are merged; later plugins win.
+
+    :param integration_id: the integration whose script is being loaded.
+    :param engine: the engine name (``python`` or ``javascript``).
+    :return: a mapping of global name to value.
+    """
+    raise NotImplementedError

@@ -1,0 +1,95 @@
+"""The one interface between the server and script execution.
+
+The pipeline only ever talks to a :class:`Sandbox`: it ``load``s an
+integration's script (a :class:`ScriptSpec`) and ``call``s one of its methods
+with JSON keyword arguments, getting back a :class:`CallOutcome` that carries
+the JSON result or the reason it failed, plus the console records.  Only JSON
+data crosses this boundary in either direction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..engines.base import LogRecord
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-integration limits (``sandbox:`` in YAML, overridable per integration)."""
+
+    timeout_ms: int = 3000
+    memory_mb: int = 128
+    max_output_bytes: int = 1024 * 1024
+    max_log_bytes: int = 64 * 1024
+    #: calls of one integration running at the same time
+    concurrency: int = 2
+    #: calls of one integration waiting for a slot before 503
+    queue: int = 64
+
+
+@dataclass(frozen=True)
+class ScriptSpec:
+    """Everything needed to (re)create an integration's ``Script`` instance."""
+
+    integration_id: str
+    engine: str
+    source: str
+    filename: str
+    limits: Limits = field(default_factory=Limits)
+    #: egress policy for script HTTP helpers: host patterns; empty = none
+    allow_hosts: tuple[str, ...] = ()
+    allow_private: bool = False
+
+    @property
+    def digest(self) -> str:
+        """Changes whenever the script must be re-created."""
+        h = hashlib.sha256()
+        for part in (self.integration_id, self.engine, self.filename, self.source,
+                     repr(self.limits), repr(self.allow_hosts), repr(self.allow_private)):
+            h.update(part.encode("utf-8", "surrogatepass"))
+            h.update(b"\0")
+        return h.hexdigest()
+
+
+@dataclass
+class CallOutcome:
+    """The result of one call."""
+
+    ok: bool
+    #: the JSON result when ``ok``
+    value: Any = None
+    #: why it failed (traceback, timeout, memory...) for the integration log
+    reason: str | None = None
+    #: the integration is saturated: answer 503 rather than 400
+    saturated: bool = False
+    logs: list[LogRecord] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+
+class Sandbox(Protocol):
+    """Runs scripts.  Implementations: in-process (tests, ``hookhub test``) and a worker pool."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def load(self, spec: ScriptSpec) -> None:
+        """Register (or replace, when ``spec.digest`` changed) an integration's script.
+
+        Raises :class:`~hookhub.errors.ScriptCompileError` when it does not compile.
+        """
+        ...
+
+    async def unload(self, integration_id: str) -> None: ...
+
+    async def call(self, integration_id: str, method: str, kwargs: dict[str, Any]) -> CallOutcome:
+        """Call ``Script.<method>(**kwargs)`` of a loaded integration.
+
+        Never raises for anything the script does: failures come back as
+        ``CallOutcome(ok=False, reason=...)``, including a method the script
+        does not define and an integration that was never loaded.
+        """
+        ...
