@@ -104,7 +104,7 @@ def _banner(config: Config, hub: Any) -> None:
             continue
         token = integ.config.token.get_secret_value() if integ.config.token else ""
         shown = token if dev else "<token>"
-        lines.append(f"  hook {integ.id + ':':<9} {base}/hooks/{integ.id}/{shown}")
+        lines.append(f"  hook {integ.id}: {base}/hooks/{integ.id}/{shown}")
     if config.admin.token is not None:
         admin = config.admin.token.get_secret_value() if dev else "<admin.token>"
         lines.append(f"  admin token:  {admin}   (Authorization: Bearer ... for {base}/api/v1/)")
