@@ -20,6 +20,7 @@ from . import hookspecs
 #: Default plugins, by registration name → module path.
 DEFAULT_PLUGINS: dict[str, str] = {
     "python-engine": "hookhub.engines.python",
+    "javascript-engine": "hookhub.engines.javascript",
 }
 
 ENTRY_POINT_GROUP = "hookhub"
