@@ -24,6 +24,7 @@ from . import hookspecs
 DEFAULT_PLUGINS: dict[str, str] = {
     "python-engine": "hookhub.engines.python",
     "verifiers": "hookhub.verifiers",
+    "javascript-engine": "hookhub.engines.javascript",
 }
 
 ENTRY_POINT_GROUP = "hookhub"
