@@ -97,7 +97,7 @@ def _drop_none(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _drop_none(v) for k, v in value.items() if v is not None}
     if isinstance(value, (list, tuple)):
-        return [_drop_none(v) for v in value if v is not None]
+        return [_drop_none(v) for v in value]
     return value
 
 
@@ -110,7 +110,9 @@ def _to_message(content: dict[str, Any]) -> dict[str, Any]:
         for key in URL_KEYS:
             if key in attachment:
                 assert str(attachment[key]).startswith(("http://", "https://")), f"{key}: {attachment[key]!r}"
-    text = message.get("text") or message.get("msg") or ""
+    text = str(message.get("text") or message.get("msg") or "").strip()
+    if "text" in message:
+        message["text"] = text
     assert text or message.get("attachments"), "message needs text or attachments"
     assert len(text) <= MAX_TEXT, f"text is {len(text)} characters, limit {MAX_TEXT}"
     return message
