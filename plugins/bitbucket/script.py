@@ -181,7 +181,12 @@ class Script:
             title = f"{len(commits)}{more} {noun}"
         if several:
             name = (change.get("new") or change.get("old") or {}).get("name")
-            title = f"{name}: {title}" if title else f"{name} deleted"
+            if not ref:
+                title = f"{name} deleted"
+            elif title:
+                title = f"{name}: {title}"
+            else:
+                title = f"tag {name}"
         return {
             "color": GREY if change.get("closed") else BLUE,
             "title": title,

@@ -79,7 +79,7 @@ def test_push_with_two_changes(check):
     check(SCRIPT, payload, headers={"X-Event-Key": "repo:push"},
           text=("Tomasz pushed 2 changes to "
                 "[kolaszek/repository-name](https://bitbucket.org/kolaszek/repository-name)"),
-          attachments=[{"color": "#439fe0", "title": "a",
+          attachments=[{"color": "#439fe0", "title": "tag a",
                         "text": ("[450118a](https://bitbucket.org/kolaszek/repository-name/commits/"
                                  "450118afff93569d1ce362174e9f1a7f104f9166) abc")},
                        {"color": "#808080", "title": "old-feature deleted"}])
