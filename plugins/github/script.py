@@ -180,7 +180,7 @@ class Script:
             "title": label,
             "title_link": pr["html_url"],
             "text": shorten(pr.get("body"), MAX_BODY) or None if action == "opened" else None,
-            "fields": fields,
+            "fields": fields or None,
         }
         return self.message(text, attachment)
 
@@ -202,7 +202,7 @@ class Script:
             "title": label,
             "title_link": issue["html_url"],
             "text": shorten(issue.get("body"), MAX_BODY) or None if action == "opened" else None,
-            "fields": fields,
+            "fields": fields or None,
         }
         return self.message(text, attachment)
 
@@ -261,6 +261,6 @@ class Script:
             "color": color,
             "title": run.get("display_title") or (run.get("head_commit") or {}).get("message"),
             "title_link": run["html_url"],
-            "fields": fields,
+            "fields": fields or None,
         }
         return self.message(text, attachment)

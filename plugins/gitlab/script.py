@@ -202,7 +202,7 @@ class Script:
             "title": label,
             "title_link": issue["url"],
             "text": shorten(issue.get("description"), MAX_BODY) or None if action == "open" else None,
-            "fields": fields,
+            "fields": fields or None,
         }
         return self.message(text, attachment)
 
@@ -230,7 +230,7 @@ class Script:
             "title": label,
             "title_link": mr["url"],
             "text": shorten(mr.get("description"), MAX_BODY) or None if action == "open" else None,
-            "fields": fields,
+            "fields": fields or None,
         }
         return self.message(text, attachment)
 
@@ -281,6 +281,6 @@ class Script:
             "title": shorten(str(commit.get("message") or "").split("\n")[0], 100) or None,
             "title_link": commit.get("url"),
             "text": f"Failed jobs: {', '.join(failed)}" if failed else None,
-            "fields": fields,
+            "fields": fields or None,
         }
         return self.message(text, attachment)
