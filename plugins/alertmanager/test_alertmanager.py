@@ -90,14 +90,14 @@ def test_many_alerts_are_capped(check):
     payload["alerts"] = [dict(alert, fingerprint=str(i)) for i in range(13)]
     message = check(SCRIPT, payload,
                     text=("Firing (13 alerts): [High CPU Temperature](http://ops1:9093/#/alerts?receiver=ops-zulip)"
-                          " — showing 10, 3 more in Alertmanager"))
+                          " — showing 10, 3 more in Alertmanager")).drafts[0].doc
     assert len(message["attachments"]) == 10
 
 
 def test_resolved_alert_shows_end_time(check):
     payload = load("resolved__single_alert")
     payload["alerts"][0]["endsAt"] = "2020-02-06T01:02:03.5+01:00"
-    message = check(SCRIPT, payload)
+    message = check(SCRIPT, payload).drafts[0].doc
     assert message["attachments"][0]["fields"][-1] == {"title": "Ended", "value": "2020-02-06 00:02:03 UTC",
                                                        "short": True}
 

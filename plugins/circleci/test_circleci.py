@@ -101,7 +101,7 @@ def test_failed_workflow_is_red(check):
     message = check(SCRIPT, payload, headers={"Circleci-Event-Type": "workflow-completed"},
                     text=("Workflow [sample](https://app.circleci.com/pipelines/github/zulip-testing/"
                           "circleci-webhook-test/4/workflows/7381218b-d04c-4aa3-b8b8-8c00a9319d1f) failed on main of "
-                          "[zulip-testing/circleci-webhook-test](https://github.com/zulip-testing/circleci-webhook-test)"))
+                          "[zulip-testing/circleci-webhook-test](https://github.com/zulip-testing/circleci-webhook-test)")).drafts[0].doc
     assert message["attachments"][0]["color"] == "#a30200"
 
 

@@ -106,7 +106,7 @@ def test_push_long_commit_list_is_truncated(check):
     message = check(SCRIPT, payload, headers={"X-GitHub-Event": "push"},
                     text=("[Codertocat](https://github.com/Codertocat) pushed 12 commits to "
                           "[master](https://github.com/Codertocat/Hello-World/tree/master) of "
-                          "[Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)"))
+                          "[Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)")).drafts[0].doc
     lines = message["attachments"][0]["text"].split("\n")
     assert len(lines) == 11
     assert lines[0] == ("[0000000](https://github.com/Codertocat/Hello-World/commit/"

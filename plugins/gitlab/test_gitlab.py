@@ -87,7 +87,7 @@ def test_pipeline_failed_lists_failed_jobs(check):
     message = check(SCRIPT, payload, headers={"X-Gitlab-Event": "Pipeline Hook"},
                     text=("Pipeline [#4414206](https://gitlab.com/TomaszKolek/my-awesome-project/-/pipelines/4414206) "
                           "failed on branch [master](https://gitlab.com/TomaszKolek/my-awesome-project/-/tree/master) "
-                          "of [TomaszKolek/my-awesome-project](https://gitlab.com/TomaszKolek/my-awesome-project)"))
+                          "of [TomaszKolek/my-awesome-project](https://gitlab.com/TomaszKolek/my-awesome-project)")).drafts[0].doc
     assert message["attachments"][0]["color"] == "#a30200"
     assert message["attachments"][0]["text"] == "Failed jobs: job_name2"
 

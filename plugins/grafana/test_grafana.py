@@ -104,7 +104,7 @@ def test_unified_alerting__resolved_v9(check):
 def test_values_object_of_newer_grafana_is_preferred(check):
     payload = load("unified_alerting__firing_v9")
     payload["alerts"][0]["values"] = {"C": 0, "B": 24.5}
-    message = check(SCRIPT, payload)
+    message = check(SCRIPT, payload).drafts[0].doc
     assert message["attachments"][0]["fields"][0] == {"title": "Value", "value": "B=24.5, C=0", "short": True}
 
 

@@ -81,7 +81,7 @@ def test_v1_batch_of_two(check):
                           "Triggered: [#3 foo](https://zulip-test.pagerduty.com/incidents/P140S4Y) in "
                           "[Test service](https://zulip-test.pagerduty.com/services/PIL5CUQ)\n"
                           "Resolved: [#3 foo](https://zulip-test.pagerduty.com/incidents/P140S4Y) in "
-                          "[Test service](https://zulip-test.pagerduty.com/services/PIL5CUQ)"))
+                          "[Test service](https://zulip-test.pagerduty.com/services/PIL5CUQ)")).drafts[0].doc
     assert [a["color"] for a in message["attachments"]] == ["#a30200", "#2eb886"]
 
 

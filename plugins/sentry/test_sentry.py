@@ -90,7 +90,7 @@ def test_legacy_plugin__python_exception(check):
 def test_legacy_plugin_without_header(check):
     message = check(SCRIPT, load("legacy_plugin__python_exception"), headers={},
                     text=("New error in python: [This is an example Python exception]"
-                          "(https://nitk-46.sentry.io/issues/4218258981/?referrer=webhooks_plugin)"))
+                          "(https://nitk-46.sentry.io/issues/4218258981/?referrer=webhooks_plugin)")).drafts[0].doc
     assert message["attachments"][0]["color"] == "#a30200"
 
 
@@ -102,7 +102,7 @@ def test_issue_assigned_with_link(check):
     payload["actor"] = {"type": "user", "id": 1, "name": "John Roe"}
     message = check(SCRIPT, payload, headers={"Sentry-Hook-Resource": "issue"},
                     text=("Issue [ZULIP-INTEGRATION-TESTING-2](https://sentry.io/organizations/acme/issues/1635244907/)"
-                          " assigned to Jane Doe by John Roe in Zulip Integration Testing: Exception: Custom exception!"))
+                          " assigned to Jane Doe by John Roe in Zulip Integration Testing: Exception: Custom exception!")).drafts[0].doc
     assert message["attachments"][0]["color"] == "#439fe0"
     assert message["attachments"][0]["title_link"] == "https://sentry.io/organizations/acme/issues/1635244907/"
 
