@@ -66,16 +66,21 @@ def build(files_per_commit: int) -> dict:
     return base
 
 
-def main() -> None:
+def smallest_over_target() -> tuple[dict, int]:
+    """The payload with the fewest files per commit whose compact JSON reaches the target size."""
     files = 1
     while True:
         payload = build(files)
-        size = len(json.dumps(payload, separators=(",", ":")))
-        if size >= TARGET_BYTES:
-            break
+        if len(json.dumps(payload, separators=(",", ":"))) >= TARGET_BYTES:
+            return payload, files
         files += 1
-    OUTPUT.write_text(json.dumps(payload, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"{OUTPUT.name}: {size} bytes, {len(payload['commits'])} commits, {files} modified files each")
+
+
+def main() -> None:
+    payload, files = smallest_over_target()
+    text = json.dumps(payload, separators=(",", ":")) + "\n"
+    OUTPUT.write_text(text, encoding="utf-8")
+    print(f"{OUTPUT.name}: {len(text) - 1} bytes, {len(payload['commits'])} commits, {files} modified files each")
 
 
 if __name__ == "__main__":
