@@ -45,7 +45,7 @@ def token_for(integration_id: str) -> str:
 
 
 def write(directory: Path, name: str, integrations: dict[str, dict[str, Any]], port: int,
-          workers: int | None = None) -> tuple[Path, dict[str, Hook]]:
+          workers: int | None = None, sandbox: dict[str, Any] | None = None) -> tuple[Path, dict[str, Hook]]:
     """Write ``<directory>/<name>.yaml`` with one integration per entry of ``integrations``.
 
     Each deployment gets its own SQLite file; ``scripts/`` is copied next to the YAML
@@ -70,8 +70,11 @@ def write(directory: Path, name: str, integrations: dict[str, dict[str, Any]], p
         "channels": [{"name": "general"}],
         "integrations": entries,
     }
+    sandbox = dict(sandbox or {})
     if workers is not None:
-        config["sandbox"] = {"workers": workers}
+        sandbox["workers"] = workers
+    if sandbox:
+        config["sandbox"] = sandbox
     path = directory / f"{name}.yaml"
     path.write_text(yaml.dump(config, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True,
                               width=120), encoding="utf-8")

@@ -23,6 +23,8 @@ class Scenario:
     engine: str | None = None
     #: target set by the issue for the c16 ratio hookhub/bare, if any
     target_ratio: float | None = None
+    #: ``sandbox:`` settings of the generated YAML
+    sandbox: dict[str, Any] = field(default_factory=dict)
 
 
 def _inline(name: str) -> dict[str, Any]:
@@ -42,6 +44,10 @@ def all_scenarios() -> dict[str, Scenario]:
                  headers={"X-GitHub-Event": "push"}, engine="python"),
         Scenario("noscript", "no script (script_enabled: false): a ~1 KB message body posted as is",
                  PAYLOADS / "message__alert.json", {"script_enabled": False}),
+        # optional: what process isolation costs end to end (compare with "python")
+        Scenario("inprocess", "the `python` scenario with `sandbox: {mode: inprocess}` (no worker processes; "
+                 "not for production)", alert, _inline("alert.py"), engine="python",
+                 sandbox={"mode": "inprocess"}),
     ]
     return {s.key: s for s in scenarios}
 

@@ -26,9 +26,15 @@ from bench.payloads import build_github_push  # noqa: E402
 from bench.scenarios import SCALING_INTEGRATION, all_scenarios  # noqa: E402
 
 
-def _hookhub_cli_missing() -> str | None:
+def _hookhub_cannot_serve() -> str | None:
+    """Why ``hookhub serve`` cannot run yet (its CLI, hub or Python engine missing), or None."""
     if importlib.util.find_spec("hookhub.cli") is None or not HOOKHUB.exists():
         return "hookhub's CLI (`hookhub serve`) is not there yet"
+    done = subprocess.run([sys.executable, "-c", "import hookhub.hub, hookhub.engines.python"],
+                          capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return f"`hookhub serve` cannot run yet: {last}"
     return None
 
 
@@ -73,7 +79,10 @@ def test_python_load_generator_fallback(tmp_path: Path) -> None:
     assert "bench/pyload.py" in text
 
 
-@pytest.mark.skipif(_hookhub_cli_missing() is not None, reason=_hookhub_cli_missing() or "")
+_CANNOT_SERVE = _hookhub_cannot_serve()
+
+
+@pytest.mark.skipif(_CANNOT_SERVE is not None, reason=_CANNOT_SERVE or "")
 def test_quick_run_against_hookhub(tmp_path: Path) -> None:
     data, text = run_bench(tmp_path, "--scenarios", "python,js,github,noscript,scaling")
     scenarios = {s["key"]: s for s in data["scenarios"]}
