@@ -87,6 +87,11 @@ def render(results: dict[str, Any]) -> str:
         out.append(f"Body {scenario['body_bytes']:,} bytes; {other} start-up {scenario['startup_s']:.2f} s; "
                    f"stored: {scenario['stored']}.")
         out += [""] + scenario_table(scenario, other)
+        prof = scenario.get("profile")
+        if prof:
+            out += ["", f"Profile ({prof['note']}):" if prof["status"] == "ok" else f"Profile FAILED: {prof['note']}"]
+            if prof["lines"]:
+                out += [""] + prof["lines"]
     scaling = results.get("scaling")
     if scaling:
         out += ["", "## Scaling: number of integrations in the YAML", ""]

@@ -29,7 +29,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import deployment, report  # noqa: E402
+from bench import deployment, profile, report  # noqa: E402
 from bench.loadgen import LoadError, LoadGenerator, LoadResult, choose  # noqa: E402
 from bench.scenarios import SCALING_BODY, SCALING_INTEGRATION, Scenario, all_scenarios  # noqa: E402
 from bench.servers import Server, ServerError, free_port, http_request  # noqa: E402
@@ -69,6 +69,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "results.json",
                         help="the same results as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (YAML, DB, logs)")
+    parser.add_argument("--profile", action="store_true",
+                        help="after each scenario, profile hookhub under c16 load with py-spy (pip-installed "
+                             "if missing); summary in the report, collapsed stacks next to --json")
     args = parser.parse_args(argv)
     quick = args.quick
     args.duration = max(1, args.duration if args.duration is not None else (1 if quick else 5))
@@ -260,11 +263,38 @@ class Bench:
                       f"{hub.name} {h.rps:9.0f} req/s p50 {h.p50_ms:6.2f} p99 {h.p99_ms:6.2f} ms | "
                       f"ratio {run['ratio_rps']:.2f}x  errors {b.errors}/{h.errors}", flush=True)
             entry["stored"] = self.stored(hub)
+            if self.args.profile:
+                self.profile(entry, hub, path, scenario)
         except (ServerError, LoadError) as exc:
             entry["status"], entry["note"] = "failed", str(exc)
             print(f"   FAILED: {exc}", flush=True)
         finally:
             hub.stop()
+
+    def profile(self, entry: dict[str, Any], hub: Server, path: str, scenario: Scenario) -> None:
+        """A separate run under py-spy (sampling slows the server: never the measured run)."""
+        assert hub.process is not None
+        concurrency = TARGET_CONCURRENCY
+        raw = self.args.json.parent / f"profile-{scenario.key}.txt"
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        seconds = max(2, self.args.duration)
+        print(f"   profiling {hub.name} at c{concurrency} for {seconds} s with py-spy", flush=True)
+        try:
+            sampler = profile.record(hub.process.pid, seconds, raw, self.loadgen.pin)
+            time.sleep(0.5)  # let py-spy attach
+            self.loadgen.run(f"http://127.0.0.1:{hub.port}{path}", scenario.body, scenario.headers,
+                             concurrency, seconds + 1)
+            output, _ = sampler.communicate(timeout=120)
+            if sampler.returncode != 0 or not raw.exists():
+                raise profile.ProfileError(f"py-spy exited {sampler.returncode}: {output.strip()[-500:]}")
+        except (profile.ProfileError, LoadError, subprocess.TimeoutExpired) as exc:
+            entry["profile"] = {"status": "failed", "note": str(exc), "lines": []}
+            print(f"   profile failed: {exc}", flush=True)
+            return
+        summary = profile.summarise(raw.read_text(encoding="utf-8", errors="replace"), hub.process.pid)
+        entry["profile"] = {"status": "ok", "note": f"py-spy, {summary.samples} samples at c{concurrency}; "
+                                                     f"collapsed stacks: {raw.name}",
+                            "lines": profile.render(summary)}
 
     def run_scaling(self) -> None:
         counts = sorted(set(self.args.scaling))
