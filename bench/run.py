@@ -60,6 +60,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto",
                         help="wrk (installed with apt-get if missing) or the Python fallback")
     parser.add_argument("--workers", type=int, help="sandbox workers in the generated YAML (default: hookhub's)")
+    parser.add_argument("--sandbox-mode", choices=("process", "inprocess"),
+                        help="sandbox.mode of every generated YAML (default: hookhub's, the worker pool); "
+                             "inprocess shows what isolation costs")
     parser.add_argument("--hookhub", help="the hookhub executable (default: the one next to this Python)")
     parser.add_argument("--against-bare", action="store_true",
                         help="calibration: a second bare Starlette instance instead of hookhub")
@@ -125,6 +128,10 @@ class Bench:
         self.server_pin = ["taskset", "-c", str(args.server_cpu)] if can_pin else []
         client_pin = ["taskset", "-c", str(args.client_cpu)] if can_pin else []
         self.loadgen: LoadGenerator = choose(args.loadgen, client_pin, self.notes)
+        self.sandbox: dict[str, Any] = {"mode": args.sandbox_mode} if args.sandbox_mode else {}
+        if args.sandbox_mode == "inprocess":
+            self.notes.append("every deployment runs with `sandbox: {mode: inprocess}` (--sandbox-mode): "
+                              "scripts run in the server process, without process isolation")
         self.hookhub = Path(args.hookhub) if args.hookhub else Path(sys.executable).parent / "hookhub"
         self.results: dict[str, Any] = {
             "meta": {
@@ -230,7 +237,7 @@ class Bench:
         print(f"\n== scenario {scenario.key}: {scenario.title}", flush=True)
         port = free_port()
         config, hooks = deployment.write(self.workdir, scenario.key, {scenario.key: scenario.integration},
-                                         port, self.args.workers, scenario.sandbox)
+                                         port, self.args.workers, {**self.sandbox, **scenario.sandbox})
         problem = self.check(config)
         if problem:
             if scenario.engine == "javascript":
@@ -313,7 +320,8 @@ class Bench:
             port = free_port()
             ids = [f"int-{i:05d}" for i in range(count)]
             config, hooks = deployment.write(self.workdir, f"scale-{count}",
-                                             {i: SCALING_INTEGRATION for i in ids}, port, self.args.workers)
+                                             {i: SCALING_INTEGRATION for i in ids}, port, self.args.workers,
+                                             self.sandbox)
             hub = self.hookhub_server(f"hookhub-scale-{count}", config, port)
             try:
                 startup = hub.start(timeout=300)
