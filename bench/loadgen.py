@@ -27,6 +27,8 @@ class LoadResult:
     p90_ms: float
     p99_ms: float
     max_ms: float
+    #: CPU seconds the server (process tree) used during the run, when measured
+    server_cpu_s: float | None = None
 
     @property
     def rps(self) -> float:

@@ -1,8 +1,10 @@
 """Sampling profiles of the server under load (``run.py --profile``), with py-spy.
 
 py-spy attaches to the running server and its sandbox workers (``--subprocesses``)
-from outside, so the code under test is not changed; its collapsed stacks are
-summarised here into the functions where the server spends its time.
+from outside, so the code under test is not changed.  It samples only the thread
+holding the GIL (``--gil``): where the CPU goes, not where threads wait (waits show
+as the gap between the server's CPU use and 100% in the report).  The collapsed
+stacks are summarised here into the functions where the server spends its time.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def py_spy() -> str:
 def record(pid: int, seconds: int, output: Path, pin: list[str]) -> subprocess.Popen[str]:
     """Start sampling ``pid`` and its children for ``seconds``; collapsed stacks go to ``output``."""
     argv = [*pin, py_spy(), "record", "--pid", str(pid), "--subprocesses", "--duration", str(seconds),
-            "--rate", "200", "--format", "raw", "--output", str(output)]
+            "--rate", "200", "--gil", "--format", "raw", "--output", str(output)]
     return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

@@ -35,14 +35,17 @@ def _ratio(value: float | None) -> str:
 
 def scenario_table(scenario: dict[str, Any], other: str) -> list[str]:
     lines = [f"| c | bare req/s | {other} req/s | ratio req/s | bare p50 ms | {other} p50 ms "
-             f"| bare p99 ms | {other} p99 ms | p99 ratio | errors (bare/{other}) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             f"| bare p99 ms | {other} p99 ms | p99 ratio | server CPU % (bare/{other}) "
+             f"| CPU µs/request (bare/{other}) | CPU ratio | errors (bare/{other}) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|"]
     for run in scenario["runs"]:
         bare, hub = run["bare"], run["hookhub"]
         lines.append(
             f"| {run['concurrency']} | {_fmt(bare['rps'], 0)} | {_fmt(hub['rps'], 0)} | {_ratio(run['ratio_rps'])} "
             f"| {_fmt(bare['p50_ms'])} | {_fmt(hub['p50_ms'])} | {_fmt(bare['p99_ms'])} | {_fmt(hub['p99_ms'])} "
-            f"| {_fmt(run['ratio_p99'])}× | {bare['errors']}/{hub['errors']} |")
+            f"| {_fmt(run['ratio_p99'])}× | {_fmt(bare.get('cpu_pct'), 0)}/{_fmt(hub.get('cpu_pct'), 0)} "
+            f"| {_fmt(bare.get('cpu_us_per_req'), 0)}/{_fmt(hub.get('cpu_us_per_req'), 0)} "
+            f"| {_fmt(run.get('ratio_cpu'))}× | {bare['errors']}/{hub['errors']} |")
     return lines
 
 
@@ -55,7 +58,12 @@ def render(results: dict[str, Any]) -> str:
         "hookhub side by side with a bare Starlette endpoint (`bench/bare_app.py`: parse the JSON body, "
         "answer `{\"success\": true}`), both served by uvicorn, in the same run, on the same pinned core; "
         "the load generator runs on the other core. The **ratio** is hookhub / bare "
-        "(req/s: higher is better, 1.00× = as fast as bare Starlette; p99: lower is better).",
+        "(req/s: higher is better, 1.00× = as fast as bare Starlette; p99: lower is better). "
+        "Server CPU % is the CPU time of the server's process tree over the run (100% = the whole "
+        "core: CPU-bound; less = it waits, e.g. on fsync or on its workers, or shares the core with "
+        "other work on a busy machine). **CPU ratio** = bare's CPU time per request / hookhub's: "
+        "the req/s ratio to expect when both are CPU-bound, and the figure least moved by other load "
+        "on the machine.",
         "",
         f"- Date: {meta['date']}",
         f"- Machine: {meta['machine']['model']}, {meta['machine']['cores']} cores "

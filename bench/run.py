@@ -198,12 +198,19 @@ class Bench:
         url = f"http://127.0.0.1:{server.port}{path}"
         if self.args.warmup > 0:
             self.loadgen.run(url, body, headers, concurrency, self.args.warmup)
-        return self.loadgen.run(url, body, headers, concurrency, self.args.duration)
+        cpu_before = server.cpu_seconds()
+        result = self.loadgen.run(url, body, headers, concurrency, self.args.duration)
+        result.server_cpu_s = server.cpu_seconds() - cpu_before
+        return result
 
     @staticmethod
     def _load_json(result: LoadResult) -> dict[str, Any]:
+        cpu = result.server_cpu_s
         return {"rps": result.rps, "p50_ms": result.p50_ms, "p90_ms": result.p90_ms, "p99_ms": result.p99_ms,
-                "max_ms": result.max_ms, "requests": result.requests, "errors": result.errors}
+                "max_ms": result.max_ms, "requests": result.requests, "errors": result.errors,
+                # server CPU use: share of one core over the run, and CPU time per request
+                "cpu_pct": 100 * cpu / result.duration_s if cpu is not None and result.duration_s else None,
+                "cpu_us_per_req": 1e6 * cpu / result.requests if cpu is not None and result.requests else None}
 
     def sanity(self, server: Server, path: str, body: Path, headers: dict[str, str]) -> str | None:
         """One request first: benchmarking error answers would be meaningless."""
@@ -265,10 +272,14 @@ class Bench:
                 run = {"concurrency": concurrency, "bare": self._load_json(b), "hookhub": self._load_json(h),
                        "ratio_rps": h.rps / b.rps if b.rps else None,
                        "ratio_p99": h.p99_ms / b.p99_ms if b.p99_ms else None}
+                cpu_b, cpu_h = run["bare"]["cpu_us_per_req"], run["hookhub"]["cpu_us_per_req"]
+                run["ratio_cpu"] = cpu_b / cpu_h if cpu_b and cpu_h else None
                 entry["runs"].append(run)
                 print(f"   c={concurrency:<3} bare {b.rps:9.0f} req/s p50 {b.p50_ms:6.2f} p99 {b.p99_ms:6.2f} ms | "
                       f"{hub.name} {h.rps:9.0f} req/s p50 {h.p50_ms:6.2f} p99 {h.p99_ms:6.2f} ms | "
-                      f"ratio {run['ratio_rps']:.2f}x  errors {b.errors}/{h.errors}", flush=True)
+                      f"ratio {run['ratio_rps']:.2f}x  errors {b.errors}/{h.errors}  "
+                      f"CPU/request {run['bare']['cpu_us_per_req'] or 0:.0f}/{run['hookhub']['cpu_us_per_req'] or 0:.0f} µs",
+                      flush=True)
             entry["stored"] = self.stored(hub)
             if self.args.profile:
                 self.profile(entry, hub, path, scenario)

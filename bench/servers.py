@@ -79,6 +79,18 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0
+    # after "pid (comm)": state is field 3, utime 14 and stime 15 (1-based, man 5 proc)
+    return int(fields[11]) + int(fields[12])
+
+
 @dataclass
 class Memory:
     processes: int
@@ -134,6 +146,11 @@ class Server:
         return Memory(processes=len(pids),
                       rss_mb=sum(_status_kb(p, "VmRSS") for p in pids) / 1024,
                       pss_mb=sum(_pss_kb(p) for p in pids) / 1024)
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server process and its live descendants."""
+        assert self.process is not None
+        return sum(_cpu_ticks(p) for p in process_tree(self.process.pid)) / _TICKS
 
     def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, object]:
         status, raw = http_request(self.port, "POST", path, body,

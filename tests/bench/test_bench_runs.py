@@ -51,6 +51,7 @@ def assert_measured(load: dict[str, Any]) -> None:
     assert load["errors"] == 0
     assert load["rps"] > 0
     assert 0 < load["p50_ms"] <= load["p99_ms"] <= load["max_ms"]
+    assert load["cpu_us_per_req"] > 0 and load["cpu_pct"] > 0
 
 
 def assert_scenario_measured(scenario: dict[str, Any], concurrency: list[int]) -> None:
@@ -60,6 +61,7 @@ def assert_scenario_measured(scenario: dict[str, Any], concurrency: list[int]) -
         assert_measured(run["bare"])
         assert_measured(run["hookhub"])
         assert run["ratio_rps"] == pytest.approx(run["hookhub"]["rps"] / run["bare"]["rps"])
+        assert run["ratio_cpu"] == pytest.approx(run["bare"]["cpu_us_per_req"] / run["hookhub"]["cpu_us_per_req"])
 
 
 def test_calibration_run_bare_against_bare(tmp_path: Path) -> None:
