@@ -45,3 +45,67 @@ def hookhub_sandbox_globals(integration_id: str, engine: str) -> dict[str, Any]:
     :return: a mapping of global name to value.
     """
     raise NotImplementedError
+
+
+@hookspec
+def hookhub_request_verifiers() -> dict[str, Any]:
+    """Return request verifiers by type name (the ``verify.type`` of an integration).
+
+    A verifier is ``verifier(options, headers, body, now) -> None`` that raises
+    :class:`hookhub.verifiers.VerificationFailed` with a reason (never the
+    secret) when the request is not authentic.  ``options`` is the
+    integration's ``verify:`` mapping with the secret revealed, ``headers``
+    have lower-case names, ``body`` is the raw bytes.  Later plugins override
+    earlier ones of the same name.
+
+    :return: a mapping of type name to verifier callable.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def hookhub_startup(hub: Any) -> None:
+    """Called once the hub has started (store open, scripts loaded).
+
+    :param hub: the :class:`hookhub.hub.Hub`.
+    """
+
+
+@hookspec
+def hookhub_shutdown(hub: Any) -> None:
+    """Called when the hub stops, before the store and the sandbox close.
+
+    :param hub: the :class:`hookhub.hub.Hub`.
+    """
+
+
+@hookspec
+def hookhub_message_posted(hub: Any, message: dict[str, Any], integration_id: str | None) -> None:
+    """React to a message that was just committed to the store.
+
+    Outgoing integrations and onward delivery use this.  Must not block:
+    schedule work (e.g. with ``asyncio.get_running_loop().create_task``).
+
+    :param hub: the :class:`hookhub.hub.Hub`.
+    :param message: the stored message document (``_id``, ``channel``, ``text``, ...).
+    :param integration_id: the incoming integration that posted it, or None.
+    """
+
+
+@hookspec
+def hookhub_routes(hub: Any) -> list[Any]:
+    """Return extra Starlette routes to mount in the application.
+
+    :param hub: the :class:`hookhub.hub.Hub`.
+    :return: a list of ``starlette.routing.Route`` / ``Mount`` objects.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def hookhub_cli_commands() -> list[Any]:
+    """Return extra ``click`` commands added to the ``hookhub`` CLI.
+
+    :return: a list of ``click.Command`` objects.
+    """
+    raise NotImplementedError

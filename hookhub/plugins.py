@@ -10,7 +10,10 @@ misspelled hook fails at start-up.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -20,16 +23,20 @@ from . import hookspecs
 #: Default plugins, by registration name → module path.
 DEFAULT_PLUGINS: dict[str, str] = {
     "python-engine": "hookhub.engines.python",
+    "verifiers": "hookhub.verifiers",
+    "javascript-engine": "hookhub.engines.javascript",
 }
 
 ENTRY_POINT_GROUP = "hookhub"
 
 
-def make_plugin_manager(*, block: Iterable[str] = (), extra: Iterable[Any] = ()) -> pluggy.PluginManager:
+def make_plugin_manager(*, block: Iterable[str] = (), extra: Iterable[Any] = (),
+                        plugins_dir: Path | None = None) -> pluggy.PluginManager:
     """Build a plugin manager.
 
     :param block: registration names of plugins to block (e.g. ``javascript-engine``).
     :param extra: plugin objects to register after the defaults (tests use this).
+    :param plugins_dir: a folder whose ``*.py`` modules are registered as plugins.
     """
     pm = pluggy.PluginManager("hookhub")
     pm.add_hookspecs(hookspecs)
@@ -40,6 +47,9 @@ def make_plugin_manager(*, block: Iterable[str] = (), extra: Iterable[Any] = ())
             continue
         pm.register(importlib.import_module(module), name=name)
     pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    if plugins_dir is not None:
+        for path in sorted(Path(plugins_dir).glob("*.py")):
+            pm.register(_load_module(path), name=f"plugins_dir:{path.stem}")
     for plugin in extra:
         pm.register(plugin)
     pm.check_pending()
@@ -53,4 +63,23 @@ def engines(pm: pluggy.PluginManager) -> dict[str, Any]:
     for batch in reversed(pm.hook.hookhub_script_engines()):
         for engine in batch:
             found[engine.name] = engine
+    return found
+
+
+def _load_module(path: Path) -> Any:
+    name = f"hookhub_plugins_dir.{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:  # pragma: no cover - only for odd files
+        raise ImportError(f"cannot load plugin module {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def verifiers(pm: pluggy.PluginManager) -> dict[str, Any]:
+    """All request verifiers by type name (later registrations win)."""
+    found: dict[str, Any] = {}
+    for batch in reversed(pm.hook.hookhub_request_verifiers()):
+        found.update(batch)
     return found

@@ -1,0 +1,226 @@
+"""The ``hookhub`` command line: a thin layer over the library."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import plugins
+from .config import Config, load_config
+from .errors import ConfigError
+from .registry import compile_problems, plugin_problems
+
+DEFAULT_CONFIG = "config/hookhub.yaml"
+
+
+def _load(config_path: str, dev: bool) -> Config:
+    try:
+        return load_config(config_path, dev=dev)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(exc.problems)} problem(s) in {config_path}", err=True)
+        raise SystemExit(1) from None
+
+
+def _plugin_manager(config: Config | None) -> Any:
+    if config is None:
+        return plugins.make_plugin_manager()
+    return plugins.make_plugin_manager(
+        block=config.disable_plugins,
+        plugins_dir=config.resolve(config.plugins_dir) if config.plugins_dir else None)
+
+
+class _Group(click.Group):
+    """Adds commands contributed by plugins (``hookhub_cli_commands``)."""
+
+    def _extra(self) -> dict[str, click.Command]:
+        try:
+            pm = plugins.make_plugin_manager()
+        except Exception:  # noqa: BLE001 - a broken plugin must not break --help
+            return {}
+        found: dict[str, click.Command] = {}
+        for batch in pm.hook.hookhub_cli_commands():
+            for cmd in batch:
+                if cmd.name:
+                    found[cmd.name] = cmd
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._extra()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, cmd_name) or self._extra().get(cmd_name)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="hookhub")
+def main() -> None:
+    """hookhub: a self-hosted webhook integration engine."""
+
+
+@main.command()
+@click.option("--config", "config_path", default=DEFAULT_CONFIG, show_default=True, type=click.Path())
+@click.option("--host", default=None, help="Interface to bind (default: server.host).")
+@click.option("--port", default=None, type=int, help="Port (default: server.port; 0 picks a free one).")
+@click.option("--dev", is_flag=True, help="Use the dev_default of secrets whose environment variable is unset.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_level: str) -> None:
+    """Serve the integrations of a YAML file."""
+    import uvicorn
+
+    from .app import make_app
+    from .hub import Hub
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = _load(config_path, dev)
+    server = config.server.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
+    config = config.model_copy(update={"server": server})
+    try:
+        hub = Hub(config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(1) from None
+    for integ in hub.registry.integrations.values():
+        if integ.compile_error:
+            click.echo(f"warning: integration {integ.id} is disabled until its script compiles: "
+                       f"{integ.compile_error}", err=True)
+    app = make_app(hub)
+    _banner(config, hub)
+    uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, access_log=False,
+                server_header=False, proxy_headers=False)
+
+
+def _banner(config: Config, hub: Any) -> None:
+    base = config.server.public_url or f"http://{config.server.host}:{config.server.port}"
+    lines = [f"hookhub {len(hub.registry.integrations)} integration(s) from {config.file}",
+             f"  URL:          {base}",
+             f"  store:        {config.storage_url()}"]
+    dev = set(config.dev_defaults_used)
+    for integ in hub.registry.integrations.values():
+        if integ.config.type != "incoming":
+            continue
+        token = integ.config.token.get_secret_value() if integ.config.token else ""
+        shown = token if dev else "<token>"
+        lines.append(f"  hook {integ.id}: {base}/hooks/{integ.id}/{shown}")
+    if config.admin.token is not None:
+        admin = config.admin.token.get_secret_value() if dev else "<admin.token>"
+        lines.append(f"  admin token:  {admin}   (Authorization: Bearer ... for {base}/api/v1/)")
+    if dev:
+        lines.append(f"  development defaults in use for: {', '.join(sorted(dev))} "
+                     "(set these environment variables in production)")
+    click.echo("\n".join(lines), err=True)
+
+
+@main.command()
+@click.option("--config", "config_path", default=DEFAULT_CONFIG, show_default=True, type=click.Path())
+@click.option("--dev", is_flag=True, help="Accept dev_default values for unset environment variables.")
+def check(config_path: str, dev: bool) -> None:
+    """Validate a YAML file and compile its scripts; exit 1 listing every problem."""
+    config = _load(config_path, dev)
+    pm = _plugin_manager(config)
+    problems = plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {config_path}", err=True)
+        raise SystemExit(1)
+    click.echo(f"{config_path}: OK ({len(config.integrations)} integration(s))")
+
+
+@main.command("new-token")
+@click.option("--bytes", "nbytes", default=24, show_default=True, help="Random bytes in the token.")
+def new_token(nbytes: int) -> None:
+    """Print a new random token for an integration or the admin API."""
+    click.echo(secrets.token_urlsafe(nbytes))
+
+
+@main.command("plugins")
+@click.option("--config", "config_path", default=None, type=click.Path(),
+              help="Also load the plugins_dir and disable_plugins of this YAML file.")
+def list_plugins(config_path: str | None) -> None:
+    """List loaded extension plugins and the hooks each implements."""
+    config = _load(config_path, dev=True) if config_path else None
+    pm = _plugin_manager(config)
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None:
+            continue
+        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+        click.echo(f"{name}: {', '.join(hooks) or '(no hooks)'}")
+    blocked = [n for n, p in pm.list_name_plugin() if p is None]
+    for name in blocked:
+        click.echo(f"{name}: (blocked)")
+
+
+@main.command("test")
+@click.argument("target")
+@click.argument("fixture")
+@click.option("--header", "-H", "headers", multiple=True, metavar="NAME:VALUE",
+              help="A request header (repeatable); the event header comes from the fixture name otherwise.")
+@click.option("--config", "config_path", default=None, type=click.Path(exists=True),
+              help="Run TARGET as an integration id of this YAML file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.option("--inprocess", is_flag=True, help="Run without worker processes (debugging).")
+def test_command(target: str, fixture: str, headers: tuple[str, ...], config_path: str | None,
+                 as_json: bool, inprocess: bool) -> None:
+    """Run a script (or an integration) on a FIXTURE through the full pipeline; nothing is stored.
+
+    TARGET is a script file, or an integration id with --config.  FIXTURE is a
+    JSON file or a fixture name from the script's fixtures/ folder.
+    """
+    import json as _json
+
+    from .toolkit import ScriptRunner, as_json as outcome_json, render
+
+    parsed: dict[str, str] = {}
+    for header in headers:
+        name, sep, value = header.partition(":")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{header!r}: write headers as NAME:VALUE", param_hint="--header")
+        parsed[name.strip()] = value.strip()
+    with ScriptRunner(sandbox_mode="inprocess" if inprocess else "process") as runner:
+        try:
+            if config_path:
+                outcome = runner.run(None, fixture, headers=parsed, config=Path(config_path), integration=target)
+            else:
+                script = Path(target)
+                if not script.is_file():
+                    raise click.BadParameter(f"{target}: no such script file (or use --config FILE and an "
+                                             "integration id)", param_hint="TARGET")
+                outcome = runner.run(script, fixture, headers=parsed)
+        except (FileNotFoundError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(_json.dumps(outcome_json(outcome), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render(outcome))
+    raise SystemExit(0 if outcome.status == 200 else 1)
+
+
+@main.command("new-script")
+@click.argument("name")
+@click.option("--dir", "directory", default="plugins", show_default=True, type=click.Path(),
+              help="Folder in which to create NAME/.")
+def new_script(name: str, directory: str) -> None:
+    """Scaffold DIR/NAME/ with a script, a fixture, a test and a README."""
+    from .scaffold import scaffold
+
+    try:
+        created = scaffold(Path(directory), name)
+    except (ValueError, FileExistsError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in created:
+        click.echo(f"created {path}")
+    click.echo(f"next: hookhub test {Path(directory) / name / 'script.py'} example__basic")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

@@ -1,0 +1,425 @@
+"""The YAML configuration: schema, validation and cross-checks (CONTRACT §8).
+
+:func:`load_config` reads a file and returns a :class:`Config` or raises
+:class:`~hookhub.errors.ConfigError` listing *every* problem with file, line and
+key path.  Keys are snake_case; Rocket.Chat's camelCase names are accepted as
+aliases so an exported integration can be pasted in.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    AliasGenerator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from . import yamlsource
+from .errors import ConfigError, Problem
+from .sandbox.base import Limits
+
+
+def _camel_or_snake(name: str) -> AliasChoices:
+    return AliasChoices(name, to_camel(name))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=AliasGenerator(validation_alias=_camel_or_snake),
+        populate_by_name=True,
+    )
+
+
+def _split_channels(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+Channels = Annotated[list[str], BeforeValidator(_split_channels)]
+
+
+class ServerConfig(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(3000, ge=0, le=65535)
+    max_body_bytes: int = Field(1024 * 1024, gt=0)
+    max_message_chars: int = Field(5000, gt=0)
+    #: public base URL printed in start-up output and the API (e.g. https://hooks.example.com)
+    public_url: str | None = None
+
+
+class StorageConfig(_Model):
+    url: str = "sqlite:///data/hookhub.db"
+    #: history retention: keep at most this many entries per integration (0 = unlimited)
+    history_max_entries: int = Field(10_000, ge=0)
+    #: history retention: drop entries older than this many days (0 = unlimited)
+    history_max_age_days: float = Field(30, ge=0)
+
+
+class SandboxConfig(_Model):
+    #: "process" (worker pool, the default) or "inprocess" (tests, debugging only)
+    mode: Literal["process", "inprocess"] = "process"
+    workers: int = Field(2, ge=1, le=64)
+    timeout_ms: int = Field(3000, gt=0)
+    memory_mb: int = Field(128, gt=0)
+    max_output_bytes: int = Field(1024 * 1024, gt=0)
+    concurrency: int = Field(2, ge=1)
+    queue: int = Field(64, ge=0)
+
+
+class AdminConfig(_Model):
+    token: SecretStr | None = None
+    #: who posts through POST /api/v1/chat.postMessage when no username is given
+    username: str | None = None
+
+
+class UserConfig(_Model):
+    username: str
+    name: str | None = None
+    id: str | None = None
+
+    @property
+    def user_id(self) -> str:
+        return self.id or self.username
+
+
+class ChannelConfig(_Model):
+    name: str
+    id: str | None = None
+    private: bool = False
+    members: list[str] = Field(default_factory=list)
+    archived: bool = False
+
+    @property
+    def channel_id(self) -> str:
+        return self.id or self.name
+
+    @field_validator("name")
+    @classmethod
+    def _no_hash(cls, value: str) -> str:
+        if value.startswith("#"):
+            raise ValueError(f"write the channel name without '#': {value[1:]!r}")
+        return value
+
+
+class HttpConfig(_Model):
+    allow_hosts: list[str] = Field(default_factory=list)
+    allow_private: bool = False
+
+
+class RateLimitConfig(_Model):
+    calls: int = Field(gt=0)
+    per_seconds: int = Field(60, gt=0)
+
+
+class VerifyConfig(_Model):
+    """``verify:``: how to check that a webhook comes from its sender."""
+
+    #: a verifier type: github, gitlab, hmac, standard-webhooks (or one added by a plugin)
+    type: str
+    secret: SecretStr
+    #: hmac only: the header holding the signature
+    header: str | None = None
+    #: hmac only
+    algorithm: Literal["sha1", "sha256", "sha512"] = "sha256"
+    #: hmac only: text before the signature in the header, e.g. "sha256="
+    prefix: str = ""
+    #: hmac only
+    encoding: Literal["hex", "base64"] = "hex"
+    #: standard-webhooks only: accepted clock difference in seconds
+    tolerance_s: int = Field(300, gt=0)
+
+    def options(self) -> dict[str, Any]:
+        """The options handed to the verifier, with the secret revealed."""
+        return {**self.model_dump(exclude={"secret"}), "secret": self.secret.get_secret_value()}
+
+
+#: Delivery-id headers used for de-duplication when ``dedupe.header`` is not set.
+DELIVERY_HEADERS = {"github": "X-GitHub-Delivery", "standard-webhooks": "webhook-id", "gitlab": "X-Gitlab-Event-UUID"}
+
+
+class DedupeConfig(_Model):
+    """``dedupe:``: answer a repeated delivery id with 200 without posting again."""
+
+    #: header carrying the delivery id (default from the verify type, e.g. X-GitHub-Delivery)
+    header: str | None = None
+    window_s: int = Field(3600, gt=0)
+
+
+_TYPES = {"incoming": "incoming", "webhook-incoming": "incoming",
+          "outgoing": "outgoing", "webhook-outgoing": "outgoing"}
+
+
+def _integration_type(value: Any) -> Any:
+    if isinstance(value, str) and value in _TYPES:
+        return _TYPES[value]
+    return value
+
+
+class IntegrationConfig(_Model):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=128)
+    type: Annotated[Literal["incoming", "outgoing"], BeforeValidator(_integration_type)]
+    name: str | None = None
+    enabled: bool = True
+    token: SecretStr | None = None
+    channel: Channels = Field(default_factory=list)
+    username: str | None = None
+    alias: str | None = None
+    avatar: str | None = None
+    emoji: str | None = None
+    override_destination_channel: bool = Field(
+        False,
+        validation_alias=AliasChoices(
+            "override_destination_channel", "overrideDestinationChannel", "overrideDestinationChannelEnabled"),
+    )
+    script_enabled: bool = True
+    script: str | None = None
+    script_file: str | None = None
+    script_engine: str | None = None
+    timeout_ms: int | None = Field(None, gt=0)
+    memory_mb: int | None = Field(None, gt=0)
+    max_output_bytes: int | None = Field(None, gt=0)
+    concurrency: int | None = Field(None, ge=1)
+    http: HttpConfig = Field(default_factory=HttpConfig)
+    rate_limit: RateLimitConfig | None = None
+    verify: VerifyConfig | None = None
+    dedupe: DedupeConfig | None = None
+    # -- outgoing (CONTRACT §7) --
+    event: str | None = None
+    urls: list[str] = Field(default_factory=list)
+    trigger_words: Channels = Field(default_factory=list)
+    trigger_word_anywhere: bool = False
+    impersonate_user: bool = False
+    run_on_edits: bool = False
+    retry_failed_calls: bool = True
+    retry_count: int = Field(4, ge=0)
+    retry_delay: Literal["powers-of-ten", "powers-of-two", "increments-of-two"] = "powers-of-ten"
+    target_room: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+    @property
+    def delivery_header(self) -> str | None:
+        """The header whose value identifies a delivery, when de-duplication is on."""
+        if self.dedupe is None:
+            return None
+        if self.dedupe.header:
+            return self.dedupe.header
+        return DELIVERY_HEADERS.get(self.verify.type) if self.verify else None
+
+
+class Config(_Model):
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    admin: AdminConfig = Field(default_factory=AdminConfig)
+    users: list[UserConfig] = Field(default_factory=list)
+    channels: list[ChannelConfig] = Field(default_factory=list)
+    integrations: list[IntegrationConfig] = Field(default_factory=list)
+    #: directory of extension modules (pluggy plugins), relative to the YAML file
+    plugins_dir: str | None = None
+    #: extension plugins to block by registration name (e.g. javascript-engine)
+    disable_plugins: list[str] = Field(default_factory=list)
+
+    # -- set by load_config, not part of the file --
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    file: str = Field(default="<config>", exclude=True)
+    dev_defaults_used: tuple[str, ...] = Field(default=(), exclude=True)
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the file, relative to the YAML file's folder."""
+        p = Path(relative)
+        return p if p.is_absolute() else self.base_dir / p
+
+    def storage_url(self) -> str:
+        """The storage URL with a relative SQLite path made relative to the YAML file."""
+        url = self.storage.url
+        m = re.match(r"^(sqlite(?:\+\w+)?):///(.*)$", url)
+        if m and m.group(2) and not m.group(2).startswith("/") and m.group(2) != ":memory:":
+            return f"{m.group(1)}:///{self.resolve(m.group(2))}"
+        return url
+
+    def limits_for(self, integration: IntegrationConfig) -> Limits:
+        sb = self.sandbox
+        return Limits(
+            timeout_ms=integration.timeout_ms or sb.timeout_ms,
+            memory_mb=integration.memory_mb or sb.memory_mb,
+            max_output_bytes=integration.max_output_bytes or sb.max_output_bytes,
+            concurrency=integration.concurrency or sb.concurrency,
+            queue=sb.queue,
+        )
+
+
+_INTERNAL = {"base_dir", "file", "dev_defaults_used"}
+
+
+def _message(err: dict[str, Any], model_fields: Iterable[str] = ()) -> str:
+    kind = err["type"]
+    loc = err["loc"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        close = difflib.get_close_matches(key, list(model_fields), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown key {key!r}{hint}"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"got {err.get('input')!r}; expected one of {expected}"
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
+        return (f"{err.get('input')!r} is not a valid integration id: use letters, digits, '-', '_' or '.'"
+                " (it becomes part of the URL /hooks/<id>/<token>)")
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    return msg
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """Known keys of the model that contains ``loc`` (for 'did you mean')."""
+    model: Any = Config
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        inner = getattr(ann, "__args__", None)
+        candidates = [ann, *(inner or ())]
+        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if model is None:
+            return []
+    return [n for n in model.model_fields if n not in _INTERNAL]
+
+
+def parse_config(src: yamlsource.Source, base_dir: Path) -> Config:
+    """Validate parsed YAML; raise ConfigError listing every problem."""
+    problems = list(src.problems)
+    data = src.data
+    config: Config | None = None
+    if data is not None and not isinstance(data, dict):
+        problems.append(Problem(src.file, 1, "", "the file must be a mapping with keys such as server, integrations"))
+    elif data is not None:
+        try:
+            config = Config.model_validate({**data, "base_dir": base_dir, "file": src.file,
+                                            "dev_defaults_used": tuple(src.dev_defaults_used)})
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                # drop pydantic's union/validator markers from the path
+                loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+                problems.append(src.problem(loc, _message(err, _fields_at(loc))))
+    if config is not None:
+        already = {p.path for p in problems}
+        problems.extend(p for p in cross_check(config, src) if p.path not in already)
+    if problems:
+        raise ConfigError(problems)
+    assert config is not None
+    return config
+
+
+def load_config(path: str | Path, *, dev: bool = False) -> Config:
+    """Read, validate and cross-check a configuration file."""
+    path = Path(path)
+    src = yamlsource.load(path, dev=dev)
+    return parse_config(src, path.parent.resolve())
+
+
+def cross_check(config: Config, src: yamlsource.Source) -> list[Problem]:
+    """Checks across sections: ids, users, channels, scripts files."""
+    problems: list[Problem] = []
+    users = {u.username for u in config.users}
+    user_ids = {u.user_id for u in config.users}
+    channels = {c.name for c in config.channels} | {c.channel_id for c in config.channels}
+
+    seen: dict[str, int] = {}
+    for i, user in enumerate(config.users):
+        if user.username in seen:
+            problems.append(src.problem(("users", i, "username"),
+                                        f"duplicate user {user.username!r} (also users[{seen[user.username]}])"))
+        seen[user.username] = i
+    seen = {}
+    for i, channel in enumerate(config.channels):
+        if channel.name in seen:
+            problems.append(src.problem(("channels", i, "name"),
+                                        f"duplicate channel {channel.name!r} (also channels[{seen[channel.name]}])"))
+        seen[channel.name] = i
+        for j, member in enumerate(channel.members):
+            if member not in users:
+                problems.append(src.problem(("channels", i, "members", j),
+                                            f"user {member!r} is not declared under users:"))
+    if config.admin.username and config.admin.username not in users:
+        problems.append(src.problem(("admin", "username"),
+                                    f"user {config.admin.username!r} is not declared under users:"))
+
+    seen = {}
+    for i, integ in enumerate(config.integrations):
+        at = ("integrations", i)
+        if integ.id in seen:
+            problems.append(src.problem((*at, "id"), f"duplicate integration id {integ.id!r} "
+                                                     f"(also integrations[{seen[integ.id]}]); ids must be unique"))
+        seen[integ.id] = i
+        if integ.type == "incoming":
+            if integ.token is None or not integ.token.get_secret_value():
+                problems.append(src.problem((*at, "token"), "an incoming integration needs a token "
+                                                            "(generate one with: hookhub new-token)"))
+            if not integ.channel:
+                problems.append(src.problem((*at, "channel"), "an incoming integration needs a channel "
+                                                              "(e.g. \"#general\" or \"@alice\")"))
+            if not integ.username:
+                problems.append(src.problem((*at, "username"), "an incoming integration needs a username "
+                                                               "to post as (one of the users: entries)"))
+        elif not integ.urls and not (integ.script_enabled and (integ.script or integ.script_file)):
+            problems.append(src.problem((*at, "urls"), "an outgoing integration needs urls (or a script "
+                                                       "whose prepare_outgoing_request sets url)"))
+        if integ.username and integ.username not in users:
+            problems.append(src.problem((*at, "username"), f"user {integ.username!r} is not declared under users:"))
+        for j, target in enumerate(integ.channel):
+            problem = _check_target(target, users, user_ids, channels, integ.type)
+            if problem:
+                problems.append(src.problem((*at, "channel", j) if len(integ.channel) > 1 else (*at, "channel"),
+                                            problem))
+        if integ.dedupe is not None and integ.delivery_header is None:
+            problems.append(src.problem((*at, "dedupe", "header"),
+                                        "name the header carrying the delivery id (e.g. X-Request-Id)"))
+        if integ.script is not None and integ.script_file is not None:
+            problems.append(src.problem((*at, "script_file"), "set either script or script_file, not both"))
+        if integ.script_file is not None and not config.resolve(integ.script_file).is_file():
+            problems.append(src.problem((*at, "script_file"),
+                                        f"file not found: {integ.script_file} (paths are relative to the YAML file)"))
+    return problems
+
+
+_OUTGOING_FILTERS = {"all_public_channels", "all_private_groups", "all_direct_messages"}
+
+
+def _check_target(target: str, users: set[str], user_ids: set[str], channels: set[str], kind: str) -> str | None:
+    if kind == "outgoing" and target in _OUTGOING_FILTERS:
+        return None
+    if target.startswith("#"):
+        if target[1:] not in channels:
+            return f"channel {target!r} is not declared under channels:"
+    elif target.startswith("@"):
+        if target[1:] not in users:
+            return f"user {target!r} is not declared under users:"
+    elif target not in channels and target not in user_ids:
+        return f"{target!r} is neither a declared channel nor a user id; write \"#name\" or \"@username\""
+    return None

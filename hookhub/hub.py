@@ -1,0 +1,140 @@
+"""The running service: configuration, registry, store, sandbox and plugins together.
+
+A :class:`Hub` is built from a :class:`~hookhub.config.Config`; ``start()``
+opens the store, mirrors users and channels into it and loads every script
+into the sandbox; ``stop()`` undoes that.  The HTTP layer, the CLI and tests
+all drive the same object.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import pluggy
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
+
+from sqlalchemy import select
+
+from . import plugins, schema
+from .config import Config
+from .errors import ConfigError, RateLimited, ScriptCompileError
+from .registry import Integration, Registry, plugin_problems
+from .sandbox import make_sandbox
+from .sandbox.base import Sandbox
+from .store import Store, op_sync_directory
+
+log = logging.getLogger("hookhub")
+
+
+class Hub:
+    """Everything one hookhub instance needs to serve requests."""
+
+    def __init__(self, config: Config, *, pm: pluggy.PluginManager | None = None,
+                 sandbox: Sandbox | None = None, store: Store | None = None) -> None:
+        self.config = config
+        self.pm = pm or plugins.make_plugin_manager(block=config.disable_plugins,
+                                                    plugins_dir=config.resolve(config.plugins_dir)
+                                                    if config.plugins_dir else None)
+        self.engines = plugins.engines(self.pm)
+        self.verifiers = plugins.verifiers(self.pm)
+        problems = plugin_problems(config, self.verifiers)
+        if problems:
+            raise ConfigError(problems)
+        self.registry = Registry(config, self.engines)
+        self.sandbox: Sandbox = sandbox or make_sandbox(config.sandbox.mode, self.engines,
+                                                        workers=config.sandbox.workers)
+        self.store = store or Store(config.storage_url())
+        self._limiter = FixedWindowRateLimiter(MemoryStorage())
+        self._limits = {
+            i.id: RateLimitItemPerSecond(i.config.rate_limit.calls, i.config.rate_limit.per_seconds)
+            for i in self.registry.integrations.values() if i.config.rate_limit
+        }
+        self.started = False
+        self._writes: dict[str, int] = {}
+        #: replay handlers for history kinds other than incoming (outgoing registers one)
+        self.replayers: dict[str, Any] = {}
+        #: delivery ids being processed right now (de-duplication of concurrent deliveries)
+        self.in_flight: set[tuple[str, str]] = set()
+
+    def due_for_pruning(self, integration_id: str, every: int = 100) -> bool:
+        """True on the first and then every ``every``-th write of an integration."""
+        n = self._writes.get(integration_id, 0)
+        self._writes[integration_id] = n + 1
+        return n % every == 0
+
+    async def start(self) -> None:
+        if self.started:
+            return
+        self.store.open()
+        users = [{"id": u.user_id, "username": u.username, "name": u.name} for u in self.config.users]
+        channels = [{"id": c.channel_id, "name": c.name, "private": c.private, "members": list(c.members)}
+                    for c in self.config.channels]
+        await self.store.write(op_sync_directory(users, channels))
+        await self.sandbox.start()
+        for integ in self.registry.integrations.values():
+            await self.load_script(integ)
+        self.pm.hook.hookhub_startup(hub=self)
+        self.started = True
+
+    async def load_script(self, integ: Integration) -> None:
+        if integ.compile_error:
+            log.error("integration %s: script does not compile: %s", integ.id, integ.compile_error)
+            return
+        if integ.spec is None:
+            return
+        try:
+            await self.sandbox.load(integ.spec)
+        except ScriptCompileError as exc:
+            integ.compile_error = exc
+            log.error("integration %s: script failed to load: %s", integ.id, exc)
+
+    async def stop(self) -> None:
+        if not self.started:
+            return
+        self.started = False
+        self.pm.hook.hookhub_shutdown(hub=self)
+        await self.sandbox.close()
+        self.store.close()
+
+    def check_rate(self, integ: Integration) -> None:
+        """429 when the integration's rate limit (``rate_limit:``) is exhausted."""
+        item = self._limits.get(integ.id)
+        if item is None:
+            return
+        allowed = self._limiter.hit(item, integ.id)
+        stats = self._limiter.get_window_stats(item, integ.id)
+        if not allowed:
+            raise RateLimited(item.amount, stats.remaining, int(stats.reset_time))
+
+    def rate_headers(self, integ: Integration) -> dict[str, str]:
+        item = self._limits.get(integ.id)
+        if item is None:
+            return {}
+        stats = self._limiter.get_window_stats(item, integ.id)
+        return {"X-RateLimit-Limit": str(item.amount), "X-RateLimit-Remaining": str(stats.remaining),
+                "X-RateLimit-Reset": str(int(stats.reset_time))}
+
+    def verify(self, integ: Integration, headers: dict[str, str], body: bytes) -> None:
+        """Raise VerificationFailed unless the request passes the integration's ``verify:``."""
+        spec = integ.config.verify
+        if spec is not None:
+            self.verifiers[spec.type](spec.options(), headers, body, time.time())
+
+    async def is_duplicate(self, integ: Integration, delivery_id: str) -> bool:
+        """True when this delivery id was answered with success within the dedupe window."""
+        window = integ.config.dedupe.window_s if integ.config.dedupe else 0
+        t = schema.history
+        q = (select(t.c.id).where(t.c.integration_id == integ.id, t.c.delivery_id == delivery_id,
+                                  t.c.ts >= time.time() - window, t.c.status < 300).limit(1))
+        return bool(await self.store.read(lambda c: c.execute(q).first()))
+
+    def hook_url(self, integ: Integration, token: str | None = None) -> str:
+        base = self.config.server.public_url or f"http://{self.config.server.host}:{self.config.server.port}"
+        return f"{base.rstrip('/')}/hooks/{integ.id}/{token if token is not None else '••••'}"
+
+    def info(self) -> dict[str, Any]:
+        return {"integrations": len(self.registry.integrations)}

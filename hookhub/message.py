@@ -1,0 +1,285 @@
+"""From content to message (CONTRACT §6).
+
+:func:`build_messages` applies the integration's defaults and the override
+rule, resolves every destination, validates fields and returns one
+:class:`Draft` per destination, or raises :class:`~hookhub.errors.MessageError`.
+Nothing here touches the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from .config import ChannelConfig, IntegrationConfig, UserConfig
+from .errors import MessageError
+from .registry import Registry
+
+URL_FIELDS = ("author_link", "author_icon", "title_link", "image_url", "thumb_url",
+              "audio_url", "video_url", "message_link")
+ATTACHMENT_KEYS = {"color", "text", "ts", "author_name", "title", "collapsed", "fields", "actions",
+                   "pretext", "fallback", "footer", "footer_icon", "mrkdwn_in", "title_link_download",
+                   "image_dimensions", "image_preview", "type", "description", "attachments", *URL_FIELDS}
+OVERRIDE_ERROR = "overriding destination channel is disabled for this integration"
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a message goes: a channel, or a direct conversation with a user."""
+
+    kind: str  # "channel" | "direct"
+    name: str  # channel name, or the other user's username
+    room_id: str
+    private: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"#{self.name}" if self.kind == "channel" else f"@{self.name}"
+
+
+@dataclass
+class Draft:
+    """A validated message for one destination, ready to store."""
+
+    destination: Destination
+    doc: dict[str, Any]
+
+
+def drop_none(value: Any) -> Any:
+    """Drop ``None`` values inside objects (like JavaScript ``undefined``)."""
+    if isinstance(value, dict):
+        return {k: drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_none(v) for v in value]
+    return value
+
+
+def split_targets(value: Any) -> list[str]:
+    """A channel value (string, comma-separated string, or list) → entries."""
+    items = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise MessageError("invalid-channel")
+        out.extend(p.strip() for p in item.split(",") if p.strip())
+    return out
+
+
+def _same_target(a: str, b: str, registry: Registry) -> bool:
+    try:
+        return resolve(a, registry) == resolve(b, registry)
+    except MessageError:
+        return a == b
+
+
+def destinations_for(content: dict[str, Any], integ: IntegrationConfig, registry: Registry) -> list[str]:
+    """The destination entries, applying the override rule."""
+    requested = content.get("channel") or content.get("roomId")
+    if not requested:
+        return list(integ.channel)
+    entries = split_targets(requested)
+    if not integ.override_destination_channel:
+        own = list(integ.channel)
+        if not all(any(_same_target(e, o, registry) for o in own) for e in entries):
+            raise MessageError(OVERRIDE_ERROR)
+    return entries
+
+
+def resolve(entry: str, registry: Registry) -> Destination:
+    """``#name`` → channel; ``@username`` → direct; else channel by id or name, else user by id."""
+    channel: ChannelConfig | None = None
+    user: UserConfig | None = None
+    if entry.startswith("#"):
+        channel = registry.channels.get(entry[1:])
+    elif entry.startswith("@"):
+        user = registry.users.get(entry[1:])
+    else:
+        channel = registry.channels_by_id.get(entry) or registry.channels.get(entry)
+        if channel is None:
+            user = registry.users_by_id.get(entry)
+    if channel is not None:
+        return Destination("channel", channel.name, channel.channel_id, channel.private)
+    if user is not None:
+        return Destination("direct", user.username, f"@{user.username}")
+    raise MessageError("invalid-channel")
+
+
+def check_allowed(dest: Destination, poster: UserConfig, registry: Registry) -> None:
+    """Private channels accept posts only from members."""
+    if dest.kind == "channel":
+        channel = registry.channels[dest.name]
+        if channel.archived:
+            raise MessageError("error-room-archived")
+        if channel.private and poster.username not in channel.members:
+            raise MessageError("error-not-allowed")
+
+
+def _check_url(value: Any, where: str) -> None:
+    if not isinstance(value, str):
+        raise MessageError(f"{where} must be a string URL")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise MessageError(f"{where} must be an absolute http(s) URL, got {value[:100]!r}")
+
+
+def _text_of(value: Any, where: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise MessageError(f"{where} must be a string")
+    return str(value)
+
+
+def validate_attachments(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise MessageError("attachments must be a list of objects")
+    out: list[dict[str, Any]] = []
+    for i, att in enumerate(value):
+        where = f"attachments[{i}]"
+        if not isinstance(att, dict):
+            raise MessageError(f"{where} must be an object")
+        att = dict(att)
+        for key in URL_FIELDS:
+            if key in att:
+                _check_url(att[key], f"{where}.{key}")
+        for key in ("title", "text", "author_name", "pretext", "color"):
+            if key in att:
+                att[key] = _text_of(att[key], f"{where}.{key}")
+        if "fields" in att:
+            fields = att["fields"]
+            if not isinstance(fields, list):
+                raise MessageError(f"{where}.fields must be a list of {{title, value, short}} objects")
+            checked = []
+            for j, f in enumerate(fields):
+                if not isinstance(f, dict):
+                    raise MessageError(f"{where}.fields[{j}] must be an object with title and value")
+                f = dict(f)
+                if "value" in f:
+                    v = f["value"]
+                    f["value"] = v if isinstance(v, str) else _stringify(v)
+                if "title" in f:
+                    f["title"] = _text_of(f["title"], f"{where}.fields[{j}].title")
+                if "short" in f:
+                    f["short"] = bool(f["short"])
+                checked.append(f)
+            att["fields"] = checked
+        if "actions" in att and not isinstance(att["actions"], list):
+            raise MessageError(f"{where}.actions must be a list")
+        out.append(att)
+    return out
+
+
+def _stringify(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        import json
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def poster_for(integ: IntegrationConfig, override: Any, registry: Registry) -> UserConfig:
+    """The "post as" user, possibly changed by the script's ``user`` return."""
+    if override:
+        name = None
+        if isinstance(override, str):
+            name = override
+        elif isinstance(override, dict):
+            name = override.get("username")
+            if name is None and isinstance(override.get("_id"), str):
+                by_id = registry.users_by_id.get(override["_id"])
+                name = by_id.username if by_id else None
+        user = registry.users.get(name) if isinstance(name, str) else None
+        if user is None:
+            raise MessageError("invalid-user: the script's user must be a declared username")
+        return user
+    return registry.users[integ.username or ""]
+
+
+def build_doc(content: dict[str, Any], *, poster: UserConfig, max_chars: int, alias: str | None = None,
+              avatar: str | None = None, emoji: str | None = None, bot_id: str | None = None) -> dict[str, Any]:
+    """Validated message fields (without destination, id or time).
+
+    ``alias``, ``avatar`` and ``emoji`` are the defaults (the integration's);
+    ``bot_id`` marks the message as posted by that integration.
+    """
+    raw_text = content.get("text")
+    if raw_text is None:
+        raw_text = content.get("msg")
+    text = _text_of(raw_text, "text").strip() if raw_text is not None else ""
+    attachments = validate_attachments(content["attachments"]) if "attachments" in content else []
+    if not text and not attachments:
+        raise MessageError("the message needs a non-empty text (or msg) or at least one attachment")
+    if len(text) > max_chars:
+        raise MessageError("error-message-size-exceeded")
+
+    default_avatar, default_emoji = avatar, emoji
+    alias = content.get("username") or content.get("alias") or alias
+    avatar = content.get("icon_url") or content.get("avatar")
+    emoji = None
+    if not avatar:
+        emoji = content.get("icon_emoji") or content.get("emoji")
+    if not avatar and not emoji:
+        avatar = default_avatar
+        emoji = None if avatar else default_emoji
+    if avatar is not None:
+        _check_url(avatar, "avatar" if "avatar" in content else "icon_url")
+    doc: dict[str, Any] = {
+        "text": text,
+        "alias": _text_of(alias, "alias") if alias else None,
+        "emoji": _text_of(emoji, "emoji") if emoji else None,
+        "avatar": avatar,
+        "attachments": attachments,
+        "parseUrls": bool(content["parseUrls"]) if "parseUrls" in content else not attachments,
+        "groupable": bool(content.get("groupable", False)),
+        "u": {"_id": poster.user_id, "username": poster.username, "name": poster.name or poster.username},
+    }
+    if bot_id is not None:
+        doc["bot"] = {"i": bot_id}
+    if content.get("tmid") is not None:
+        doc["tmid"] = _text_of(content["tmid"], "tmid")
+    return doc
+
+
+def build_messages(content: dict[str, Any], integ: IntegrationConfig, registry: Registry, *,
+                   user_override: Any = None, max_chars: int = 5000) -> tuple[list[Draft], list[dict[str, Any]]]:
+    """Turn content into drafts.
+
+    Returns ``(drafts, failures)``.  Without ``separateResponse`` every
+    destination must be valid (any failure raises, nothing is posted); with it,
+    failures are collected per destination as ``{"channel", "error"}``.
+    """
+    content = drop_none(content)
+    separate = bool(content.get("separateResponse"))
+    poster = poster_for(integ, user_override, registry)
+    entries = destinations_for(content, integ, registry)
+    doc = build_doc(content, poster=poster, max_chars=max_chars, alias=integ.alias, avatar=integ.avatar,
+                    emoji=integ.emoji, bot_id=integ.id)
+    drafts: list[Draft] = []
+    failures: list[dict[str, Any]] = []
+    for entry in entries:
+        try:
+            dest = resolve(entry, registry)
+            check_allowed(dest, poster, registry)
+        except MessageError as exc:
+            if not separate:
+                raise
+            failures.append({"channel": entry, "error": exc.error})
+            continue
+        drafts.append(Draft(dest, dict(doc)))
+    return drafts, failures
+
+
+def stamp(drafts: list[Draft], now: float) -> None:
+    """Give each draft its id, time, room id and channel label."""
+    from .store import iso, new_id
+
+    for draft in drafts:
+        dest = draft.destination
+        draft.doc.update({"_id": new_id(), "ts": iso(now), "rid": dest.room_id,
+                          "channel": dest.name if dest.kind == "channel" else dest.label})
+
+
+def store_rows(drafts: list[Draft], integration_id: str | None, now: float) -> list[dict[str, Any]]:
+    """Rows of the ``messages`` table for stamped drafts."""
+    return [{"id": d.doc["_id"], "ts": now, "room": d.destination.label, "integration_id": integration_id,
+             "doc": d.doc} for d in drafts]

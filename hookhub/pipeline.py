@@ -1,0 +1,231 @@
+"""The incoming webhook flow (DESIGN "Pieces and how data flows").
+
+``receive`` is the whole path from a hook URL to a committed answer;
+``process`` is the part that needs no store (used by ``hookhub test`` and the
+dry-run replay); ``commit`` persists what ``process`` produced, messages,
+logs and history together, before the caller is answered.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .bodies import ParsedBody, parse_body
+from .engines.base import LogRecord
+from .errors import HookhubError, MessageError, ScriptReturnedError, ScriptRunError, ScriptUnavailable
+from .message import Draft, build_messages, stamp, store_rows
+from .registry import Integration
+from .request import build_request
+from .verifiers import VerificationFailed
+from .store import combine, new_id, op_insert_history, op_insert_logs, op_insert_messages, op_prune_history
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .hub import Hub
+
+#: Headers never stored in history (their values are secrets).
+SECRET_HEADERS = ("authorization", "cookie", "x-gitlab-token", "x-hub-signature", "x-hub-signature-256",
+                  "webhook-signature", "x-signature", "proxy-authorization", "x-api-key")
+MASK = "••••"
+
+
+@dataclass
+class Inbound:
+    """An HTTP request to a hook URL, as plain data."""
+
+    integration_id: str
+    token: str
+    method: str = "POST"
+    path: str = ""
+    query_string: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    user_id: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What processing one webhook produced."""
+
+    status: int
+    body: dict[str, Any]
+    drafts: list[Draft] = field(default_factory=list)
+    logs: list[LogRecord] = field(default_factory=list)
+    #: what the script returned (JSON), or None
+    result: Any = None
+    error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def js_truthy(value: Any) -> bool:
+    """JavaScript truthiness: ``{}`` and ``[]`` are truthy, ``0``, ``""``, ``None``, ``False`` are not."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value == value and value != 0
+    if isinstance(value, str):
+        return value != ""
+    return True
+
+
+def script_request(integ: Integration, inbound: Inbound, parsed: ParsedBody, registry_user: dict[str, Any]) -> dict[str, Any]:
+    params = {"integrationId": inbound.integration_id, "token": inbound.token}
+    if inbound.user_id is not None:
+        params["userId"] = inbound.user_id
+    return build_request(
+        path=inbound.path or f"/hooks/{inbound.integration_id}/{inbound.token}",
+        query_string=inbound.query_string,
+        url_params=params,
+        headers=inbound.headers,
+        content=parsed.content,
+        content_raw=parsed.raw,
+        body=parsed.body,
+        user=registry_user,
+    )
+
+
+def _poster(hub: Hub, integ: Integration) -> dict[str, Any]:
+    user = hub.registry.users.get(integ.config.username or "")
+    if user is None:
+        return {"_id": None, "name": None, "username": integ.config.username}
+    return {"_id": user.user_id, "name": user.name or user.username, "username": user.username}
+
+
+async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
+    """Run the script and build the messages; touches no store."""
+    media = next((v for k, v in inbound.headers.items() if k.lower() == "content-type"), "")
+    parsed = parse_body(inbound.body if inbound.method != "GET" else b"", media)
+    if inbound.method == "GET":
+        parsed = ParsedBody({}, {}, "", "a GET request has no body")
+    logs: list[LogRecord] = []
+    result: Any = None
+    try:
+        if integ.compile_error is not None:
+            logs.append(LogRecord("error", time.time(), f"script does not compile: {integ.compile_error}"))
+            raise integ.compile_error
+        if integ.spec is not None:
+            request = script_request(integ, inbound, parsed, _poster(hub, integ))
+            call = await hub.sandbox.call(integ.id, "process_incoming_request", {"request": request})
+            logs.extend(call.logs)
+            if not call.ok:
+                reason = call.reason or "the script failed"
+                logs.append(LogRecord("error", time.time(), reason))
+                if call.saturated:
+                    raise ScriptUnavailable(reason)
+                raise ScriptRunError(reason)
+            result = call.value
+            outcome = interpret(hub, integ, result)
+        else:
+            if parsed.problem is not None:
+                raise MessageError(parsed.problem)
+            outcome = deliver(hub, integ, parsed.content, None, None)
+    except HookhubError as exc:
+        error = str(exc) if isinstance(exc, ScriptRunError) else None
+        outcome = Outcome(exc.status, exc.body(), error=error)
+    outcome.logs = logs
+    outcome.result = result
+    return outcome
+
+
+def interpret(hub: Hub, integ: Integration, result: Any) -> Outcome:
+    """What a script's return value means (CONTRACT §5)."""
+    if not js_truthy(result):
+        return Outcome(200, {"success": True})
+    if isinstance(result, dict) and "error" in result and js_truthy(result["error"]):
+        err = result["error"]
+        if isinstance(err, dict):
+            raise ScriptReturnedError(err)
+        raise ScriptReturnedError(err if isinstance(err, str) else str(err))
+    if not isinstance(result, dict) or not isinstance(result.get("content"), dict):
+        raise ScriptRunError("the script returned a truthy value without an object 'content' "
+                             "(return None to post nothing, or {'content': {...}})")
+    response = result.get("response")
+    if response is not None and not isinstance(response, dict):
+        raise ScriptRunError("the script's 'response' must be an object")
+    return deliver(hub, integ, result["content"], response, result.get("user"))
+
+
+def deliver(hub: Hub, integ: Integration, content: dict[str, Any], response: dict[str, Any] | None,
+            user: Any) -> Outcome:
+    drafts, failures = build_messages(content, integ.config, hub.registry, user_override=user,
+                                      max_chars=hub.config.server.max_message_chars)
+    stamp(drafts, time.time())
+    if content.get("separateResponse"):
+        responses = [{"channel": d.destination.label, "message": d.doc} for d in drafts] + failures
+        body = {**(response or {}), "success": bool(drafts), "responses": responses}
+        return Outcome(200 if drafts else 400, body, drafts=drafts)
+    return Outcome(200, {**(response or {}), "success": True}, drafts=drafts)
+
+
+def history_request(inbound: Inbound, parsed_raw: str | None = None) -> dict[str, Any]:
+    """The request as stored in history: no token, no secret headers."""
+    headers = {k.lower(): (MASK if k.lower() in SECRET_HEADERS else v) for k, v in inbound.headers.items()}
+    return {
+        "method": inbound.method,
+        "path": f"/hooks/{inbound.integration_id}/{MASK}",
+        "query_string": inbound.query_string,
+        "headers": headers,
+        "body": parsed_raw if parsed_raw is not None else inbound.body.decode("utf-8", "replace"),
+    }
+
+
+async def commit(hub: Hub, integ: Integration, inbound: Inbound, outcome: Outcome, started: float,
+                 request_id: str, delivery_id: str | None = None) -> None:
+    """Persist messages, logs and the history entry in one transaction."""
+    now = time.time()
+    rows = store_rows(outcome.drafts, integ.id, now)
+    history = {
+        "id": request_id, "integration_id": integ.id, "ts": now, "kind": "incoming", "step": None,
+        "request": history_request(inbound), "result": outcome.result,
+        "status": outcome.status, "response": outcome.body,
+        "message_ids": [r["id"] for r in rows], "error": outcome.error,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        "delivery_id": delivery_id,
+    }
+    ops = [op_insert_messages(rows), op_insert_logs(integ.id, request_id, outcome.logs),
+           op_insert_history(history)]
+    if hub.due_for_pruning(integ.id):
+        storage = hub.config.storage
+        ops.append(op_prune_history(integ.id, max_entries=storage.history_max_entries,
+                                    max_age_s=storage.history_max_age_days * 86400, now=now))
+    await hub.store.write(combine(*ops))
+
+
+async def receive(hub: Hub, inbound: Inbound) -> Outcome:
+    """A hook URL was called: look up, verify, run, commit, answer."""
+    started = time.perf_counter()
+    try:
+        integ = hub.registry.lookup(inbound.integration_id, inbound.token)
+        hub.check_rate(integ)
+    except HookhubError as exc:
+        return Outcome(exc.status, exc.body(), headers=dict(getattr(exc, "headers", {})))
+    request_id = new_id()
+    headers = {k.lower(): v for k, v in inbound.headers.items()}
+    try:
+        hub.verify(integ, headers, inbound.body)
+    except VerificationFailed as exc:
+        reason = f"signature verification failed: {exc}"
+        outcome = Outcome(401, {"success": False, "error": reason}, error=reason,
+                          logs=[LogRecord("warn", time.time(), reason)])
+        await commit(hub, integ, inbound, outcome, started, request_id)
+        return outcome
+    delivery_header = integ.config.delivery_header
+    delivery_id = headers.get(delivery_header.lower()) if delivery_header else None
+    if delivery_id is not None:
+        if (integ.id, delivery_id) in hub.in_flight or await hub.is_duplicate(integ, delivery_id):
+            outcome = Outcome(200, {"success": True, "duplicate": True},
+                              logs=[LogRecord("info", time.time(), f"duplicate delivery {delivery_id} ignored")])
+            await commit(hub, integ, inbound, outcome, started, request_id)
+            return outcome
+        hub.in_flight.add((integ.id, delivery_id))
+    try:
+        outcome = await process(hub, integ, inbound)
+        outcome.headers.update(hub.rate_headers(integ))
+        await commit(hub, integ, inbound, outcome, started, request_id, delivery_id)
+    finally:
+        if delivery_id is not None:
+            hub.in_flight.discard((integ.id, delivery_id))
+    for draft in outcome.drafts:
+        hub.pm.hook.hookhub_message_posted(hub=hub, message=draft.doc, integration_id=integ.id)
+    return outcome

@@ -1,0 +1,297 @@
+"""Persistence: messages, integration logs, request history, script state.
+
+SQLAlchemy Core over a synchronous driver (``sqlite3`` by default; a
+PostgreSQL URL works with ``psycopg``).  All writes go through one writer
+thread that *group-commits*: writes queued while a transaction is being
+committed are committed together in the next one, and each caller's
+``await store.write(...)`` returns only after its transaction is durable.
+That keeps "committed before 200" without paying one fsync per request.
+Reads run in a thread pool on their own connections (WAL lets them proceed
+while the writer commits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import secrets
+import string
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, delete, event, func, insert, select
+from sqlalchemy.engine import Connection, Engine
+
+from . import schema
+from .engines.base import LogRecord
+
+T = TypeVar("T")
+WriteOp = Callable[[Connection], Any]
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_id() -> str:
+    """A 17-character random id, like Rocket.Chat's."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(17))
+
+
+def iso(ts: float) -> str:
+    """ISO 8601 UTC with milliseconds (``2026-11-26T06:00:00.000Z``)."""
+    whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts))
+    return f"{whole}.{int((ts % 1) * 1000):03d}Z"
+
+
+class Store:
+    """The database behind hookhub."""
+
+    def __init__(self, url: str, *, synchronous: str = "FULL", max_batch: int = 512) -> None:
+        self.url = url
+        self._synchronous = synchronous
+        self._max_batch = max_batch
+        self.engine: Engine = self._make_engine(url)
+        self._queue: queue.SimpleQueue[tuple[WriteOp, asyncio.Future[Any]] | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+
+    def _make_engine(self, url: str) -> Engine:
+        if url.startswith("sqlite"):
+            path = url.split(":///", 1)[1] if ":///" in url else ""
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            sync = self._synchronous
+
+            @event.listens_for(engine, "connect")
+            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute(f"PRAGMA synchronous={sync}")
+                cur.execute("PRAGMA busy_timeout=30000")
+                cur.close()
+
+            return engine
+        return create_engine(url, pool_pre_ping=True)
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def open(self) -> None:
+        """Apply pending migrations and start the writer thread (idempotent)."""
+        self.migrate()
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_loop, name="hookhub-store-writer", daemon=True)
+            self._writer.start()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join(timeout=30)
+            self._writer = None
+        self.engine.dispose()
+
+    def migrate(self) -> int:
+        """Bring the schema up to date; returns the version."""
+        with self.engine.begin() as conn:
+            schema.schema_version.create(conn, checkfirst=True)
+            current = conn.execute(select(func.max(schema.schema_version.c.version))).scalar() or 0
+        for version, step in enumerate(schema.MIGRATIONS, start=1):
+            if version <= current:
+                continue
+            with self.engine.begin() as conn:
+                step(conn)
+                conn.execute(delete(schema.schema_version))
+                conn.execute(insert(schema.schema_version).values(version=version))
+            current = version
+        return current
+
+    # -- writing -------------------------------------------------------------
+
+    async def write(self, op: WriteOp) -> Any:
+        """Run ``op(conn)`` in a transaction; return once it is committed."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Any] = loop.create_future()
+        self._queue.put((op, fut))
+        return await fut
+
+    def write_now(self, op: WriteOp) -> Any:
+        """Synchronous write (CLI, start-up)."""
+        with self.engine.begin() as conn:
+            return op(conn)
+
+    def _write_loop(self) -> None:
+        stop = False
+        while not stop:
+            item = self._queue.get()
+            if item is None:
+                break
+            batch = [item]
+            while len(batch) < self._max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            self._commit_batch(batch)
+
+    def _commit_batch(self, batch: list[tuple[WriteOp, asyncio.Future[Any]]]) -> None:
+        try:
+            with self.engine.begin() as conn:
+                results = [op(conn) for op, _ in batch]
+        except Exception:
+            # One bad write must not sink its neighbours: retry them one by one.
+            for op, fut in batch:
+                try:
+                    with self.engine.begin() as conn:
+                        result = op(conn)
+                except Exception as exc:  # noqa: BLE001 - handed to the awaiting caller
+                    _resolve(fut, None, exc)
+                else:
+                    _resolve(fut, result, None)
+            return
+        for (_, fut), result in zip(batch, results):
+            _resolve(fut, result, None)
+
+    # -- reading -------------------------------------------------------------
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        def run() -> T:
+            with self.engine.connect() as conn:
+                return fn(conn)
+        return await asyncio.to_thread(run)
+
+    def read_now(self, fn: Callable[[Connection], T]) -> T:
+        with self.engine.connect() as conn:
+            return fn(conn)
+
+    async def messages(self, room: str, limit: int = 50) -> list[dict[str, Any]]:
+        t = schema.messages
+        q = select(t.c.doc).where(t.c.room == room).order_by(t.c.ts.desc(), t.c.id.desc()).limit(limit)
+        return await self.read(lambda c: [row.doc for row in c.execute(q)])
+
+    async def logs(self, integration_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        t = schema.logs
+        q = select(t).where(t.c.integration_id == integration_id).order_by(t.c.id.desc()).limit(limit)
+        return await self.read(lambda c: [
+            {"level": r.level, "ts": iso(r.ts), "message": r.message, "request_id": r.request_id}
+            for r in c.execute(q)])
+
+    async def history(self, integration_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        t = schema.history
+        q = select(t).where(t.c.integration_id == integration_id).order_by(t.c.ts.desc(), t.c.id.desc()).limit(limit)
+        return await self.read(lambda c: [history_json(r._mapping) for r in c.execute(q)])
+
+    async def history_entry(self, integration_id: str, hid: str) -> dict[str, Any] | None:
+        t = schema.history
+        q = select(t).where(t.c.integration_id == integration_id, t.c.id == hid)
+        rows = await self.read(lambda c: [history_json(r._mapping) for r in c.execute(q)])
+        return rows[0] if rows else None
+
+    async def script_state(self, integration_id: str) -> dict[str, Any]:
+        t = schema.script_store
+        q = select(t.c.data).where(t.c.integration_id == integration_id)
+        rows = await self.read(lambda c: [r.data for r in c.execute(q)])
+        return rows[0] if rows else {}
+
+
+def _resolve(fut: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
+    def apply() -> None:
+        if fut.done():
+            return
+        if exc is not None:
+            fut.set_exception(exc)
+        else:
+            fut.set_result(result)
+    fut.get_loop().call_soon_threadsafe(apply)
+
+
+def history_json(row: Any) -> dict[str, Any]:
+    return {
+        "_id": row["id"],
+        "ts": iso(row["ts"]),
+        "integration_id": row["integration_id"],
+        "kind": row["kind"],
+        "step": row["step"],
+        "request": row["request"],
+        "result": row["result"],
+        "status": row["status"],
+        "response": row["response"],
+        "message_ids": row["message_ids"] or [],
+        "error": row["error"],
+        "duration_ms": row["duration_ms"],
+    }
+
+
+# -- write operations (composable: several run in one transaction) -----------
+
+
+def op_insert_messages(rows: Iterable[dict[str, Any]]) -> WriteOp:
+    rows = list(rows)
+
+    def run(conn: Connection) -> None:
+        if rows:
+            conn.execute(insert(schema.messages), rows)
+    return run
+
+
+def op_insert_logs(integration_id: str, request_id: str | None, records: Iterable[LogRecord]) -> WriteOp:
+    rows = [{"integration_id": integration_id, "ts": r.ts, "level": r.level, "message": r.message,
+             "request_id": request_id} for r in records]
+
+    def run(conn: Connection) -> None:
+        if rows:
+            conn.execute(insert(schema.logs), rows)
+    return run
+
+
+def op_insert_history(row: dict[str, Any]) -> WriteOp:
+    def run(conn: Connection) -> None:
+        conn.execute(insert(schema.history), [row])
+    return run
+
+
+def op_save_script_state(integration_id: str, data: dict[str, Any]) -> WriteOp:
+    t = schema.script_store
+
+    def run(conn: Connection) -> None:
+        conn.execute(delete(t).where(t.c.integration_id == integration_id))
+        conn.execute(insert(t), [{"integration_id": integration_id, "data": data}])
+    return run
+
+
+def op_sync_directory(users: list[dict[str, Any]], channels: list[dict[str, Any]]) -> WriteOp:
+    """Make the users and channels tables mirror the YAML file."""
+    def run(conn: Connection) -> None:
+        conn.execute(delete(schema.users))
+        if users:
+            conn.execute(insert(schema.users), users)
+        conn.execute(delete(schema.channels))
+        if channels:
+            conn.execute(insert(schema.channels), channels)
+    return run
+
+
+def op_prune_history(integration_id: str, *, max_entries: int, max_age_s: float, now: float) -> WriteOp:
+    t = schema.history
+
+    def run(conn: Connection) -> None:
+        if max_age_s:
+            conn.execute(delete(t).where(t.c.integration_id == integration_id, t.c.ts < now - max_age_s))
+        if max_entries:
+            cutoff = conn.execute(
+                select(t.c.ts).where(t.c.integration_id == integration_id)
+                .order_by(t.c.ts.desc()).offset(max_entries).limit(1)).scalar()
+            if cutoff is not None:
+                conn.execute(delete(t).where(t.c.integration_id == integration_id, t.c.ts <= cutoff))
+    return run
+
+
+def combine(*ops: WriteOp) -> WriteOp:
+    """Several operations in one transaction."""
+    def run(conn: Connection) -> list[Any]:
+        return [op(conn) for op in ops]
+    return run
