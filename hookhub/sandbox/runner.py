@@ -82,6 +82,9 @@ class ScriptRunner:
             return loaded
         self._loaded.pop(spec.integration_id, None)
         env = ScriptEnv(spec.integration_id, Console(spec.limits.max_log_bytes), store, http)
+        # engines that apply their own limits (the JavaScript engine) read these
+        setattr(env, "timeout_ms", spec.limits.timeout_ms)  # noqa: B010
+        setattr(env, "memory_mb", spec.limits.memory_mb)  # noqa: B010
         instance = self.engine(spec).instantiate(spec.source, spec.filename, env)
         loaded = _Loaded(spec.digest, env, instance)
         self._loaded[spec.integration_id] = loaded
