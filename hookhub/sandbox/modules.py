@@ -217,5 +217,11 @@ def warm_up() -> None:
     list(itertools.islice(itertools.count(), 2))
     string.Template("$a").substitute(a=1)
     math.sqrt(2)
-    for codec in ("latin-1", "ascii", "utf-16", "utf-32", "cp1252", "idna", "unicode_escape"):
-        "x".encode(codec)
+    import encodings
+    import pkgutil
+
+    for info in pkgutil.iter_modules(encodings.__path__):  # every codec, so .encode("shift_jis") works sealed
+        try:
+            importlib.import_module(f"encodings.{info.name}")
+        except Exception:  # noqa: BLE001 - platform-specific codecs (mbcs, oem) fail on Linux
+            continue
