@@ -48,7 +48,7 @@ class Script:
             collections.Counter('abca').most_common(1), 'abc'.upper(), re.sub('b', 'x', 'abc'),
             sorted(dict(b=1, a=2)), time.gmtime(0).tm_year, Store.get('secret'),
             datetime.datetime(2024, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo('Europe/Paris')).isoformat(),
-            list('é'.encode('shift_jis')),
+            list('ア'.encode('shift_jis')),
         ]
         return {'content': {'calls': calls, 'fingerprint': fingerprint, 'random': random.random()}}
 """
