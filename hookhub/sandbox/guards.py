@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import collections.abc
+import copy
 import operator
 import weakref
 import zoneinfo
@@ -29,6 +30,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 
+from .modules import SHARED_CONTAINERS
 from .policy import attribute_refusal
 
 _MISSING: Any = object()
@@ -141,6 +143,8 @@ def safe_getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
         raise
     if isinstance(obj, type):
         _check_unbound(obj, name, value)
+    if id(value) in SHARED_CONTAINERS:
+        return copy.copy(value)  # a library class's container: shared by every integration
     return value
 
 
