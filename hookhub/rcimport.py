@@ -113,10 +113,12 @@ def load_export(path: Path) -> list[dict[str, Any]]:
     else:
         raise ImportRcError(f"{path}: expected the integrations.list answer {{\"integrations\": [...]}}, "
                             "a list of integrations or one integration document")
-    bad = [i for i, item in enumerate(items) if not isinstance(item, dict)]
-    if bad:
-        raise ImportRcError(f"{path}: integrations[{bad[0]}] is not an object")
-    return items
+    docs: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ImportRcError(f"{path}: integrations[{i}] is not an object")
+        docs.append(item)
+    return docs
 
 
 def _ident(doc: dict[str, Any], index: int, taken: set[str]) -> str:

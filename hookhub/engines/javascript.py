@@ -29,7 +29,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-import quickjs
+import quickjs  # type: ignore[import-untyped]
 
 from ..errors import ScriptCompileError, ScriptRunError
 from ..hookspecs import hookimpl
@@ -210,7 +210,7 @@ class JavaScriptScript:
         with the JavaScript stack when the script throws, exceeds a limit or
         returns something that is not JSON data.
         """
-        args = json.dumps(kwargs, ensure_ascii=False, allow_nan=False)
+        args = json.dumps(kwargs, allow_nan=False)
         wait = self.timeout_ms / 1000 + _GRACE_S
         try:
             return self._thread.run(lambda: self._call(method, args), timeout=wait)
