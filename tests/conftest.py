@@ -20,7 +20,7 @@ AUTH = {"Authorization": f"Bearer {ADMIN}"}
 BASE = f"""\
 server:
   max_body_bytes: 4096
-  max_message_chars: 200
+  max_message_chars: 2000
 storage:
   url: sqlite:///data/hookhub.db
 sandbox:

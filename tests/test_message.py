@@ -164,8 +164,8 @@ def test_text_or_attachment_required(make_client: Client, content: dict[str, Any
 
 def test_text_size_limit(make_client: Client) -> None:
     client = make_client(integration("plain"))
-    assert post(client, {"text": "x" * 200}).status_code == 200
-    r = post(client, {"text": "x" * 201})
+    assert post(client, {"text": "x" * 2000}).status_code == 200
+    r = post(client, {"text": "x" * 2001})
     assert (r.status_code, r.json()) == (400, {"success": False, "error": "error-message-size-exceeded"})
 
 
