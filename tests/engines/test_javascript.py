@@ -22,6 +22,8 @@ from hookhub.request import build_request, freeze
 from hookhub.sandbox.base import Limits, ScriptSpec
 from hookhub.sandbox.inprocess import InProcessSandbox
 
+from ..conftest import AUTH, integration, messages
+
 SCRIPTS = Path(__file__).with_name("js_scripts")
 FIXTURES = SCRIPTS / "fixtures"
 
@@ -592,3 +594,144 @@ async def test_through_the_in_process_sandbox() -> None:
         assert failed.reason is not None and "returns.js:21" in failed.reason
     finally:
         await sandbox.close()
+
+
+# -- the HTTP contract, end to end through the app (CONTRACT §5, §6) ------------------------------------
+
+RETURN_JS = """
+class Script {
+  process_incoming_request({ request }) {
+    return JSON.parse(request.content_raw);
+  }
+}
+"""
+
+
+def _js(id: str, script: str, **fields: Any) -> str:
+    return integration(id, script, script_engine="javascript", **fields)
+
+
+@pytest.mark.parametrize(("returned", "status", "body"), [
+    (None, 200, {"success": True}),
+    (False, 200, {"success": True}),
+    (0, 200, {"success": True}),
+    ("", 200, {"success": True}),
+    ({"error": "bad thing"}, 400, {"success": False, "error": "bad thing"}),
+    ({"error": {"code": 7, "why": "no"}}, 400, {"code": 7, "why": "no", "success": False}),
+    ({}, 400, {"success": False, "error": "error-running-script"}),
+    ({"content": "x"}, 400, {"success": False, "error": "error-running-script"}),
+    ([1, 2], 400, {"success": False, "error": "error-running-script"}),
+    ({"content": {"text": "hi"}}, 200, {"success": True}),
+    ({"content": {"text": "hi"}, "response": {"extra": 1}}, 200, {"extra": 1, "success": True}),
+    ({"content": {"text": "hi"}, "response": {"success": False}}, 200, {"success": True}),
+])
+def test_contract_return_value_table(make_client: Any, returned: Any, status: int, body: dict[str, Any]) -> None:
+    client = make_client(_js("ret", RETURN_JS))
+    r = client.post("/hooks/ret/ret-token", content=json.dumps(returned).encode(),
+                    headers={"Content-Type": "text/plain"})
+    assert (r.status_code, r.json()) == (status, body)
+    posted = messages(client)
+    assert len(posted) == (1 if status == 200 and isinstance(returned, dict) and "content" in returned else 0)
+
+
+def test_contract_undefined_return_and_async(make_client: Any) -> None:
+    script = """
+    class Script {
+      async process_incoming_request({ request }) {
+        await null;
+        if (request.content.skip) return undefined;
+        return { content: { text: `async ${request.content.n}`, emoji: undefined } };
+      }
+    }
+    """
+    client = make_client(_js("asy", script, emoji=":robot:"))
+    assert client.post("/hooks/asy/asy-token", json={"skip": True}).json() == {"success": True}
+    assert client.post("/hooks/asy/asy-token", json={"n": 2}).json() == {"success": True}
+    [posted] = messages(client)
+    assert posted["text"] == "async 2" and posted["emoji"] == ":robot:"
+
+
+def test_contract_throw_is_400_and_the_js_stack_goes_to_the_log(make_client: Any) -> None:
+    script = """
+    class Script {
+      process_incoming_request({ request }) {
+        const secretValue = request.content.missing.deeper;
+      }
+    }
+    """
+    client = make_client(_js("boom", script))
+    r = client.post("/hooks/boom/boom-token", json={"text": "x"})
+    assert (r.status_code, r.json()) == (400, {"success": False, "error": "error-running-script"})
+    assert "TypeError" not in r.text
+    logs = client.get("/api/v1/integrations/boom/logs", headers=AUTH).json()["logs"]
+    assert logs[0]["level"] == "error"
+    assert "TypeError: cannot read property 'deeper' of undefined" in logs[0]["message"]
+    assert "at process_incoming_request (" in logs[0]["message"] and ":3:" in logs[0]["message"]
+
+
+def test_contract_compile_error_and_missing_class(make_client: Any) -> None:
+    client = make_client(_js("bad", "class Script {\n  process_incoming_request({ request ) {}\n}\n"),
+                         _js("noclass", "const x = 1;\n"), integration("plain"))
+    for hook in ("bad", "noclass"):
+        r = client.post(f"/hooks/{hook}/{hook}-token", json={"text": "x"})
+        assert (r.status_code, r.json()) == (400, {"success": False, "error": "error-evaluating-script"})
+    assert client.post("/hooks/plain/plain-token", json={"text": "x"}).status_code == 200
+    listed = {i["id"]: i for i in client.get("/api/v1/integrations", headers=AUTH).json()["integrations"]}
+    assert ":2" in listed["bad"]["compile_error"] and "SyntaxError" in listed["bad"]["compile_error"]
+    assert listed["bad"]["engine"] == "javascript"
+
+
+def test_contract_console_store_and_state_across_calls(make_client: Any) -> None:
+    script = """
+    class Script {
+      constructor() { this.count = 0; }
+      process_incoming_request({ request }) {
+        this.count += 1;
+        total = (Store.get('total') || 0) + 1;   // undeclared, as Rocket.Chat scripts do
+        Store.set('total', total);
+        console.log('call', this.count, { total });
+        console.warn('careful');
+        return { content: { text: `${this.count}/${total}` } };
+      }
+    }
+    """
+    client = make_client(_js("state", script))
+    for _ in range(3):
+        assert client.post("/hooks/state/state-token", json={}).status_code == 200
+    assert [m["text"] for m in messages(client)] == ["3/3", "2/2", "1/1"]
+    logs = client.get("/api/v1/integrations/state/logs", headers=AUTH).json()["logs"]
+    assert (logs[0]["level"], logs[0]["message"]) == ("warn", "careful")
+    assert (logs[1]["level"], logs[1]["message"]) == ("log", 'call 3 {"total": 3}')
+
+
+def test_contract_channel_override(make_client: Any) -> None:
+    script = """
+    class Script {
+      process_incoming_request({ request }) {
+        return { content: { text: 'moved', channel: request.content.to } };
+      }
+    }
+    """
+    client = make_client(_js("fixed", script), _js("free", script, override_destination_channel=True))
+    refused = client.post("/hooks/fixed/fixed-token", json={"to": "#notifications"})
+    assert (refused.status_code, refused.json()) == (400, {
+        "success": False, "error": "overriding destination channel is disabled for this integration"})
+    assert client.post("/hooks/fixed/fixed-token", json={"to": "#general"}).status_code == 200
+    assert client.post("/hooks/free/free-token", json={"to": "#notifications"}).status_code == 200
+    assert [m["text"] for m in messages(client, "notifications")] == ["moved"]
+
+
+def test_contract_form_encoded_payload(make_client: Any) -> None:
+    script = """
+    class Script {
+      process_incoming_request({ request }) {
+        return { content: { text: `${request.content.text} (${request.headers['content-type']})` } };
+      }
+    }
+    """
+    client = make_client(_js("form", script))
+    payload = quote(json.dumps({"text": "from slack"}))
+    r = client.post("/hooks/form/form-token", content=f"payload={payload}".encode(),
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200
+    assert messages(client)[0]["text"] == "from slack (application/x-www-form-urlencoded)"
