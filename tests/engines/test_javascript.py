@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 import time
@@ -735,3 +736,13 @@ def test_contract_form_encoded_payload(make_client: Any) -> None:
                     headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 200
     assert messages(client)[0]["text"] == "from slack (application/x-www-form-urlencoded)"
+
+
+def test_a_dropped_script_frees_its_context_and_thread() -> None:
+    script = inline("class Script { process_incoming_request() { return HTTP('GET', 'http://x/'); } }",
+                    extra_globals={"helper": lambda: 1})
+    thread = script._thread._thread
+    del script
+    gc.collect()
+    thread.join(2)
+    assert not thread.is_alive()
