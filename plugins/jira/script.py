@@ -40,10 +40,24 @@ def link(label, url):
 
 def shorten(text, limit):
     """At most ``limit`` characters, ending with an ellipsis when cut."""
-    text = (text or "").strip()
+    if isinstance(text, (int, float)):
+        text = str(text)
+    text = text.strip() if isinstance(text, str) else ""
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
 
 
 def field(title, value, short=True):
@@ -59,7 +73,7 @@ def site(api_url):
 
 
 def person(user):
-    user = user or {}
+    user = obj(user)
     return user.get("displayName") or user.get("name") or "Someone"
 
 
@@ -106,12 +120,12 @@ class Script:
         return link(label, url or self.issue_url(issue))
 
     def color(self, issue):
-        status = issue["fields"].get("status") or {}
-        category = (status.get("statusCategory") or {}).get("key")
+        status = obj(issue["fields"].get("status"))
+        category = obj(status.get("statusCategory")).get("key")
         return STATUS_COLORS.get(category, BLUE)
 
     def name_of(self, value):
-        return (value or {}).get("name") if isinstance(value, dict) else None
+        return obj(value).get("name")
 
     def message(self, text, attachment):
         return {"content": {"text": text, "attachments": [attachment]}}
@@ -155,7 +169,7 @@ class Script:
         return self.message(text, {"color": BLUE, "text": shorten(str(comment.get("body") or ""), MAX_BODY) or None})
 
     def updated(self, content, issue):
-        changes = [item for item in (content.get("changelog") or {}).get("items") or () if isinstance(item, dict)]
+        changes = objs(obj(content.get("changelog")).get("items"))
         who = person(content.get("user"))
         if len(changes) == 1 and changes[0].get("field") == "status":
             change = changes[0]
