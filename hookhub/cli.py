@@ -13,7 +13,7 @@ import click
 from . import plugins
 from .config import Config, load_config
 from .errors import ConfigError
-from .registry import compile_problems
+from .registry import compile_problems, plugin_problems
 
 DEFAULT_CONFIG = "config/hookhub.yaml"
 
@@ -82,7 +82,12 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
     config = _load(config_path, dev)
     server = config.server.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     config = config.model_copy(update={"server": server})
-    hub = Hub(config)
+    try:
+        hub = Hub(config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(1) from None
     for integ in hub.registry.integrations.values():
         if integ.compile_error:
             click.echo(f"warning: integration {integ.id} is disabled until its script compiles: "
@@ -104,7 +109,7 @@ def _banner(config: Config, hub: Any) -> None:
             continue
         token = integ.config.token.get_secret_value() if integ.config.token else ""
         shown = token if dev else "<token>"
-        lines.append(f"  hook {integ.id + ':':<9} {base}/hooks/{integ.id}/{shown}")
+        lines.append(f"  hook {integ.id}: {base}/hooks/{integ.id}/{shown}")
     if config.admin.token is not None:
         admin = config.admin.token.get_secret_value() if dev else "<admin.token>"
         lines.append(f"  admin token:  {admin}   (Authorization: Bearer ... for {base}/api/v1/)")
@@ -120,8 +125,8 @@ def _banner(config: Config, hub: Any) -> None:
 def check(config_path: str, dev: bool) -> None:
     """Validate a YAML file and compile its scripts; exit 1 listing every problem."""
     config = _load(config_path, dev)
-    engines = plugins.engines(_plugin_manager(config))
-    problems = compile_problems(config, engines)
+    pm = _plugin_manager(config)
+    problems = plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
