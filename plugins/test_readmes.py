@@ -38,3 +38,27 @@ def test_readme_example_is_current(check, service):
         assert folder == service
         outcome = check(PLUGINS / service / "script.py", fixture)
         assert render(outcome) == shown, f"plugins/{service}/README.md: example for {fixture} is out of date"
+
+
+YAML_BLOCK = re.compile(r"## Configure hookhub\n\n```yaml\n(.*?)```", re.DOTALL)
+ENV_NAME = re.compile(r"\{\$env: (\w+)\}")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_readme_yaml_passes_hookhub_check(service, tmp_path, monkeypatch):
+    """The README's YAML snippet, with the users and channels it names, passes `hookhub check`."""
+    from click.testing import CliRunner
+
+    from hookhub.cli import main
+
+    readme = (PLUGINS / service / "README.md").read_text(encoding="utf-8")
+    found = YAML_BLOCK.search(readme)
+    assert found, f"plugins/{service}/README.md has no YAML snippet under '## Configure hookhub'"
+    snippet = found.group(1).replace(f"script_file: plugins/{service}/script.py",
+                                     f"script_file: {(PLUGINS / service / 'script.py').as_posix()}")
+    for name in ENV_NAME.findall(snippet):
+        monkeypatch.setenv(name, f"test-{name.lower()}")
+    config = tmp_path / "hookhub.yaml"
+    config.write_text("users:\n  - username: rocket.cat\nchannels:\n  - name: dev\n" + snippet, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--config", str(config)])
+    assert result.exit_code == 0, f"plugins/{service}/README.md YAML: {result.output}"
