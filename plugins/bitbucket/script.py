@@ -158,6 +158,9 @@ class Script:
         else:
             text = f"{self.actor(content)} pushed {len(changes)} changes to {self.repo(content)}"
         attachments = [self.change_attachment(change, len(changes) > 1) for change in changes[:MAX_CHANGES]]
+        attachments = [item for item in attachments if item["title"] or item["text"]]
+        if not attachments:
+            return {"content": {"text": text}}
         return {"content": {"text": text, "attachments": attachments}}
 
     def change_summary(self, change):

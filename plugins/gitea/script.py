@@ -128,8 +128,12 @@ class Script:
     def issue_url(self, content, issue):
         return issue.get("html_url") or f"{content['repository']['html_url']}/issues/{issue['number']}"
 
-    def message(self, text, attachment):
-        return {"content": {"text": text, "attachments": [attachment]}}
+    def message(self, text, attachment=None):
+        """The answer posting ``text``, with ``attachment`` when there is one."""
+        content = {"text": text}
+        if attachment:
+            content["attachments"] = [attachment]
+        return {"content": content}
 
     # -- events --------------------------------------------------------------
 
@@ -141,9 +145,9 @@ class Script:
         where = link(name, self.ref_url(content, kind, name))
         who = self.sender(content)
         if content.get("after") == ZERO_SHA:
-            return self.message(f"{who} deleted {kind} {name} of {self.repo(content)}", {"color": GREY})
+            return self.message(f"{who} deleted {kind} {name} of {self.repo(content)}")
         if is_tag:
-            return self.message(f"{who} pushed tag {where} to {self.repo(content)}", {"color": BLUE})
+            return self.message(f"{who} pushed tag {where} to {self.repo(content)}")
         commits = objs(content.get("commits"))
         count = content.get("total_commits")
         if not isinstance(count, int):
@@ -176,7 +180,7 @@ class Script:
         name = content["ref"]
         if event == "delete":
             text = f"{self.sender(content)} deleted {kind} {name} of {self.repo(content)}"
-            return self.message(text, {"color": GREY})
+            return self.message(text)
         where = link(name, self.ref_url(content, kind, name))
         text = f"{self.sender(content)} created {kind} {where} in {self.repo(content)}"
         sha = str(content.get("sha") or "")

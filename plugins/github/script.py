@@ -124,8 +124,12 @@ class Script:
         name = sender.get("login") or pusher.get("name") or "someone"
         return link(name, sender.get("html_url"))
 
-    def message(self, text, attachment):
-        return {"content": {"text": text, "attachments": [attachment]}}
+    def message(self, text, attachment=None):
+        """The answer posting ``text``, with ``attachment`` when there is one."""
+        content = {"text": text}
+        if attachment:
+            content["attachments"] = [attachment]
+        return {"content": content}
 
     # -- events --------------------------------------------------------------
 
@@ -139,10 +143,11 @@ class Script:
         who = self.sender(content)
         if content.get("deleted"):
             text = f"{who} deleted {kind} {name} of {self.repo(content)}"
-            return self.message(text, {"color": GREY})
+            return self.message(text)
         if is_tag:
             text = f"{who} pushed tag {where} to {self.repo(content)}"
-            return self.message(text, {"color": BLUE, "title_link": content.get("compare")})
+            head = obj(content.get("head_commit"))
+            return self.message(text, {"color": BLUE, "text": self.commit_line(head)} if head else None)
         commits = objs(content.get("commits"))
         count = len(commits)
         noun = "commit" if count == 1 else "commits"

@@ -149,8 +149,12 @@ class Script:
     def labels(self, content):
         return ", ".join(label.get("title") or "" for label in objs(content.get("labels")))
 
-    def message(self, text, attachment):
-        return {"content": {"text": text, "attachments": [attachment]}}
+    def message(self, text, attachment=None):
+        """The answer posting ``text``, with ``attachment`` when there is one."""
+        content = {"text": text}
+        if attachment:
+            content["attachments"] = [attachment]
+        return {"content": content}
 
     # -- events --------------------------------------------------------------
 
@@ -160,7 +164,7 @@ class Script:
         where = link(branch, f"{web_url}/-/tree/{branch}")
         who = self.user(content)
         if content.get("after") == ZERO_SHA:
-            return self.message(f"{who} deleted branch {branch} of {self.project(content)}", {"color": GREY})
+            return self.message(f"{who} deleted branch {branch} of {self.project(content)}")
         commits = objs(content.get("commits"))
         count = content.get("total_commits_count")
         if not isinstance(count, int):
@@ -192,9 +196,10 @@ class Script:
         tag = str(content["ref"]).replace("refs/tags/", "", 1)
         who = self.user(content)
         if content.get("after") == ZERO_SHA:
-            return self.message(f"{who} deleted tag {tag} of {self.project(content)}", {"color": GREY})
+            return self.message(f"{who} deleted tag {tag} of {self.project(content)}")
         text = f"{who} pushed tag {link(tag, f'{web_url}/-/tags/{tag}')} to {self.project(content)}"
-        return self.message(text, {"color": BLUE, "text": shorten(content.get("message"), MAX_BODY) or None})
+        note = shorten(content.get("message"), MAX_BODY)
+        return self.message(text, {"color": BLUE, "text": note} if note else None)
 
     def issue(self, content):
         issue = content["object_attributes"]

@@ -22,7 +22,6 @@ SKIPPED_UPDATES = (
 GREEN = "#2eb886"
 YELLOW = "#daa038"
 BLUE = "#439fe0"
-GREY = "#808080"
 
 # Colour by the issue's status category (Jira's "To Do", "In Progress", "Done").
 STATUS_COLORS = {"new": BLUE, "indeterminate": YELLOW, "done": GREEN}
@@ -127,8 +126,12 @@ class Script:
     def name_of(self, value):
         return obj(value).get("name")
 
-    def message(self, text, attachment):
-        return {"content": {"text": text, "attachments": [attachment]}}
+    def message(self, text, attachment=None):
+        """The answer posting ``text``, with ``attachment`` when there is one."""
+        content = {"text": text}
+        if attachment:
+            content["attachments"] = [attachment]
+        return {"content": content}
 
     # -- events --------------------------------------------------------------
 
@@ -155,7 +158,7 @@ class Script:
     def deleted(self, content, issue):
         summary = issue["fields"].get("summary")
         label = f"{issue['key']}: {summary}" if summary else issue["key"]
-        return self.message(f"{person(content.get('user'))} deleted {label}", {"color": GREY})
+        return self.message(f"{person(content.get('user'))} deleted {label}")
 
     def commented(self, content, issue):
         comment = content.get("comment")
