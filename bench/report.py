@@ -108,14 +108,14 @@ def render(results: dict[str, Any]) -> str:
         else:
             out += [scaling["note"], "",
                     "| integrations | YAML | start-up s | RSS idle MB | RSS after load MB | PSS MB | processes "
-                    "| req/s c16 | p50 ms | p99 ms | µs/request | vs smallest |",
-                    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                    "| req/s c16 | p50 ms | p99 ms | server CPU % | CPU µs/request | vs smallest |",
+                    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
             for row in scaling["rows"]:
                 out.append(
                     f"| {row['integrations']:,} | {row['yaml_kb']:,.0f} KB | {row['startup_s']:.2f} "
                     f"| {row['rss_idle_mb']:.0f} | {row['rss_mb']:.0f} | {row['pss_mb']:.0f} | {row['processes']} "
                     f"| {_fmt(row['rps'], 0)} | {_fmt(row['p50_ms'])} | {_fmt(row['p99_ms'])} "
-                    f"| {_fmt(row['us_per_req'], 0)} | {_fmt(row['vs_smallest'])}× |")
+                    f"| {_fmt(row['cpu_pct'], 0)} | {_fmt(row['cpu_us_per_req'], 0)} | {_fmt(row['vs_smallest'])}× |")
     sandbox = results.get("sandbox_overhead")
     if sandbox:
         out += ["", "## Isolation cost: per-call overhead of the sandbox (`bench/sandbox_overhead.py`)", ""]
