@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,7 +13,7 @@ import click
 from . import plugins
 from .config import Config, load_config
 from .errors import ConfigError
-from .registry import compile_problems
+from .registry import compile_problems, plugin_problems
 
 DEFAULT_CONFIG = "config/hookhub.yaml"
 
@@ -81,7 +82,12 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
     config = _load(config_path, dev)
     server = config.server.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     config = config.model_copy(update={"server": server})
-    hub = Hub(config)
+    try:
+        hub = Hub(config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(1) from None
     for integ in hub.registry.integrations.values():
         if integ.compile_error:
             click.echo(f"warning: integration {integ.id} is disabled until its script compiles: "
@@ -103,7 +109,7 @@ def _banner(config: Config, hub: Any) -> None:
             continue
         token = integ.config.token.get_secret_value() if integ.config.token else ""
         shown = token if dev else "<token>"
-        lines.append(f"  hook {integ.id + ':':<9} {base}/hooks/{integ.id}/{shown}")
+        lines.append(f"  hook {integ.id}: {base}/hooks/{integ.id}/{shown}")
     if config.admin.token is not None:
         admin = config.admin.token.get_secret_value() if dev else "<admin.token>"
         lines.append(f"  admin token:  {admin}   (Authorization: Bearer ... for {base}/api/v1/)")
@@ -119,8 +125,8 @@ def _banner(config: Config, hub: Any) -> None:
 def check(config_path: str, dev: bool) -> None:
     """Validate a YAML file and compile its scripts; exit 1 listing every problem."""
     config = _load(config_path, dev)
-    engines = plugins.engines(_plugin_manager(config))
-    problems = compile_problems(config, engines)
+    pm = _plugin_manager(config)
+    problems = plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
@@ -151,6 +157,68 @@ def list_plugins(config_path: str | None) -> None:
     blocked = [n for n, p in pm.list_name_plugin() if p is None]
     for name in blocked:
         click.echo(f"{name}: (blocked)")
+
+
+@main.command("test")
+@click.argument("target")
+@click.argument("fixture")
+@click.option("--header", "-H", "headers", multiple=True, metavar="NAME:VALUE",
+              help="A request header (repeatable); the event header comes from the fixture name otherwise.")
+@click.option("--config", "config_path", default=None, type=click.Path(exists=True),
+              help="Run TARGET as an integration id of this YAML file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.option("--inprocess", is_flag=True, help="Run without worker processes (debugging).")
+def test_command(target: str, fixture: str, headers: tuple[str, ...], config_path: str | None,
+                 as_json: bool, inprocess: bool) -> None:
+    """Run a script (or an integration) on a FIXTURE through the full pipeline; nothing is stored.
+
+    TARGET is a script file, or an integration id with --config.  FIXTURE is a
+    JSON file or a fixture name from the script's fixtures/ folder.
+    """
+    import json as _json
+
+    from .toolkit import ScriptRunner, as_json as outcome_json, render
+
+    parsed: dict[str, str] = {}
+    for header in headers:
+        name, sep, value = header.partition(":")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{header!r}: write headers as NAME:VALUE", param_hint="--header")
+        parsed[name.strip()] = value.strip()
+    with ScriptRunner(sandbox_mode="inprocess" if inprocess else "process") as runner:
+        try:
+            if config_path:
+                outcome = runner.run(None, fixture, headers=parsed, config=Path(config_path), integration=target)
+            else:
+                script = Path(target)
+                if not script.is_file():
+                    raise click.BadParameter(f"{target}: no such script file (or use --config FILE and an "
+                                             "integration id)", param_hint="TARGET")
+                outcome = runner.run(script, fixture, headers=parsed)
+        except (FileNotFoundError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(_json.dumps(outcome_json(outcome), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render(outcome))
+    raise SystemExit(0 if outcome.status == 200 else 1)
+
+
+@main.command("new-script")
+@click.argument("name")
+@click.option("--dir", "directory", default="plugins", show_default=True, type=click.Path(),
+              help="Folder in which to create NAME/.")
+def new_script(name: str, directory: str) -> None:
+    """Scaffold DIR/NAME/ with a script, a fixture, a test and a README."""
+    from .scaffold import scaffold
+
+    try:
+        created = scaffold(Path(directory), name)
+    except (ValueError, FileExistsError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in created:
+        click.echo(f"created {path}")
+    click.echo(f"next: hookhub test {Path(directory) / name / 'script.py'} example__basic")
 
 
 if __name__ == "__main__":  # pragma: no cover

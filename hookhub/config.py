@@ -127,6 +127,40 @@ class RateLimitConfig(_Model):
     per_seconds: int = Field(60, gt=0)
 
 
+class VerifyConfig(_Model):
+    """``verify:``: how to check that a webhook comes from its sender."""
+
+    #: a verifier type: github, gitlab, hmac, standard-webhooks (or one added by a plugin)
+    type: str
+    secret: SecretStr
+    #: hmac only: the header holding the signature
+    header: str | None = None
+    #: hmac only
+    algorithm: Literal["sha1", "sha256", "sha512"] = "sha256"
+    #: hmac only: text before the signature in the header, e.g. "sha256="
+    prefix: str = ""
+    #: hmac only
+    encoding: Literal["hex", "base64"] = "hex"
+    #: standard-webhooks only: accepted clock difference in seconds
+    tolerance_s: int = Field(300, gt=0)
+
+    def options(self) -> dict[str, Any]:
+        """The options handed to the verifier, with the secret revealed."""
+        return {**self.model_dump(exclude={"secret"}), "secret": self.secret.get_secret_value()}
+
+
+#: Delivery-id headers used for de-duplication when ``dedupe.header`` is not set.
+DELIVERY_HEADERS = {"github": "X-GitHub-Delivery", "standard-webhooks": "webhook-id", "gitlab": "X-Gitlab-Event-UUID"}
+
+
+class DedupeConfig(_Model):
+    """``dedupe:``: answer a repeated delivery id with 200 without posting again."""
+
+    #: header carrying the delivery id (default from the verify type, e.g. X-GitHub-Delivery)
+    header: str | None = None
+    window_s: int = Field(3600, gt=0)
+
+
 _TYPES = {"incoming": "incoming", "webhook-incoming": "incoming",
           "outgoing": "outgoing", "webhook-outgoing": "outgoing"}
 
@@ -163,6 +197,8 @@ class IntegrationConfig(_Model):
     concurrency: int | None = Field(None, ge=1)
     http: HttpConfig = Field(default_factory=HttpConfig)
     rate_limit: RateLimitConfig | None = None
+    verify: VerifyConfig | None = None
+    dedupe: DedupeConfig | None = None
     # -- outgoing (CONTRACT §7) --
     event: str | None = None
     urls: list[str] = Field(default_factory=list)
@@ -178,6 +214,15 @@ class IntegrationConfig(_Model):
     @property
     def display_name(self) -> str:
         return self.name or self.id
+
+    @property
+    def delivery_header(self) -> str | None:
+        """The header whose value identifies a delivery, when de-duplication is on."""
+        if self.dedupe is None:
+            return None
+        if self.dedupe.header:
+            return self.dedupe.header
+        return DELIVERY_HEADERS.get(self.verify.type) if self.verify else None
 
 
 class Config(_Model):
@@ -352,6 +397,9 @@ def cross_check(config: Config, src: yamlsource.Source) -> list[Problem]:
             if problem:
                 problems.append(src.problem((*at, "channel", j) if len(integ.channel) > 1 else (*at, "channel"),
                                             problem))
+        if integ.dedupe is not None and integ.delivery_header is None:
+            problems.append(src.problem((*at, "dedupe", "header"),
+                                        "name the header carrying the delivery id (e.g. X-Request-Id)"))
         if integ.script is not None and integ.script_file is not None:
             problems.append(src.problem((*at, "script_file"), "set either script or script_file, not both"))
         if integ.script_file is not None and not config.resolve(integ.script_file).is_file():

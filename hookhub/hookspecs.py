@@ -48,6 +48,22 @@ def hookhub_sandbox_globals(integration_id: str, engine: str) -> dict[str, Any]:
 
 
 @hookspec
+def hookhub_request_verifiers() -> dict[str, Any]:
+    """Return request verifiers by type name (the ``verify.type`` of an integration).
+
+    A verifier is ``verifier(options, headers, body, now) -> None`` that raises
+    :class:`hookhub.verifiers.VerificationFailed` with a reason (never the
+    secret) when the request is not authentic.  ``options`` is the
+    integration's ``verify:`` mapping with the secret revealed, ``headers``
+    have lower-case names, ``body`` is the raw bytes.  Later plugins override
+    earlier ones of the same name.
+
+    :return: a mapping of type name to verifier callable.
+    """
+    raise NotImplementedError
+
+
+@hookspec
 def hookhub_startup(hub: Any) -> None:
     """Called once the hub has started (store open, scripts loaded).
 

@@ -9,6 +9,7 @@ all drive the same object.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import pluggy
@@ -16,10 +17,12 @@ from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 
-from . import plugins
+from sqlalchemy import select
+
+from . import plugins, schema
 from .config import Config
-from .errors import RateLimited, ScriptCompileError
-from .registry import Integration, Registry
+from .errors import ConfigError, RateLimited, ScriptCompileError
+from .registry import Integration, Registry, plugin_problems
 from .sandbox import make_sandbox
 from .sandbox.base import Sandbox
 from .store import Store, op_sync_directory
@@ -37,6 +40,10 @@ class Hub:
                                                     plugins_dir=config.resolve(config.plugins_dir)
                                                     if config.plugins_dir else None)
         self.engines = plugins.engines(self.pm)
+        self.verifiers = plugins.verifiers(self.pm)
+        problems = plugin_problems(config, self.verifiers)
+        if problems:
+            raise ConfigError(problems)
         self.registry = Registry(config, self.engines)
         self.sandbox: Sandbox = sandbox or make_sandbox(config.sandbox.mode, self.engines,
                                                         workers=config.sandbox.workers)
@@ -50,6 +57,8 @@ class Hub:
         self._writes: dict[str, int] = {}
         #: replay handlers for history kinds other than incoming (outgoing registers one)
         self.replayers: dict[str, Any] = {}
+        #: delivery ids being processed right now (de-duplication of concurrent deliveries)
+        self.in_flight: set[tuple[str, str]] = set()
 
     def due_for_pruning(self, integration_id: str, every: int = 100) -> bool:
         """True on the first and then every ``every``-th write of an integration."""
@@ -108,6 +117,20 @@ class Hub:
         stats = self._limiter.get_window_stats(item, integ.id)
         return {"X-RateLimit-Limit": str(item.amount), "X-RateLimit-Remaining": str(stats.remaining),
                 "X-RateLimit-Reset": str(int(stats.reset_time))}
+
+    def verify(self, integ: Integration, headers: dict[str, str], body: bytes) -> None:
+        """Raise VerificationFailed unless the request passes the integration's ``verify:``."""
+        spec = integ.config.verify
+        if spec is not None:
+            self.verifiers[spec.type](spec.options(), headers, body, time.time())
+
+    async def is_duplicate(self, integ: Integration, delivery_id: str) -> bool:
+        """True when this delivery id was answered with success within the dedupe window."""
+        window = integ.config.dedupe.window_s if integ.config.dedupe else 0
+        t = schema.history
+        q = (select(t.c.id).where(t.c.integration_id == integ.id, t.c.delivery_id == delivery_id,
+                                  t.c.ts >= time.time() - window, t.c.status < 300).limit(1))
+        return bool(await self.store.read(lambda c: c.execute(q).first()))
 
     def hook_url(self, integ: Integration, token: str | None = None) -> str:
         base = self.config.server.public_url or f"http://{self.config.server.host}:{self.config.server.port}"

@@ -18,6 +18,7 @@ from .errors import HookhubError, MessageError, ScriptReturnedError, ScriptRunEr
 from .message import Draft, build_messages, stamp, store_rows
 from .registry import Integration
 from .request import build_request
+from .verifiers import VerificationFailed
 from .store import combine, new_id, op_insert_history, op_insert_logs, op_insert_messages, op_prune_history
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -170,7 +171,7 @@ def history_request(inbound: Inbound, parsed_raw: str | None = None) -> dict[str
 
 
 async def commit(hub: Hub, integ: Integration, inbound: Inbound, outcome: Outcome, started: float,
-                 request_id: str) -> None:
+                 request_id: str, delivery_id: str | None = None) -> None:
     """Persist messages, logs and the history entry in one transaction."""
     now = time.time()
     rows = store_rows(outcome.drafts, integ.id, now)
@@ -180,6 +181,7 @@ async def commit(hub: Hub, integ: Integration, inbound: Inbound, outcome: Outcom
         "status": outcome.status, "response": outcome.body,
         "message_ids": [r["id"] for r in rows], "error": outcome.error,
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        "delivery_id": delivery_id,
     }
     ops = [op_insert_messages(rows), op_insert_logs(integ.id, request_id, outcome.logs),
            op_insert_history(history)]
@@ -191,7 +193,7 @@ async def commit(hub: Hub, integ: Integration, inbound: Inbound, outcome: Outcom
 
 
 async def receive(hub: Hub, inbound: Inbound) -> Outcome:
-    """A hook URL was called: look up, run, commit, answer."""
+    """A hook URL was called: look up, verify, run, commit, answer."""
     started = time.perf_counter()
     try:
         integ = hub.registry.lookup(inbound.integration_id, inbound.token)
@@ -199,9 +201,31 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
     except HookhubError as exc:
         return Outcome(exc.status, exc.body(), headers=dict(getattr(exc, "headers", {})))
     request_id = new_id()
-    outcome = await process(hub, integ, inbound)
-    outcome.headers.update(hub.rate_headers(integ))
-    await commit(hub, integ, inbound, outcome, started, request_id)
+    headers = {k.lower(): v for k, v in inbound.headers.items()}
+    try:
+        hub.verify(integ, headers, inbound.body)
+    except VerificationFailed as exc:
+        reason = f"signature verification failed: {exc}"
+        outcome = Outcome(401, {"success": False, "error": reason}, error=reason,
+                          logs=[LogRecord("warn", time.time(), reason)])
+        await commit(hub, integ, inbound, outcome, started, request_id)
+        return outcome
+    delivery_header = integ.config.delivery_header
+    delivery_id = headers.get(delivery_header.lower()) if delivery_header else None
+    if delivery_id is not None:
+        if (integ.id, delivery_id) in hub.in_flight or await hub.is_duplicate(integ, delivery_id):
+            outcome = Outcome(200, {"success": True, "duplicate": True},
+                              logs=[LogRecord("info", time.time(), f"duplicate delivery {delivery_id} ignored")])
+            await commit(hub, integ, inbound, outcome, started, request_id)
+            return outcome
+        hub.in_flight.add((integ.id, delivery_id))
+    try:
+        outcome = await process(hub, integ, inbound)
+        outcome.headers.update(hub.rate_headers(integ))
+        await commit(hub, integ, inbound, outcome, started, request_id, delivery_id)
+    finally:
+        if delivery_id is not None:
+            hub.in_flight.discard((integ.id, delivery_id))
     for draft in outcome.drafts:
         hub.pm.hook.hookhub_message_posted(hub=hub, message=draft.doc, integration_id=integ.id)
     return outcome

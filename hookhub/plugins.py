@@ -23,6 +23,8 @@ from . import hookspecs
 #: Default plugins, by registration name → module path.
 DEFAULT_PLUGINS: dict[str, str] = {
     "python-engine": "hookhub.engines.python",
+    "verifiers": "hookhub.verifiers",
+    "javascript-engine": "hookhub.engines.javascript",
 }
 
 ENTRY_POINT_GROUP = "hookhub"
@@ -73,3 +75,11 @@ def _load_module(path: Path) -> Any:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def verifiers(pm: pluggy.PluginManager) -> dict[str, Any]:
+    """All request verifiers by type name (later registrations win)."""
+    found: dict[str, Any] = {}
+    for batch in reversed(pm.hook.hookhub_request_verifiers()):
+        found.update(batch)
+    return found

@@ -93,6 +93,17 @@ def compile_problems(config: Config, engines: Mapping[str, Any]) -> list[Problem
     return problems
 
 
+def plugin_problems(config: Config, verifiers: Mapping[str, Any]) -> list[Problem]:
+    """Integrations naming a verifier type that no plugin provides."""
+    problems: list[Problem] = []
+    for i, integ in enumerate(config.integrations):
+        if integ.verify is not None and integ.verify.type not in verifiers:
+            problems.append(Problem(config.file, None, f"integrations[{i}].verify.type",
+                                    f"unknown verifier type {integ.verify.type!r} "
+                                    f"(available: {', '.join(sorted(verifiers))})"))
+    return problems
+
+
 def build_integration(config: Config, integ: IntegrationConfig, engines: Mapping[str, Any],
                       *, raise_errors: bool = False) -> Integration:
     token = integ.token.get_secret_value().encode("utf-8") if integ.token else b""

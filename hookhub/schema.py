@@ -10,6 +10,7 @@ has shipped.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
 )
 from sqlalchemy.engine import Connection
 
@@ -83,6 +85,7 @@ history = Table(
     Column("message_ids", JSON),
     Column("error", Text),
     Column("duration_ms", Float),
+    Column("delivery_id", String(128)),
     Index("ix_history_integration_ts", "integration_id", "ts"),
 )
 
@@ -91,6 +94,14 @@ script_store = Table(
     Column("integration_id", String(128), primary_key=True),
     Column("data", JSON, nullable=False),
 )
+
+
+def _add_column(conn: Connection, table: Table, column: Column[Any]) -> None:
+    """ALTER TABLE ... ADD COLUMN unless the column exists (tables created by a newer v1 have it)."""
+    existing = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    if column.name not in existing:
+        ddl = column.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {ddl}")
 
 
 def _v1(conn: Connection) -> None:
@@ -102,5 +113,10 @@ def _v2(conn: Connection) -> None:
     script_store.create(conn, checkfirst=True)
 
 
+def _v3(conn: Connection) -> None:
+    _add_column(conn, history, history.c.delivery_id)
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_history_delivery ON history (integration_id, delivery_id)")
+
+
 #: Ordered migrations; version N is ``MIGRATIONS[N - 1]``.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]

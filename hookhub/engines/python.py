@@ -1,0 +1,175 @@
+"""The Python script engine: Rocket.Chat-style ``class Script`` in restricted Python.
+
+Scripts are compiled with hookhub's RestrictedPython policy
+(:mod:`hookhub.sandbox.policy`) and run with hookhub's guards
+(:mod:`hookhub.sandbox.guards`) and guarded modules
+(:mod:`hookhub.sandbox.modules`).  The engine is a pluggy plugin: this
+module's :func:`hookhub_script_engines` registers it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from types import CodeType
+from typing import Any, Callable
+
+from ..errors import ScriptCompileError
+from ..hookspecs import hookimpl
+from ..request import freeze, thaw
+from ..sandbox.guards import guard_globals, is_script_class, make_builtins
+from ..sandbox.modules import ModuleImporter
+from ..sandbox.policy import compile_script
+from .base import Console, ScriptEnv, ScriptStore
+
+#: Largest JSON text a single ``Store.set`` value may take.
+STORE_VALUE_MAX_BYTES = 256 * 1024
+
+
+class ScriptConsole:
+    """The ``console`` global."""
+
+    __slots__ = ("log", "info", "warn", "warning", "error", "debug")
+    _hh_not_iterable = True
+
+    def __init__(self, console: Console) -> None:
+        for name in self.__slots__:
+            object.__setattr__(self, name, getattr(console, name))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise TypeError("console is read-only")
+
+    def __repr__(self) -> str:
+        return "<console>"
+
+
+def _json_copy(value: Any, what: str) -> Any:
+    # Imported here: the boundary module imports nothing from engines, keep it that way.
+    from ..sandbox.boundary import to_json_result
+
+    try:
+        return to_json_result(value, STORE_VALUE_MAX_BYTES)
+    except Exception as exc:  # ScriptRunError: re-raise as the script's own error
+        raise TypeError(f"{what}: {exc}") from None
+
+
+class ScriptStoreProxy:
+    """The ``Store`` global: ``get(key)`` / ``set(key, value)`` with JSON values.
+
+    Values are copied in and out, so a value read from the store and then
+    mutated does not change the store until ``Store.set`` is called.
+    """
+
+    __slots__ = ("_hh_env",)
+    _hh_not_iterable = True
+
+    def __init__(self, env: ScriptEnv) -> None:
+        # The env, not its store: the sandbox may hand the env a fresh store per call.
+        object.__setattr__(self, "_hh_env", env)
+
+    def _store(self) -> ScriptStore:
+        env: ScriptEnv = object.__getattribute__(self, "_hh_env")
+        return env.store
+
+    def get(self, key: str) -> Any:
+        value = self._store().get(str(key))
+        return _json_copy(value, f"Store.get({key!r})") if isinstance(value, (dict, list)) else value
+
+    def set(self, key: str, value: Any) -> Any:
+        copy = _json_copy(value, f"Store.set({key!r}, ...) needs JSON data")
+        self._store().set(str(key), copy)
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise TypeError("Store is read-only; use Store.set(key, value)")
+
+    def __repr__(self) -> str:
+        return "<Store>"
+
+
+def _make_http(env: ScriptEnv) -> Callable[..., Any]:
+    def HTTP(method: str, url: str, options: Any = None) -> Any:  # noqa: N802 - Rocket.Chat's name
+        """``HTTP(method, url, options)``: an outbound request under the integration's egress policy."""
+        if not isinstance(method, str) or not isinstance(url, str):
+            raise TypeError("HTTP(method, url, options): method and url must be strings")
+        opts = thaw(options) if options is not None else None
+        if opts is not None and not isinstance(opts, dict):
+            raise TypeError("HTTP(method, url, options): options must be a dict")
+        http = env.http
+        if http is None:
+            raise RuntimeError("HTTP() is not available: the integration allows no egress (http.allow_hosts)")
+        return http(method, url, opts)
+
+    return HTTP
+
+
+class PythonScript:
+    """A loaded Python script: the ``Script`` instance, created once and kept."""
+
+    def __init__(self, instance: Any, filename: str) -> None:
+        self._instance = instance
+        self.filename = filename
+
+    def has_method(self, name: str) -> bool:
+        if not name or name.startswith("_"):
+            return False
+        return callable(getattr(self._instance, name, None))
+
+    def call(self, method: str, kwargs: dict[str, Any]) -> Any:
+        if not self.has_method(method):
+            raise AttributeError(f"Script has no method {method!r}")
+        frozen = {key: freeze(value) for key, value in kwargs.items()}
+        return getattr(self._instance, method)(**frozen)
+
+
+class PythonEngine:
+    """Restricted Python scripts (``.py``)."""
+
+    name = "python"
+    extensions: tuple[str, ...] = (".py",)
+
+    def __init__(self) -> None:
+        self._code: dict[str, CodeType] = {}
+
+    def _compile(self, source: str, filename: str) -> CodeType:
+        key = hashlib.sha256(f"{filename}\0{source}".encode("utf-8", "surrogatepass")).hexdigest()
+        code = self._code.get(key)
+        if code is None:
+            code = compile_script(source, filename)
+            if len(self._code) > 256:
+                self._code.clear()
+            self._code[key] = code
+        return code
+
+    def check(self, source: str, filename: str) -> None:
+        self._compile(source, filename)
+
+    def script_globals(self, env: ScriptEnv) -> dict[str, Any]:
+        """The namespace a script module runs in."""
+        importer = ModuleImporter()
+        console = ScriptConsole(env.console)
+        namespace: dict[str, Any] = {
+            "__builtins__": make_builtins(env.console.log, importer),
+            "__name__": "script",
+            "console": console,
+            "Store": ScriptStoreProxy(env),
+        }
+        namespace.update(guard_globals())
+        namespace["_print_"] = namespace["__builtins__"]["_print_"]
+        if env.http is not None:
+            namespace["HTTP"] = _make_http(env)
+        return namespace
+
+    def instantiate(self, source: str, filename: str, env: ScriptEnv) -> PythonScript:
+        code = self._compile(source, filename)
+        namespace = self.script_globals(env)
+        exec(code, namespace)  # noqa: S102 - restricted code with guarded globals
+        cls = namespace.get("Script")
+        if not is_script_class(cls):
+            raise ScriptCompileError(filename, None, "`Script` must be a class defined in the script (`class Script:`)")
+        return PythonScript(cls(), filename)
+
+
+@hookimpl
+def hookhub_script_engines() -> list[PythonEngine]:
+    """Register the Python engine."""
+    return [PythonEngine()]

@@ -1,0 +1,89 @@
+"""The boundary: only plain JSON data leaves a script.
+
+:func:`to_json_result` converts what a script returned into plain JSON data
+(``FrozenDict`` → ``dict``, ``tuple`` → ``list``) and refuses everything
+else with a reason naming where in the value the problem is.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ..errors import ScriptRunError
+from ..request import FrozenDict
+
+#: Deepest nesting a result may have.
+MAX_DEPTH = 64
+
+def _kind(value: Any) -> str:
+    tp = type(value)
+    if tp.__module__ == "builtins":
+        return tp.__name__
+    return f"{tp.__name__} (a subclass of {', '.join(b.__name__ for b in tp.__mro__[1:-1]) or 'object'})"
+
+
+def _convert(value: Any, path: str, depth: int, active: set[int]) -> Any:
+    tp = type(value)
+    if tp is str or tp is bool or tp is int or value is None:
+        return value
+    if tp is float:
+        if not math.isfinite(value):
+            raise ScriptRunError(f"the script returned {value!r} at {path}: NaN and Infinity are not JSON")
+        return value
+    if depth >= MAX_DEPTH:
+        raise ScriptRunError(f"the script returned a value nested deeper than {MAX_DEPTH} levels at {path}")
+    if tp is dict or tp is FrozenDict or tp is list or tp is tuple:
+        ident = id(value)
+        if ident in active:
+            raise ScriptRunError(f"the script returned a value that contains itself (a cycle) at {path}")
+        active.add(ident)
+        try:
+            if tp is dict or tp is FrozenDict:
+                out: dict[str, Any] = {}
+                for key, item in dict.items(value):
+                    if type(key) is not str:
+                        raise ScriptRunError(
+                            f"the script returned a dict with a {_kind(key)} key {key!r:.40} at {path}: "
+                            "JSON object keys must be strings")
+                    out[key] = _convert(item, f"{path}.{key}", depth + 1, active)
+                return out
+            return [_convert(item, f"{path}[{i}]", depth + 1, active) for i, item in enumerate(value)]
+        finally:
+            active.discard(ident)
+    raise ScriptRunError(
+        f"the script returned a {_kind(value)} at {path}: only dict, list, str, int, float, bool "
+        "and None can be returned")
+
+
+def to_json_result(value: Any, max_bytes: int) -> Any:
+    """Plain JSON data equal to ``value``, or ``ScriptRunError`` saying why not.
+
+    Accepts exactly ``dict`` (with ``str`` keys), ``list``, ``tuple``, ``str``,
+    ``int``, ``float`` (finite), ``bool`` and ``None`` - no subclasses, no
+    sets, no cycles, at most :data:`MAX_DEPTH` levels, and at most
+    ``max_bytes`` once encoded as JSON.
+    """
+    out = _convert(value, "result", 0, set())
+    size = encoded_size(out)
+    if size > max_bytes:
+        raise ScriptRunError(
+            f"the script returned {size} bytes of JSON, more than the limit of {max_bytes} "
+            "(sandbox max_output_bytes)")
+    return out
+
+
+def encoded_size(value: Any) -> int:
+    """Bytes of plain JSON data ``value`` as compact UTF-8 JSON.
+
+    Raises ``ScriptRunError`` for strings that are not valid Unicode (lone surrogates).
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise ScriptRunError(f"the script returned a string that is not valid Unicode: {exc.reason}") from None
+
+
+__all__ = ["MAX_DEPTH", "encoded_size", "to_json_result"]

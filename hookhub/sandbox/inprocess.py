@@ -1,0 +1,144 @@
+"""The in-process sandbox: scripts run in threads of the server process.
+
+Used by unit tests and tools that run one script (``hookhub test``).  It
+honours the same interface and limits as the worker pool as far as a single
+process can:
+
+* **timeout**: a trace function raises :class:`ScriptTimeout` inside the
+  script's own frames once the wall-clock budget is spent.  Weakness: code
+  that does not return to the script's lines (a long C call such as a huge
+  ``"x" * 10**10`` or a catastrophic regex) cannot be interrupted; the
+  caller still gets its timeout answer after ``timeout_ms`` + a grace
+  period, but the thread runs on.  The worker pool kills the process instead.
+* **memory, CPU, files, processes**: not limited here (use ``process``).
+
+Calls of one integration are serialised (one at a time, up to
+``Limits.queue`` waiting, then ``saturated``), so a script instance - and a
+JavaScript context - is never used by two threads at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from ..engines.base import LogRecord, ScriptEngine, ScriptStore
+from .base import CallOutcome, ScriptSpec
+from .runner import RunResult, ScriptRunner, ScriptTimeout
+
+#: Extra time given to a thread after its deadline before the caller gives up on it.
+GRACE_S = 0.5
+
+
+@dataclass
+class _Slot:
+    spec: ScriptSpec
+    store: ScriptStore = field(default_factory=ScriptStore)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    waiting: int = 0
+
+
+class _Deadline:
+    """A trace function that raises ``ScriptTimeout`` in frames of one file after a deadline."""
+
+    def __init__(self, filename: str, timeout_s: float) -> None:
+        self.filename = filename
+        self.deadline = time.monotonic() + timeout_s
+
+    def global_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if frame.f_code.co_filename != self.filename:
+            return None
+        self._check()
+        return self.local_trace
+
+    def local_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
+        self._check()
+        return self.local_trace
+
+    def _check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise ScriptTimeout()
+
+
+class InProcessSandbox:
+    """:class:`~hookhub.sandbox.base.Sandbox` running scripts in threads of this process."""
+
+    def __init__(self, engines: Mapping[str, ScriptEngine], *, threads: int = 4) -> None:
+        self._runner = ScriptRunner(engines)
+        self._threads = threads
+        self._executor: ThreadPoolExecutor | None = None
+        self._slots: dict[str, _Slot] = {}
+
+    async def start(self) -> None:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="hookhub-script")
+
+    async def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    async def load(self, spec: ScriptSpec) -> None:
+        engine = self._runner.engine(spec)
+        await asyncio.to_thread(engine.check, spec.source, spec.filename)
+        slot = self._slots.get(spec.integration_id)
+        if slot is None:
+            self._slots[spec.integration_id] = _Slot(spec)
+        elif slot.spec.digest != spec.digest:
+            slot.spec = spec  # the instance is re-created on the next call; the Store is kept
+
+    async def unload(self, integration_id: str) -> None:
+        self._slots.pop(integration_id, None)
+        self._runner.forget(integration_id)
+
+    def _run(self, spec: ScriptSpec, method: str, kwargs: dict[str, Any], store: ScriptStore) -> RunResult:
+        deadline = _Deadline(spec.filename, spec.limits.timeout_ms / 1000.0)
+        previous = sys.gettrace()
+        sys.settrace(deadline.global_trace)
+        try:
+            return self._runner.call(spec, method, kwargs, store)
+        finally:
+            sys.settrace(previous)
+
+    async def call(self, integration_id: str, method: str, kwargs: dict[str, Any]) -> CallOutcome:
+        started = time.perf_counter()
+        slot = self._slots.get(integration_id)
+        if slot is None:
+            return CallOutcome(False, reason=f"integration {integration_id!r} has no script loaded")
+        spec = slot.spec
+        if slot.lock.locked() and slot.waiting >= spec.limits.queue:
+            return CallOutcome(False, saturated=True, reason=(
+                f"integration {integration_id!r} is saturated: {slot.waiting} calls already waiting "
+                f"(sandbox queue={spec.limits.queue})"))
+        if self._executor is None:
+            await self.start()
+        assert self._executor is not None
+        slot.waiting += 1
+        try:
+            await slot.lock.acquire()
+        finally:
+            slot.waiting -= 1
+        try:
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(self._executor, self._run, spec, method, kwargs, slot.store)
+            try:
+                result = await asyncio.wait_for(asyncio.shield(future),
+                                                spec.limits.timeout_ms / 1000.0 + GRACE_S)
+            except asyncio.TimeoutError:
+                # The thread is stuck outside the script's lines: abandon it and its instance.
+                self._runner.forget(integration_id)
+                slot.store = ScriptStore(slot.store.snapshot())
+                result = RunResult(False, reason=(
+                    f"the script timed out after {spec.limits.timeout_ms} ms (sandbox timeout_ms); "
+                    "the in-process sandbox could not stop it"))
+        finally:
+            slot.lock.release()
+        logs: list[LogRecord] = result.logs
+        return CallOutcome(result.ok, value=result.value, reason=result.reason, logs=logs,
+                           duration_ms=(time.perf_counter() - started) * 1000.0)

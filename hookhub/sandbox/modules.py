@@ -1,0 +1,211 @@
+"""The standard modules a script may import, as guarded read-only proxies.
+
+Each script instance gets its own :class:`ModuleImporter`, hence its own
+proxies: stateful modules (``random``) are backed by a private instance so
+that integrations never share module state.  A proxy exposes only public,
+safe attributes: functions, classes and immutable constants; mutable module
+globals, sub-modules and the few dangerous functions listed in
+:data:`_DENIED` are left out.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import datetime
+import decimal
+import functools
+import hashlib
+import hmac
+import html
+import importlib
+import itertools
+import json
+import math
+import random
+import re
+import string
+import textwrap
+import time
+import urllib.parse
+import uuid
+import zoneinfo
+from enum import Enum
+from types import ModuleType
+from typing import Any, Callable
+
+from .policy import ALLOWED_MODULES
+
+#: Public names refused per module, with the reason shown to the script author.
+_DENIED: dict[str, dict[str, str]] = {
+    "time": {"sleep": "time.sleep is not available: scripts must not block (the call has a timeout)",
+             "tzset": "time.tzset changes the process time zone",
+             "clock_settime": "changes the system clock", "clock_settime_ns": "changes the system clock"},
+    "decimal": {"getcontext": "the shared decimal context cannot be changed; use decimal.localcontext() or a Context()",
+                "setcontext": "the shared decimal context cannot be changed; use decimal.localcontext()",
+                "DefaultContext": "shared", "BasicContext": "shared", "ExtendedContext": "shared"},
+    "string": {"Formatter": "string.Formatter can traverse attributes; use f-strings"},
+    "uuid": {"getnode": "uuid.getnode reads the machine's network interfaces"},
+    "zoneinfo": {"reset_tzpath": "changes the process-wide time-zone search path",
+                 "TZPATH": "not available"},
+    "random": {},
+}
+
+_IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), frozenset, Enum, uuid.UUID,
+              datetime.date, datetime.time, datetime.timedelta, datetime.tzinfo, decimal.Decimal)
+
+
+class ModuleProxy:
+    """A read-only view of one allowed module."""
+
+    __slots__ = ("_hh_name", "_hh_attrs")
+    _hh_not_iterable = True
+
+    def __init__(self, name: str, attrs: dict[str, Any]) -> None:
+        object.__setattr__(self, "_hh_name", name)
+        object.__setattr__(self, "_hh_attrs", attrs)
+
+    def __getattr__(self, name: str) -> Any:
+        attrs = object.__getattribute__(self, "_hh_attrs")
+        try:
+            return attrs[name]
+        except KeyError:
+            mod = object.__getattribute__(self, "_hh_name")
+            reason = _DENIED.get(mod, {}).get(name)
+            if reason:
+                raise AttributeError(f"{mod}.{name} is not available to scripts: {reason}") from None
+            raise AttributeError(f"module {mod!r} has no attribute {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise TypeError(f"module {object.__getattribute__(self, '_hh_name')!r} is read-only")
+
+    __delattr__ = __setattr__  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<module {object.__getattribute__(self, '_hh_name')!r} (hookhub guarded)>"
+
+
+def _is_safe_value(value: Any) -> bool:
+    if isinstance(value, ModuleType):
+        return False
+    if isinstance(value, _IMMUTABLE):
+        return True
+    if isinstance(value, tuple):
+        return all(_is_safe_value(v) for v in value)
+    return callable(value)
+
+
+def _public_attrs(module: ModuleType) -> dict[str, Any]:
+    denied = _DENIED.get(module.__name__, {})
+    out: dict[str, Any] = {}
+    for name in dir(module):
+        if name.startswith("_") or name in denied:
+            continue
+        value = getattr(module, name)
+        if isinstance(value, (set, frozenset)) and all(isinstance(v, str) for v in value):
+            out[name] = frozenset(value)
+        elif _is_safe_value(value):
+            out[name] = value
+    return out
+
+
+_STATIC: dict[str, dict[str, Any]] = {}
+
+
+def _static_attrs(name: str) -> dict[str, Any]:
+    """Attributes of a stateless module: computed once per process."""
+    attrs = _STATIC.get(name)
+    if attrs is None:
+        attrs = _STATIC[name] = _public_attrs(importlib.import_module(name))
+    return attrs
+
+
+def _random_attrs() -> dict[str, Any]:
+    rng = random.Random()
+    attrs = dict(_static_attrs("random"))
+    for name, value in list(attrs.items()):
+        bound = getattr(rng, name, None)
+        if callable(value) and not isinstance(value, type) and callable(bound) and not isinstance(bound, type):
+            attrs[name] = bound
+    return attrs
+
+
+def _uuid1(node: int | None = None, clock_seq: int | None = None) -> uuid.UUID:
+    """``uuid.uuid1`` with a random node id (never the machine's MAC address)."""
+    if node is None:
+        node = random.getrandbits(48) | (1 << 40)  # multicast bit: RFC 4122 section 4.5
+    return uuid.uuid1(node, clock_seq)
+
+
+def _uuid_attrs() -> dict[str, Any]:
+    attrs = dict(_static_attrs("uuid"))
+    attrs["uuid1"] = _uuid1
+    return attrs
+
+
+_BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
+    "random": _random_attrs,
+    "uuid": _uuid_attrs,
+}
+
+
+class ModuleImporter:
+    """The guarded ``__import__`` of one script instance."""
+
+    def __init__(self) -> None:
+        self._proxies: dict[str, ModuleProxy] = {}
+
+    def module(self, name: str) -> ModuleProxy:
+        proxy = self._proxies.get(name)
+        if proxy is None:
+            if name == "urllib":
+                attrs: dict[str, Any] = {"parse": self.module("urllib.parse")}
+            elif name == "__future__":
+                attrs = _static_attrs("__future__")
+            elif name in ALLOWED_MODULES:
+                builder = _BUILDERS.get(name)
+                attrs = builder() if builder else _static_attrs(name)
+            else:
+                raise ImportError(
+                    f'import of "{name}" is not allowed; allowed modules: {", ".join(ALLOWED_MODULES)}')
+            proxy = self._proxies[name] = ModuleProxy(name, attrs)
+        return proxy
+
+    def __call__(self, name: str, globals: Any = None, locals: Any = None,
+                 fromlist: Any = (), level: int = 0) -> ModuleProxy:
+        if level:
+            raise ImportError("relative imports are not allowed")
+        if type(name) is not str:
+            raise ImportError("module name must be a string")
+        if name == "urllib.parse" and not fromlist:
+            return self.module("urllib")  # `import urllib.parse` binds `urllib`
+        return self.module(name)
+
+
+def warm_up() -> None:
+    """Import what allowed modules load lazily, before file access is blocked.
+
+    Called by sandbox workers before they seal themselves.
+    """
+    for name in ALLOWED_MODULES:
+        _static_attrs(name)
+    _static_attrs("__future__")
+    datetime.datetime.strptime("2024-01-02", "%Y-%m-%d")
+    time.strptime("2024", "%Y")
+    json.loads(json.dumps({"a": [1.5, "é"]}))
+    re.compile(r"(?P<x>\w+)\s*").match("warm up")
+    decimal.Decimal("1.10").quantize(decimal.Decimal("0.1"))
+    hashlib.sha256(b"x").hexdigest()
+    hmac.new(b"k", b"m", "sha256").hexdigest()
+    base64.b64decode(base64.b64encode(b"x"))
+    html.unescape("&amp;")
+    textwrap.shorten("warm up text", 5, placeholder="")
+    urllib.parse.urlsplit("https://example.com/a?b=c")
+    uuid.uuid4()
+    collections.Counter("ab")
+    functools.reduce(lambda a, b: a + b, [1, 2])
+    list(itertools.islice(itertools.count(), 2))
+    string.Template("$a").substitute(a=1)
+    math.sqrt(2)
+    for codec in ("latin-1", "ascii", "utf-16", "utf-32", "cp1252", "idna", "unicode_escape"):
+        "x".encode(codec)

@@ -1,0 +1,73 @@
+"""The boundary: exactly plain JSON data leaves a script."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hookhub.errors import ScriptRunError
+from hookhub.request import freeze
+from hookhub.sandbox.boundary import MAX_DEPTH, to_json_result
+
+
+def test_plain_json_and_frozen_views_are_converted() -> None:
+    value = freeze({"a": [1, 2.5, "x", True, None, {"b": []}]})
+    out = to_json_result(value, 1000)
+    assert out == {"a": [1, 2.5, "x", True, None, {"b": []}]}
+    assert type(out) is dict and type(out["a"]) is list and type(out["a"][5]) is dict
+    assert to_json_result((1, (2,)), 100) == [1, [2]]
+    assert to_json_result(None, 10) is None
+
+
+class Str(str):
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = str.__hash__
+
+
+class Int(int):
+    pass
+
+
+def _nested(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ({1, 2}, "a set at result"),
+    (frozenset(), "a frozenset at result"),
+    (b"x", "a bytes at result"),
+    (float("nan"), "NaN and Infinity"),
+    ([float("inf")], "NaN and Infinity"),
+    ({"k": Str("v")}, "Str (a subclass of str) at result.k"),
+    ([Int(1)], "Int (a subclass of int) at result[0]"),
+    ({Str("k"): 1}, "a dict with a Str (a subclass of str) key"),
+    ({("t",): 1}, "a dict with a tuple key"),
+    (_nested(MAX_DEPTH + 1), f"nested deeper than {MAX_DEPTH} levels"),
+    ({"s": "\ud800"}, "not valid Unicode"),
+    ({"big": "x" * 200}, "more than the limit of 100"),
+    (object(), "a object at result"),
+])
+def test_everything_else_is_refused_with_a_reason(value: Any, reason: str) -> None:
+    with pytest.raises(ScriptRunError) as info:
+        to_json_result(value, 100)
+    assert reason in info.value.reason
+    assert info.value.error == "error-running-script"
+
+
+def test_cycles_are_refused_but_shared_values_are_fine() -> None:
+    shared = [1]
+    assert to_json_result({"a": shared, "b": shared}, 100) == {"a": [1], "b": [1]}
+    cyclic: list[Any] = []
+    cyclic.append(cyclic)
+    with pytest.raises(ScriptRunError, match="cycle"):
+        to_json_result(cyclic, 100)
+
+
+def test_depth_limit_is_inclusive() -> None:
+    assert to_json_result(_nested(MAX_DEPTH), 10_000) == _nested(MAX_DEPTH)

@@ -1,0 +1,84 @@
+"""Body parsing (CONTRACT §2)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hookhub.bodies import parse_body
+
+
+def test_json_object_becomes_content() -> None:
+    parsed = parse_body(b'{"text": "hi"}', "application/json")
+    assert parsed.content == {"text": "hi"} and parsed.body == {"text": "hi"} and parsed.problem is None
+
+
+def test_json_array_becomes_content_but_is_not_a_message() -> None:
+    parsed = parse_body(b'[1, 2]', "application/json; charset=utf-8")
+    assert parsed.content == [1, 2]
+    assert parsed.problem == "the JSON body must be an object, got an array"
+
+
+def test_vendor_json_media_type() -> None:
+    assert parse_body(b'{"a": 1}', "application/vnd.github+json").content == {"a": 1}
+
+
+def test_payload_form_field_is_json_parsed() -> None:
+    raw = "payload=" + json.dumps({"text": "from slack"}).replace(" ", "+")
+    parsed = parse_body(raw.encode(), "application/x-www-form-urlencoded")
+    assert parsed.content == {"text": "from slack"}
+    assert parsed.body == {"payload": '{"text":+"from+slack"}'.replace("+", " ")}
+
+
+def test_single_other_field_tries_the_whole_body_as_json() -> None:
+    # what `curl -d '{"text": "x"}'` sends without a content type
+    parsed = parse_body(b'{"text": "x"}', "application/x-www-form-urlencoded")
+    assert parsed.content == {"text": "x"}
+
+
+def test_form_fields_become_a_flat_object() -> None:
+    parsed = parse_body(b"a=1&b=two", "application/x-www-form-urlencoded")
+    assert parsed.content == {"a": "1", "b": "two"}
+
+
+def test_one_plain_form_field_that_is_not_json() -> None:
+    parsed = parse_body(b"text=hello", "application/x-www-form-urlencoded")
+    assert parsed.content == {"text": "hello"}
+
+
+@pytest.mark.parametrize(("data", "media"), [
+    (b"<xml>hi</xml>", "application/xml"),
+    (b"plain words", "text/plain"),
+])
+def test_other_content_types_give_empty_content_and_raw_text(data: bytes, media: str) -> None:
+    parsed = parse_body(data, media)
+    assert parsed.content == {} and parsed.raw == data.decode()
+    assert parsed.problem and media in parsed.problem
+
+
+def test_invalid_json_has_a_clear_problem() -> None:
+    parsed = parse_body(b"{nope", "application/json")
+    assert parsed.content == {} and parsed.raw == "{nope"
+    assert parsed.problem == "invalid JSON body: Expecting property name enclosed in double quotes: line 1 column 2"
+
+
+def test_not_json_at_all() -> None:
+    assert parse_body(b"hello", "application/json").problem == \
+        "invalid JSON body: Expecting value: line 1 column 1"
+
+
+def test_invalid_utf8_is_replaced_not_fatal() -> None:
+    parsed = parse_body(b'{"text": "caf\xe9"}', "application/json")
+    assert parsed.content == {"text": "caf\ufffd"}
+    assert "\ufffd" in parsed.raw
+
+
+def test_deeply_nested_json_does_not_crash() -> None:
+    parsed = parse_body(b"[" * 100000 + b"]" * 100000, "application/json")
+    assert parsed.content == {} and parsed.problem
+
+
+def test_empty_body() -> None:
+    parsed = parse_body(b"", "application/json")
+    assert parsed.content == {} and parsed.problem == "the request body is empty; send a JSON object"

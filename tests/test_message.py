@@ -1,0 +1,194 @@
+"""From content to message (CONTRACT §6), through the HTTP front door."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from .conftest import AUTH, integration, messages
+
+Client = Callable[..., TestClient]
+OVERRIDE = {"success": False, "error": "overriding destination channel is disabled for this integration"}
+
+
+def post(client: TestClient, body: dict[str, Any], hook: str = "plain") -> Any:
+    return client.post(f"/hooks/{hook}/{hook}-token", json=body)
+
+
+def test_integration_defaults(make_client: Client) -> None:
+    client = make_client(integration("plain", alias="Bot", emoji=":ghost:"))
+    assert post(client, {"text": "  padded  "}).status_code == 200
+    msg = messages(client)[0]
+    assert msg["text"] == "padded" and msg["alias"] == "Bot" and msg["emoji"] == ":ghost:"
+    assert msg["avatar"] is None and msg["channel"] == "general" and msg["u"]["username"] == "rocket.cat"
+    assert msg["_id"] and msg["ts"].endswith("Z") and msg["parseUrls"] is True and msg["groupable"] is False
+
+
+@pytest.mark.parametrize("key", ["channel", "roomId"])
+def test_override_rule_refuses_other_channels(make_client: Client, key: str) -> None:
+    client = make_client(integration("plain"))
+    r = post(client, {"text": "x", key: "#notifications" if key == "channel" else "notifications"})
+    assert (r.status_code, r.json()) == (400, OVERRIDE)
+    assert messages(client, "notifications") == []
+
+
+def test_own_default_channel_may_be_sent_explicitly(make_client: Client) -> None:
+    client = make_client(integration("plain"))
+    for value in ("#general", "general", ["#general"]):
+        assert post(client, {"text": "x", "channel": value}).status_code == 200
+    assert len(messages(client)) == 3
+
+
+def test_override_allowed_when_enabled(make_client: Client) -> None:
+    client = make_client(integration("plain", override_destination_channel=True))
+    assert post(client, {"text": "to notifications", "channel": "#notifications"}).status_code == 200
+    assert messages(client, "notifications")[0]["text"] == "to notifications"
+    assert messages(client) == []
+
+
+@pytest.mark.parametrize(("target", "where"), [
+    ("#notifications", ("channels", "notifications")),
+    ("notifications", ("channels", "notifications")),   # no prefix: channel by name
+    ("@alice", ("users", "alice")),                     # direct message
+    ("bob", ("users", "bob")),                          # no prefix: user by id
+])
+def test_channel_resolution(make_client: Client, target: str, where: tuple[str, str]) -> None:
+    client = make_client(integration("plain", override_destination_channel=True))
+    assert post(client, {"text": "hi", "channel": target}).status_code == 200
+    got = client.get(f"/api/v1/{where[0]}/{where[1]}/messages", headers=AUTH).json()["messages"]
+    assert got[0]["text"] == "hi"
+
+
+def test_list_of_channels_posts_to_each(make_client: Client) -> None:
+    client = make_client(integration("plain", override_destination_channel=True))
+    assert post(client, {"text": "both", "channel": ["#general", "@alice"]}).status_code == 200
+    assert len(messages(client)) == 1
+    assert len(client.get("/api/v1/users/alice/messages", headers=AUTH).json()["messages"]) == 1
+
+
+def test_invalid_channel(make_client: Client) -> None:
+    client = make_client(integration("plain", override_destination_channel=True))
+    r = post(client, {"text": "x", "channel": "#nowhere"})
+    assert (r.status_code, r.json()) == (400, {"success": False, "error": "invalid-channel"})
+
+
+def test_private_channel_requires_membership(make_client: Client) -> None:
+    client = make_client(integration("plain", override_destination_channel=True),
+                         integration("member", username="alice", override_destination_channel=True))
+    r = post(client, {"text": "x", "channel": "#ops"})
+    assert (r.status_code, r.json()) == (400, {"success": False, "error": "error-not-allowed"})
+    assert post(client, {"text": "x", "channel": "#ops"}, hook="member").status_code == 200
+
+
+def test_any_failing_channel_posts_nothing_without_separate_response(make_client: Client) -> None:
+    client = make_client(integration("plain", override_destination_channel=True))
+    r = post(client, {"text": "x", "channel": ["#general", "#nowhere"]})
+    assert r.status_code == 400 and messages(client) == []
+
+
+def test_separate_response(make_client: Client) -> None:
+    client = make_client(integration("plain", override_destination_channel=True))
+    r = post(client, {"text": "x", "channel": ["#general", "#nowhere", "#ops"], "separateResponse": True})
+    assert r.status_code == 200
+    responses = r.json()["responses"]
+    assert responses[0]["channel"] == "#general" and responses[0]["message"]["text"] == "x"
+    assert {"channel": "#nowhere", "error": "invalid-channel"} in responses
+    assert {"channel": "#ops", "error": "error-not-allowed"} in responses
+    r = post(client, {"text": "x", "channel": ["#nowhere"], "separateResponse": True})
+    assert r.status_code == 400 and r.json()["success"] is False
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ({"text": "t", "username": "U", "alias": "A"}, {"alias": "U"}),
+    ({"text": "t", "alias": "A"}, {"alias": "A"}),
+    ({"text": "t"}, {"alias": "Default"}),
+    ({"msg": "from msg"}, {"text": "from msg"}),
+    ({"text": "t", "msg": "m"}, {"text": "t"}),
+    ({"text": "t", "icon_url": "https://x.test/a.png", "avatar": "https://x.test/b.png", "icon_emoji": ":x:"},
+     {"avatar": "https://x.test/a.png", "emoji": None}),
+    ({"text": "t", "avatar": "https://x.test/b.png"}, {"avatar": "https://x.test/b.png"}),
+    ({"text": "t", "icon_emoji": ":a:", "emoji": ":b:"}, {"emoji": ":a:", "avatar": None}),
+    ({"text": "t", "emoji": ":b:"}, {"emoji": ":b:"}),
+    ({"text": "t"}, {"avatar": "https://x.test/default.png", "emoji": None}),
+    ({"text": "t", "attachments": [{"title": "a"}]}, {"parseUrls": False}),
+    ({"text": "t", "parseUrls": False}, {"parseUrls": False}),
+    ({"text": "t", "groupable": True, "tmid": "thread1"}, {"groupable": True, "tmid": "thread1"}),
+    ({"text": "t", "bot": {"i": "someone-else"}}, {"bot": {"i": "plain"}}),
+])
+def test_field_precedence(make_client: Client, content: dict[str, Any], expected: dict[str, Any]) -> None:
+    client = make_client(integration("plain", alias="Default", avatar="https://x.test/default.png", emoji=":d:"))
+    r = post(client, content)
+    assert r.status_code == 200, r.text
+    msg = messages(client)[0]
+    assert {k: msg.get(k) for k in expected} == expected
+
+
+def test_attachment_fields_values_become_strings(make_client: Client) -> None:
+    client = make_client(integration("plain"))
+    att = {"color": "#ff0000", "title": "T", "title_link": "https://example.com/t", "collapsed": True,
+           "fields": [{"title": "n", "value": 3, "short": True}, {"title": "b", "value": False},
+                      {"title": "o", "value": {"k": 1}}]}
+    assert post(client, {"attachments": [att]}).status_code == 200
+    got = messages(client)[0]["attachments"][0]
+    assert [f["value"] for f in got["fields"]] == ["3", "false", '{"k": 1}']
+    assert got["title_link"] == "https://example.com/t" and messages(client)[0]["text"] == ""
+
+
+@pytest.mark.parametrize("field", ["title_link", "image_url", "author_link", "author_icon", "thumb_url",
+                                   "audio_url", "video_url", "message_link"])
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x.test/a", "/relative", "data:text/html,hi"])
+def test_attachment_urls_must_be_http(make_client: Client, field: str, url: str) -> None:
+    client = make_client(integration("plain"))
+    r = post(client, {"text": "t", "attachments": [{field: url}]})
+    assert r.status_code == 400
+    assert r.json()["error"].startswith(f"attachments[0].{field} must be an absolute http(s) URL")
+    assert messages(client) == []
+
+
+def test_avatar_must_be_http(make_client: Client) -> None:
+    client = make_client(integration("plain"))
+    r = post(client, {"text": "t", "icon_url": "javascript:alert(1)"})
+    assert r.status_code == 400 and "icon_url must be an absolute http(s) URL" in r.json()["error"]
+
+
+@pytest.mark.parametrize("content", [{}, {"text": ""}, {"text": "   "}, {"attachments": []}])
+def test_text_or_attachment_required(make_client: Client, content: dict[str, Any]) -> None:
+    client = make_client(integration("plain"))
+    r = post(client, content)
+    assert r.status_code == 400
+    assert r.json()["error"] == "the message needs a non-empty text (or msg) or at least one attachment"
+
+
+def test_text_size_limit(make_client: Client) -> None:
+    client = make_client(integration("plain"))
+    assert post(client, {"text": "x" * 2000}).status_code == 200
+    r = post(client, {"text": "x" * 2001})
+    assert (r.status_code, r.json()) == (400, {"success": False, "error": "error-message-size-exceeded"})
+
+
+@pytest.mark.parametrize(("content", "error"), [
+    ({"attachments": "nope"}, "attachments must be a list of objects"),
+    ({"attachments": ["nope"]}, "attachments[0] must be an object"),
+    ({"attachments": [{"fields": "x"}]}, "attachments[0].fields must be a list of {title, value, short} objects"),
+    ({"text": {"a": 1}}, "text must be a string"),
+])
+def test_invalid_fields(make_client: Client, content: dict[str, Any], error: str) -> None:
+    client = make_client(integration("plain"))
+    r = post(client, content)
+    assert (r.status_code, r.json()) == (400, {"success": False, "error": error})
+
+
+def test_script_can_change_the_poster(make_client: Client) -> None:
+    script = """
+    class Script:
+        def process_incoming_request(self, request):
+            return {"content": {"text": "hi"}, "user": {"username": request.content.who}}
+    """
+    client = make_client(integration("who", script))
+    assert client.post("/hooks/who/who-token", json={"who": "alice"}).status_code == 200
+    assert messages(client)[0]["u"]["username"] == "alice"
+    r = client.post("/hooks/who/who-token", json={"who": "mallory"})
+    assert r.status_code == 400 and "invalid-user" in r.json()["error"]
