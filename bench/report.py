@@ -49,6 +49,21 @@ def scenario_table(scenario: dict[str, Any], other: str) -> list[str]:
     return lines
 
 
+def errors_note(scenario: dict[str, Any], other: str) -> list[str]:
+    """Which answers were not 2xx, and an example of each server's first one."""
+    lines = []
+    for run in scenario["runs"]:
+        for role, name in (("bare", "bare"), ("hookhub", other)):
+            load = run[role]
+            bad = {k: v for k, v in (load.get("statuses") or {}).items() if not k.startswith("2")}
+            if load["errors"] or bad:
+                counts = ", ".join(f"{n:,}× {status}" for status, n in sorted(bad.items())) or "none"
+                example = f"; first: `{load['first_error'][:200]}`" if load.get("first_error") else ""
+                lines.append(f"- c{run['concurrency']} {name}: {load['errors']:,} errors (non-2xx answers: "
+                             f"{counts}; the rest are socket errors/timeouts){example}")
+    return ["", "Errors:"] + lines if lines else []
+
+
 def render(results: dict[str, Any]) -> str:
     meta = results["meta"]
     other = "hookhub" if meta["mode"] == "hookhub" else "bare#2"
@@ -94,7 +109,7 @@ def render(results: dict[str, Any]) -> str:
             continue
         out.append(f"Body {scenario['body_bytes']:,} bytes; {other} start-up {scenario['startup_s']:.2f} s; "
                    f"stored: {scenario['stored']}.")
-        out += [""] + scenario_table(scenario, other)
+        out += [""] + scenario_table(scenario, other) + errors_note(scenario, other)
         prof = scenario.get("profile")
         if prof:
             out += ["", f"Profile ({prof['note']}):" if prof["status"] == "ok" else f"Profile FAILED: {prof['note']}"]

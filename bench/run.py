@@ -208,6 +208,7 @@ class Bench:
         cpu = result.server_cpu_s
         return {"rps": result.rps, "p50_ms": result.p50_ms, "p90_ms": result.p90_ms, "p99_ms": result.p99_ms,
                 "max_ms": result.max_ms, "requests": result.requests, "errors": result.errors,
+                "statuses": result.statuses, "first_error": result.first_error,
                 # server CPU use: share of one core over the run, and CPU time per request
                 "cpu_pct": 100 * cpu / result.duration_s if cpu is not None and result.duration_s else None,
                 "cpu_us_per_req": 1e6 * cpu / result.requests if cpu is not None and result.requests else None}
