@@ -58,9 +58,10 @@ def errors_note(scenario: dict[str, Any], other: str) -> list[str]:
             bad = {k: v for k, v in (load.get("statuses") or {}).items() if not k.startswith("2")}
             if load["errors"] or bad:
                 counts = ", ".join(f"{n:,}× {status}" for status, n in sorted(bad.items())) or "none"
+                rest = load["errors"] - sum(bad.values())
+                socket = f"; {rest:,} socket errors or timeouts" if rest > 0 else ""
                 example = f"; first: `{load['first_error'][:200]}`" if load.get("first_error") else ""
-                lines.append(f"- c{run['concurrency']} {name}: {load['errors']:,} errors (non-2xx answers: "
-                             f"{counts}; the rest are socket errors/timeouts){example}")
+                lines.append(f"- c{run['concurrency']} {name}: non-2xx answers: {counts}{socket}{example}")
     return ["", "Errors:"] + lines if lines else []
 
 

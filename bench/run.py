@@ -198,9 +198,11 @@ class Bench:
         url = f"http://127.0.0.1:{server.port}{path}"
         if self.args.warmup > 0:
             self.loadgen.run(url, body, headers, concurrency, self.args.warmup)
+            server.wait_idle()
         cpu_before = server.cpu_seconds()
         result = self.loadgen.run(url, body, headers, concurrency, self.args.duration)
         result.server_cpu_s = server.cpu_seconds() - cpu_before
+        server.wait_idle()  # leave the core to the next measurement
         return result
 
     @staticmethod
