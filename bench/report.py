@@ -132,6 +132,11 @@ def render(results: dict[str, Any]) -> str:
                     f"| {row['rss_idle_mb']:.0f} | {row['rss_mb']:.0f} | {row['pss_mb']:.0f} | {row['processes']} "
                     f"| {_fmt(row['rps'], 0)} | {_fmt(row['p50_ms'])} | {_fmt(row['p99_ms'])} "
                     f"| {_fmt(row['cpu_pct'], 0)} | {_fmt(row['cpu_us_per_req'], 0)} | {_fmt(row['vs_smallest'])}× |")
+        prof = scaling.get("profile")
+        if prof:
+            out += ["", f"Profile ({prof['note']}):" if prof["status"] == "ok" else f"Profile FAILED: {prof['note']}"]
+            if prof["lines"]:
+                out += [""] + prof["lines"]
     sandbox = results.get("sandbox_overhead")
     if sandbox:
         out += ["", "## Isolation cost: per-call overhead of the sandbox (`bench/sandbox_overhead.py`)", ""]

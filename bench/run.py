@@ -17,6 +17,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,7 +33,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
 from bench import deployment, profile, report  # noqa: E402
 from bench.loadgen import LoadError, LoadGenerator, LoadResult, choose  # noqa: E402
 from bench.scenarios import SCALING_BODY, SCALING_INTEGRATION, Scenario, all_scenarios  # noqa: E402
-from bench.servers import Server, ServerError, free_port, http_request  # noqa: E402
+from bench.servers import Server, ServerError, free_port, http_request, process_tree  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_KEYS = ("python", "js", "github", "noscript", "scaling", "sandbox")
@@ -353,6 +354,8 @@ class Bench:
                 return
             finally:
                 hub.stop()
+            if self.args.profile and count == counts[-1]:
+                self.profile_startup(scaling, config, count)
             row = {"integrations": count, "yaml_kb": config.stat().st_size / 1024, "startup_s": startup,
                    "rss_idle_mb": idle.rss_mb, "rss_mb": loaded.rss_mb, "pss_mb": loaded.pss_mb,
                    "processes": loaded.processes, **self._load_json(result)}
@@ -363,6 +366,42 @@ class Bench:
             print(f"   {count:>6} integrations: start-up {startup:5.2f} s, RSS {loaded.rss_mb:6.0f} MB "
                   f"({loaded.processes} processes), c{TARGET_CONCURRENCY} {result.rps:8.0f} req/s "
                   f"p99 {result.p99_ms:6.2f} ms, CPU {row['cpu_us_per_req'] or 0:.0f} µs/request", flush=True)
+
+    def profile_startup(self, scaling: dict[str, Any], config: Path, count: int) -> None:
+        """Start the deployment once more under py-spy, until /healthz answers."""
+        raw = self.args.json.parent / f"profile-startup-{count}.txt"
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        print(f"   profiling the start-up with {count} integrations with py-spy", flush=True)
+        port = free_port()
+        argv = [str(self.hookhub), "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
+        try:
+            wrapped = profile.wrap(argv, raw)
+        except profile.ProfileError as exc:
+            scaling["profile"] = {"status": "failed", "note": str(exc), "lines": []}
+            return
+        hub = Server(f"hookhub-startup-{count}", wrapped, port, self.workdir / f"startup-{count}.log",
+                     pin=self.server_pin, cwd=self.workdir)
+        try:
+            seconds = hub.start(timeout=600)
+            assert hub.process is not None
+            served = [pid for pid in process_tree(hub.process.pid) if pid != hub.process.pid]
+            if served:  # stop hookhub itself: py-spy then writes its samples and exits
+                os.kill(served[0], signal.SIGTERM)
+            hub.process.wait(timeout=60)
+        except (ServerError, subprocess.TimeoutExpired) as exc:
+            scaling["profile"] = {"status": "failed", "note": str(exc), "lines": []}
+            return
+        finally:
+            hub.stop()
+        if not raw.exists():
+            scaling["profile"] = {"status": "failed", "note": f"py-spy wrote nothing:\n{hub.log_tail()}",
+                                  "lines": []}
+            return
+        server_pid = served[0] if served else -1
+        summary = profile.summarise(raw.read_text(encoding="utf-8", errors="replace"), server_pid)
+        scaling["profile"] = {"status": "ok", "lines": profile.render(summary),
+                              "note": f"start-up with {count:,} integrations under py-spy ({seconds:.1f} s "
+                                      f"with sampling), {summary.samples} samples; collapsed stacks: {raw.name}"}
 
     def run_sandbox_overhead(self) -> None:
         script = ROOT / "bench" / "sandbox_overhead.py"
