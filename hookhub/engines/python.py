@@ -140,6 +140,12 @@ class PythonEngine:
             self._code[key] = code
         return code
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {}  # the compiled-code cache is rebuilt where the engine is unpickled
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._code = {}
+
     def check(self, source: str, filename: str) -> None:
         self._compile(source, filename)
 
