@@ -223,8 +223,23 @@ class Bench:
         except OSError as exc:
             return f"{server.name} did not answer a first request: {exc}"
         if status != 200 or not (isinstance(answer, dict) and answer.get("success") is True):
-            return f"{server.name} answered {status} {json.dumps(answer)[:300]} to a first request"
+            return (f"{server.name} answered {status} {json.dumps(answer)[:300]} to a first request"
+                    + self.script_logs(server, path))
         return None
+
+    def script_logs(self, server: Server, path: str) -> str:
+        """The integration's latest log lines (CONTRACT §9): why its script failed."""
+        if self.args.against_bare or server.name == "bare":
+            return ""
+        integration_id = path.split("/")[2]
+        try:
+            status, raw = http_request(server.port, "GET", f"/api/v1/integrations/{integration_id}/logs?limit=5",
+                                       headers={"Authorization": f"Bearer {deployment.ADMIN_TOKEN}"})
+            logs = json.loads(raw).get("logs") or []
+        except (OSError, ValueError, AttributeError) as exc:
+            return f"\n(could not read the integration log: {exc})"
+        lines = [f"  {entry.get('level')}: {str(entry.get('message'))[:1500]}" for entry in logs]
+        return "\nIntegration log (newest first):\n" + "\n".join(lines) if lines else ""
 
     def stored(self, server: Server) -> str:
         """Whether messages reached the store, through the read API (CONTRACT §9)."""
