@@ -113,11 +113,16 @@ class _JsThread:
 
     def __init__(self, name: str) -> None:
         self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None
         with self._stack_lock:
             previous = threading.stack_size(_THREAD_STACK)
             try:
                 self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
                 self._thread.start()
+            except RuntimeError:
+                # A sealed sandbox worker may not start threads (seccomp): it is
+                # single-threaded, so the runtime is used from the calling thread only.
+                self._thread = None
             finally:
                 threading.stack_size(previous)
 
@@ -134,7 +139,7 @@ class _JsThread:
 
     def run(self, fn: Callable[[], _T], timeout: float | None = None) -> _T:
         """Run ``fn`` on the thread; ``TimeoutError`` if it takes longer than ``timeout`` s."""
-        if threading.current_thread() is self._thread:
+        if self._thread is None or threading.current_thread() is self._thread:
             return fn()
         future: Future[_T] = Future()
         self._jobs.put((future, fn))
@@ -142,6 +147,9 @@ class _JsThread:
 
     def stop(self, last: Callable[[], Any]) -> None:
         """Run ``last`` on the thread (it drops the runtime), then end the thread."""
+        if self._thread is None:
+            last()
+            return
         self._jobs.put((Future(), last))
         self._jobs.put(None)
 
@@ -396,6 +404,10 @@ class JavaScriptEngine:
     name = "javascript"
     extensions: tuple[str, ...] = (".js",)
 
+    def warm_up(self) -> None:
+        """Read the runtime sources (prelude, ``s``, underscore.js) before the sandbox seals file access."""
+        _runtime_sources()
+
     def __init__(self, *, timeout_ms: int = 3000, memory_mb: int = 128) -> None:
         self.timeout_ms = timeout_ms
         self.memory_mb = memory_mb
@@ -451,7 +463,7 @@ class JavaScriptEngine:
             env,
             timeout_ms=timeout_ms or getattr(env, "timeout_ms", None) or self.timeout_ms,
             memory_mb=memory_mb or getattr(env, "memory_mb", None) or self.memory_mb,
-            extra_globals=extra_globals,
+            extra_globals=extra_globals if extra_globals is not None else env.extra_globals,
         )
 
 
