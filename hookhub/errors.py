@@ -155,3 +155,12 @@ class MessageError(RequestError):
 
 class ScriptReturnedError(RequestError):
     """The script returned ``{"error": ...}``: passed through to the caller."""
+
+
+# -- egress ------------------------------------------------------------------
+
+
+class EgressRefused(HookhubError):
+    """An outbound HTTP call was refused by the integration's egress policy (``http:`` in YAML)."""
+
+    status = 403

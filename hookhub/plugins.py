@@ -24,6 +24,8 @@ from . import hookspecs
 DEFAULT_PLUGINS: dict[str, str] = {
     "python-engine": "hookhub.engines.python",
     "verifiers": "hookhub.verifiers",
+    # outgoing integrations and onward delivery (branch outgoing)
+    "outgoing": "hookhub.outgoing",
 }
 
 ENTRY_POINT_GROUP = "hookhub"
