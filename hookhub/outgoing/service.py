@@ -211,7 +211,7 @@ class OutgoingService:
             run.step, run.error = "error", f"prepare_outgoing_request: {reason}"
             return None
         result = call.value
-        run.result = payload.mask_value(result, self._secrets(integ))
+        run.result = payload.mask_value(result, self._secrets(integ, result if isinstance(result, dict) else None))
         if not js_truthy(result):
             run.step = "cancelled"
             return None
