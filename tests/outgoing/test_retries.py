@@ -36,12 +36,14 @@ def test_each_strategy_waits_then_gives_up(start_hub, receiver: Receiver, clock:
         entries = wait_history(client, "out", attempt)
         assert entries[0]["step"] == "retry-scheduled"
         assert entries[0]["result"] == {"retry_in_ms": delay, "tries": attempt}
+        scheduled_at = clock.now
         # not a millisecond early ...
         _advance(client, clock, delay / 1000 - 0.001)
         time.sleep(0.15)
         assert len(receiver.requests) == attempt
         # ... and on time
-        _advance(client, clock, 0.001)
+        clock.now = scheduled_at + delay / 1000
+        client.hub.outgoing.outbox.wake()
     receiver.wait_for(5)  # the first call and retry_count (4) retries
     entries = wait_history(client, "out", 5)
     assert entries[0]["step"] == "failed-and-retry-count-exceeded"
@@ -87,10 +89,11 @@ def test_429_retry_after_is_honoured(start_hub, receiver: Receiver, clock: FakeC
     message = post(client, "x")
     pending = _pending(client, message["_id"])
     assert pending["last_status"] == 429
+    scheduled_at = clock.now
     _advance(client, clock, 29)  # powers-of-ten would have retried after 0.1 s
     time.sleep(0.2)
     assert len(receiver.requests) == 1
-    _advance(client, clock, 1)
+    _advance(client, clock, scheduled_at + 30 - clock.now)
     receiver.wait_for(2)
 
 
