@@ -26,6 +26,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "verifiers": "hookhub.verifiers",
     # outgoing integrations and onward delivery (branch outgoing)
     "outgoing": "hookhub.outgoing",
+    "bridges": "hookhub.bridges",
 }
 
 ENTRY_POINT_GROUP = "hookhub"

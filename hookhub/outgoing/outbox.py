@@ -160,7 +160,7 @@ class Outbox:
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
-        self._running = 0
+        self._spawned: set[asyncio.Task[Any]] = set()
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -174,6 +174,8 @@ class Outbox:
         if self._task is not None:
             self._task.cancel()
             self._task = None
+        for task in list(self._spawned):
+            task.cancel()
 
     def wake(self) -> None:
         """Look for due work now (callable from any thread)."""
@@ -193,6 +195,17 @@ class Outbox:
         if ids:
             self.wake()
         return ids
+
+    def enqueue_soon(self, items: Iterable[dict[str, Any]]) -> None:
+        """Enqueue from synchronous code running on the loop (a pluggy hook); never blocks."""
+        task = asyncio.get_running_loop().create_task(self.enqueue(list(items)))
+        self._spawned.add(task)
+        task.add_done_callback(self._spawn_done)
+
+    def _spawn_done(self, task: asyncio.Task[Any]) -> None:
+        self._spawned.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox %s: could not queue deliveries", self.kind, exc_info=task.exception())
 
     async def run_due(self) -> int:
         """Claim and handle every delivery due now; returns how many were handled."""

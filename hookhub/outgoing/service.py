@@ -35,11 +35,9 @@ says how it ended:
 from __future__ import annotations
 
 import ast
-import asyncio
 import logging
 import re
 import time
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -105,7 +103,6 @@ class OutgoingService:
         self.clock = clock
         self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock())
         self.yaml_enabled = {i.id: i.config.enabled for i in hub.registry.integrations.values()}
-        self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -115,18 +112,6 @@ class OutgoingService:
 
     def stop(self) -> None:
         self.outbox.stop()
-        for task in list(self._tasks):
-            task.cancel()
-
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("outgoing: background task failed", exc_info=task.exception())
 
     # -- triggering ------------------------------------------------------------
 
@@ -150,7 +135,7 @@ class OutgoingService:
         """A message was committed: queue the calls it triggers (never blocks)."""
         items = self.deliveries_for(message)
         if items:
-            self.spawn(self.outbox.enqueue(items))
+            self.outbox.enqueue_soon(items)
 
     # -- one attempt -------------------------------------------------------------
 
