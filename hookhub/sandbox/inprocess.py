@@ -30,7 +30,7 @@ from typing import Any
 
 from ..engines.base import LogRecord, ScriptEngine, ScriptStore
 from .base import CallOutcome, ScriptSpec
-from .runner import RunResult, ScriptRunner, ScriptTimeout
+from .runner import GlobalsFor, RunResult, ScriptRunner, ScriptTimeout
 
 #: Extra time given to a thread after its deadline before the caller gives up on it.
 GRACE_S = 0.5
@@ -88,8 +88,9 @@ def _http(spec: ScriptSpec, deadline: _Deadline) -> Any:
 class InProcessSandbox:
     """:class:`~hookhub.sandbox.base.Sandbox` running scripts in threads of this process."""
 
-    def __init__(self, engines: Mapping[str, ScriptEngine], *, threads: int = 4) -> None:
-        self._runner = ScriptRunner(engines)
+    def __init__(self, engines: Mapping[str, ScriptEngine], *, threads: int = 4,
+                 globals_for: GlobalsFor | None = None) -> None:
+        self._runner = ScriptRunner(engines, globals_for)
         self._threads = threads
         self._executor: ThreadPoolExecutor | None = None
         self._slots: dict[str, _Slot] = {}

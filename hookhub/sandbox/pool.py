@@ -89,10 +89,14 @@ class _Integration:
 class WorkerPool:
     """:class:`~hookhub.sandbox.base.Sandbox` backed by sealed worker processes."""
 
-    def __init__(self, engines: Mapping[str, ScriptEngine], *, workers: int = 2) -> None:
+    def __init__(self, engines: Mapping[str, ScriptEngine], *, workers: int = 2,
+                 plugins: dict[str, Any] | None = None) -> None:
+        """:param plugins: ``{"block": [...], "plugins_dir": "..."}``: the workers load the same
+        extension plugins for ``hookhub_sandbox_globals`` (None: no plugin helpers)."""
         if workers < 1:
             raise ValueError("sandbox.workers must be at least 1")
         self._engines = dict(engines)
+        self._plugins = plugins
         self._checker = ScriptRunner(self._engines)
         self._size = workers
         self._integrations: dict[str, _Integration] = {}
@@ -149,7 +153,8 @@ class WorkerPool:
         parent.setblocking(False)
         self._ctl = parent
         loop = asyncio.get_running_loop()
-        init = {"op": "init", "engines": {name: engine_recipe(e) for name, e in self._engines.items()}}
+        init = {"op": "init", "engines": {name: engine_recipe(e) for name, e in self._engines.items()},
+                "plugins": self._plugins}
         await loop.sock_sendall(parent, _json_bytes(init))
         ready = await asyncio.wait_for(loop.sock_recv(parent, MAX_PACKET), READY_TIMEOUT_S)
         if not ready:
