@@ -259,20 +259,21 @@ class WorkerPool:
 
         self._track(asyncio.ensure_future(spawn()))
 
-    def _kill(self, worker: _Worker) -> None:
-        if worker.alive:
+    def _kill(self, worker: _Worker, signal_it: bool = True) -> None:
+        if worker.alive and signal_it:
             worker.alive = False
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(worker.pid, signal.SIGKILL)
+        worker.alive = False
         worker.writer.close()
         self._workers.pop(worker.pid, None)
         if worker in self._idle:
             self._idle.remove(worker)
 
-    def _retire(self, worker: _Worker) -> None:
-        """Kill (if needed) and replace a worker."""
+    def _retire(self, worker: _Worker, kill: bool = True) -> None:
+        """Kill (unless it is ending by itself) and replace a worker."""
         was_known = worker.pid in self._workers
-        self._kill(worker)
+        self._kill(worker, signal_it=kill)
         if was_known:
             self._replace_later()
 
@@ -460,7 +461,7 @@ class WorkerPool:
         if isinstance(store, dict):
             integ.store.update(store)
         if reply.get("recycle"):
-            self._retire(worker)
+            self._retire(worker, kill=False)  # it exits by itself after this reply
         reason = reply.get("reason")
         if reply.get("ok") is True:
             try:
