@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import time
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,7 +25,8 @@ from ..engines.base import ScriptEngine, ScriptStore
 from . import channel
 from .base import Limits, ScriptSpec
 from .boundary import to_json_result
-from .limits import CallLimits, MemoryMeter, apply_rlimits, die_with_parent, install_seccomp, isolate_descriptors
+from .limits import (RECYCLE_GROWTH_MB, CallLimits, MemoryMeter, apply_rlimits, die_with_parent, install_seccomp,
+                     isolate_descriptors)
 from .runner import GlobalsFor, RunResult, ScriptRunner, ScriptTimeout
 
 #: Largest frame a worker accepts from the server (requests are capped by the server's body limit).
@@ -78,6 +80,8 @@ class Worker:
                  sealed: str | None, globals_for: GlobalsFor | None = None) -> None:
         self.sock = sock
         self.runner = ScriptRunner(engines, globals_for)
+        self.meter = meter
+        self.baseline_rss = meter.rss_bytes()
         self.limits = CallLimits(meter)
         self.clock = _Clock()
         self.sealed = sealed
@@ -120,8 +124,11 @@ class Worker:
             "op": "result", "id": message["id"], "ok": result.ok, "value": result.value,
             "reason": result.reason, "logs": [r.to_json() for r in result.logs],
             "store": changes or None,
-            "recycle": bool(result.reason and "ran out of memory" in result.reason),
+            "recycle": bool(result.reason and "ran out of memory" in result.reason) or self._grown(),
         }
+
+    def _grown(self) -> bool:
+        return self.meter.rss_bytes() - self.baseline_rss > RECYCLE_GROWTH_MB * 1024 * 1024
 
     def serve(self) -> None:
         channel.send(self.sock, {"op": "ready", "pid": os.getpid(), "sealed": self.sealed})
