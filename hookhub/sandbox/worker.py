@@ -152,9 +152,19 @@ class Worker:
 _ABSENT = object()
 
 
+def _fatal_text(exc: BaseException) -> str:
+    """A traceback without source lines (a sealed worker cannot open files for linecache)."""
+    frames = [f"  {frame.f_code.co_filename}:{lineno} in {frame.f_code.co_name}"
+              for frame, lineno in traceback.walk_tb(exc.__traceback__)]
+    text = "\n".join(["Traceback (most recent call last):", *frames,
+                      *traceback.format_exception_only(type(exc), exc)])
+    return text[-4000:]
+
+
 def run_worker(fd: int, engines: Mapping[str, ScriptEngine], globals_for: GlobalsFor | None = None) -> None:
     """Entry point in the freshly forked child: seal, then serve.  Never returns normally."""
     status = 0
+    sock: socket.socket | None = None
     try:
         die_with_parent()
         sock = socket.socket(fileno=fd)
@@ -164,7 +174,12 @@ def run_worker(fd: int, engines: Mapping[str, ScriptEngine], globals_for: Global
         apply_rlimits(meter)
         sealed = install_seccomp()
         Worker(sock, engines, meter, sealed, globals_for).serve()
-    except BaseException:  # noqa: BLE001 - a worker must never return into the zygote's code
+    except BaseException as exc:  # noqa: BLE001 - a worker must never return into the zygote's code
         status = 1
+        try:  # tell the server why (for its own log, not the integration's)
+            if sock is not None:
+                channel.send(sock, {"op": "fatal", "error": _fatal_text(exc)})
+        except BaseException:  # noqa: BLE001
+            pass
     finally:
         os._exit(status)
