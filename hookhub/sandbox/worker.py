@@ -25,7 +25,7 @@ from . import channel
 from .base import Limits, ScriptSpec
 from .boundary import to_json_result
 from .limits import CallLimits, MemoryMeter, apply_rlimits, die_with_parent, install_seccomp, isolate_descriptors
-from .runner import RunResult, ScriptRunner, ScriptTimeout
+from .runner import GlobalsFor, RunResult, ScriptRunner, ScriptTimeout
 
 #: Largest frame a worker accepts from the server (requests are capped by the server's body limit).
 MAX_REQUEST_FRAME = 256 * 1024 * 1024
@@ -75,9 +75,9 @@ class Worker:
     """The serving loop of one worker process."""
 
     def __init__(self, sock: socket.socket, engines: Mapping[str, ScriptEngine], meter: MemoryMeter,
-                 sealed: str | None) -> None:
+                 sealed: str | None, globals_for: GlobalsFor | None = None) -> None:
         self.sock = sock
-        self.runner = ScriptRunner(engines)
+        self.runner = ScriptRunner(engines, globals_for)
         self.limits = CallLimits(meter)
         self.clock = _Clock()
         self.sealed = sealed
@@ -145,7 +145,7 @@ class Worker:
 _ABSENT = object()
 
 
-def run_worker(fd: int, engines: Mapping[str, ScriptEngine]) -> None:
+def run_worker(fd: int, engines: Mapping[str, ScriptEngine], globals_for: GlobalsFor | None = None) -> None:
     """Entry point in the freshly forked child: seal, then serve.  Never returns normally."""
     status = 0
     try:
@@ -156,7 +156,7 @@ def run_worker(fd: int, engines: Mapping[str, ScriptEngine]) -> None:
         os.environ.clear()
         apply_rlimits(meter)
         sealed = install_seccomp()
-        Worker(sock, engines, meter, sealed).serve()
+        Worker(sock, engines, meter, sealed, globals_for).serve()
     except BaseException:  # noqa: BLE001 - a worker must never return into the zygote's code
         status = 1
     finally:

@@ -27,6 +27,7 @@ import select
 import signal
 import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 from .limits import describe_status, die_with_parent
@@ -72,11 +73,25 @@ def _prepare(engines: dict[str, Any]) -> None:
     gc.freeze()
 
 
+def _plugin_globals(options: dict[str, Any] | None) -> Any:
+    """Load the extension plugins (before sealing) when any provides sandbox globals."""
+    if options is None:
+        return None
+    from ..plugins import make_plugin_manager
+    from .runner import plugin_globals
+
+    plugins_dir = options.get("plugins_dir")
+    pm = make_plugin_manager(block=options.get("block") or (),
+                             plugins_dir=Path(plugins_dir) if plugins_dir else None)
+    return plugin_globals(pm)
+
+
 def main(argv: list[str]) -> int:
     ctl = socket.socket(fileno=int(argv[1]))
     die_with_parent()
     init = json.loads(ctl.recv(MAX_PACKET))
     engines = {name: _build_engine(recipe) for name, recipe in init["engines"].items()}
+    globals_for = _plugin_globals(init.get("plugins"))
     _prepare(engines)
 
     wake_r, wake_w = os.pipe()
@@ -116,7 +131,7 @@ def main(argv: list[str]) -> int:
                 os.close(wake_r)
                 os.close(wake_w)
                 ctl.close()
-                run_worker(fds[0], engines)  # never returns
+                run_worker(fds[0], engines, globals_for)  # never returns
             os.close(fds[0])
             _send(ctl, {"op": "forked", "pid": pid})
 
