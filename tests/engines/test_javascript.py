@@ -746,3 +746,17 @@ def test_a_dropped_script_frees_its_context_and_thread() -> None:
     gc.collect()
     thread.join(2)
     assert not thread.is_alive()
+
+
+def test_without_threads_the_runtime_runs_on_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sealed sandbox workers may refuse new threads: the engine then stays on the caller's thread."""
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    script = load("hostile.js", timeout_ms=200)
+    assert incoming(script, {"n": 3}) == {"content": {"text": "still alive 3"}}
+    with pytest.raises(ScriptRunError, match="timed out after 200 ms"):
+        script.call("spin", {})
+    assert incoming(script, {"n": 4}) == {"content": {"text": "still alive 4"}}
+    script.close()
