@@ -760,3 +760,32 @@ def test_without_threads_the_runtime_runs_on_the_calling_thread(monkeypatch: pyt
         script.call("spin", {})
     assert incoming(script, {"n": 4}) == {"content": {"text": "still alive 4"}}
     script.close()
+
+
+def test_contract_in_worker_processes_with_http_and_limits(make_client: Any, api: str) -> None:
+    """The whole chain in the worker pool: HTTP() is forwarded to the server, which
+    applies the egress policy; a runaway call is contained and the next call works."""
+    script = """
+    class Script {
+      process_incoming_request({ request }) {
+        if (request.content.spin) { for (;;) {} }
+        const reply = HTTP('GET', request.content.api + '/users/' + request.content.user, {});
+        if (reply.error) return { error: reply.error };
+        return { content: { text: `${reply.result.data.path} via ${reply.result.data.method}` } };
+      }
+    }
+    """
+    client = make_client(
+        _js("lookup", script, timeout_ms=500, http='{allow_hosts: ["127.0.0.1"], allow_private: true}'),
+        _js("closed", script, http='{allow_hosts: ["127.0.0.1"]}'),
+        mode="process")
+    r = client.post("/hooks/lookup/lookup-token", json={"api": api, "user": "ann"})
+    assert (r.status_code, r.json()) == (200, {"success": True})
+    assert messages(client)[0]["text"] == "/users/ann via GET"
+    refused = client.post("/hooks/closed/closed-token", json={"api": api, "user": "ann"})
+    assert refused.status_code == 400
+    assert refused.json()["error"].startswith("egress refused: host '127.0.0.1' resolves to 127.0.0.1 (loopback)")
+    spun = client.post("/hooks/lookup/lookup-token", json={"spin": True})
+    assert (spun.status_code, spun.json()) == (400, {"success": False, "error": "error-running-script"})
+    again = client.post("/hooks/lookup/lookup-token", json={"api": api, "user": "bob"})
+    assert again.status_code == 200
