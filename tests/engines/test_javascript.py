@@ -256,6 +256,9 @@ def test_helpers_s_and_underscore() -> None:
         "numberFormatNeg": "-9,876.5", "numberFormatBad": "", "pad": "00000001", "padRight": "1----",
         "padBoth": "**1**", "padLong": "toolong", "lrpad": "..ab..", "nulls": ["", "", ""],
         "escapeHTML": "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;",
+        "truncateEmptyEnding": "ab...",
+        "extras": ["a b", ["one", "two", "three"], "My Big-Title", "ababab", "x-x-x", 2, 2.56, '"q"',
+                   True, True, "<&>"],
     }
     assert content["_"] == {
         "map": [10, 20, 30], "pluck": ["a", "b"], "groupBy": {"a": ["apple", "avocado"], "b": ["banana"]},
