@@ -183,10 +183,23 @@ def test_sloppy_mode_undeclared_variables() -> None:
 
 def test_typeof_of_unknown_names_and_real_globals_still_work() -> None:
     script = inline("""class Script { process_incoming_request() {
-        return { content: { text: [typeof moment, typeof JSON, typeof Math.max, typeof Script,
+        return { content: { text: [typeof Livechat, typeof JSON, typeof Math.max, typeof Script,
                                    typeof setTimeout].join(',') } };
     } }""")
     assert incoming(script)["content"]["text"] == "undefined,object,function,function,function"
+
+
+def test_moment_is_available_and_loaded_on_first_use() -> None:
+    script = inline("""class Script { process_incoming_request({ request }) {
+        const started = moment.utc(request.content.at);
+        return { content: { text: started.format('ddd D MMM YYYY, HH:mm'),
+                            later: started.clone().add(90, 'minutes').toISOString(),
+                            span: moment.duration(request.content.seconds, 'seconds').humanize(),
+                            isMoment: moment.isMoment(started) } };
+    } }""")
+    assert incoming(script, {"at": "2026-11-26T08:30:00Z", "seconds": 7200})["content"] == {
+        "text": "Thu 26 Nov 2026, 08:30", "later": "2026-11-26T10:00:00.000Z", "span": "2 hours",
+        "isMoment": True}
 
 
 def test_form_encoded_payload_read_from_content_raw() -> None:
@@ -266,6 +279,15 @@ def test_helpers_s_and_underscore() -> None:
         "isEmpty": [True, False], "template": "Hi Ann!", "escape": "&lt;b&gt;", "find": 5,
         "version": "1.7.0",
     }
+
+
+def test_a_script_may_define_its_own_moment() -> None:
+    script = inline("""const moment = () => 'mine';
+    class Script { process_incoming_request() { return { content: { text: moment() } }; } }""")
+    assert incoming(script)["content"]["text"] == "mine"
+    sloppy = inline("""class Script { process_incoming_request() {
+        moment = () => 'assigned'; return { content: { text: moment() } }; } }""")
+    assert incoming(sloppy)["content"]["text"] == "assigned"
 
 
 def test_console_levels_and_rendering() -> None:
