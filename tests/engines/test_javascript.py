@@ -814,3 +814,19 @@ def test_contract_in_worker_processes_with_http_and_limits(make_client: Any, api
     assert (spun.status_code, spun.json()) == (400, {"success": False, "error": "error-running-script"})
     again = client.post("/hooks/lookup/lookup-token", json={"api": api, "user": "bob"})
     assert again.status_code == 200
+
+
+def test_es5_style_and_inherited_scripts() -> None:
+    es5 = inline("""function Script() { this.n = 0; }
+    Script.prototype.process_incoming_request = function (options) {
+      this.n++;
+      return { content: { text: 'es5 ' + this.n + ' ' + options.request.content.a } };
+    };""")
+    assert es5.has_method("process_incoming_request")
+    assert incoming(es5, {"a": 1}) == {"content": {"text": "es5 1 1"}}
+    inherited = inline("""class Base { helper(x) { return 'base:' + x; } }
+    class Script extends Base {
+      process_incoming_request({ request }) { return { content: { text: this.helper(request.content.a) } }; }
+    }""")
+    assert inherited.has_method("helper")
+    assert incoming(inherited, {"a": 2}) == {"content": {"text": "base:2"}}
