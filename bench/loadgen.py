@@ -6,7 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -27,6 +27,10 @@ class LoadResult:
     p90_ms: float
     p99_ms: float
     max_ms: float
+    #: answers per HTTP status ("200": n, ...)
+    statuses: dict[str, int] = field(default_factory=dict)
+    #: the first answer that was not 2xx: "status body..."
+    first_error: str = ""
     #: CPU seconds the server (process tree) used during the run, when measured
     server_cpu_s: float | None = None
 
@@ -40,7 +44,9 @@ class LoadResult:
         return cls(requests=int(data["requests"]), duration_s=data["duration_us"] / 1e6,
                    errors=int(sum(data["errors"].values())),
                    p50_ms=lat["p50"] / 1000, p90_ms=lat["p90"] / 1000,
-                   p99_ms=lat["p99"] / 1000, max_ms=lat["max"] / 1000)
+                   p99_ms=lat["p99"] / 1000, max_ms=lat["max"] / 1000,
+                   statuses={str(k): int(v) for k, v in data.get("statuses", {}).items()},
+                   first_error=data.get("first_error", ""))
 
 
 @dataclass

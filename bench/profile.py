@@ -48,6 +48,12 @@ def record(pid: int, seconds: int, output: Path, pin: list[str]) -> subprocess.P
     return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def wrap(argv: list[str], output: Path) -> list[str]:
+    """``argv`` run under py-spy from its first instruction (to profile start-up)."""
+    return [py_spy(), "record", "--subprocesses", "--rate", "200", "--gil", "--format", "raw",
+            "--output", str(output), "--", *argv]
+
+
 @dataclass
 class Summary:
     samples: int = 0

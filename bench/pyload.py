@@ -27,7 +27,7 @@ def _request_bytes(url: str, body: bytes, headers: list[str]) -> tuple[str, int,
     return parts.hostname or "127.0.0.1", parts.port or 80, ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     head = await reader.readuntil(b"\r\n\r\n")
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
     status = int(status_line.split()[1])
@@ -40,19 +40,20 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
             length = int(value)
         elif name == "transfer-encoding" and "chunked" in value.lower():
             chunked = True
+    body = b""
     if length is not None:
-        await reader.readexactly(length)
+        body = await reader.readexactly(length)
     elif chunked:
         while True:
             size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            await reader.readexactly(size + 2)
+            body += (await reader.readexactly(size + 2))[:-2]
             if size == 0:
                 break
-    return status
+    return status, body
 
 
-async def _connection(host: str, port: int, request: bytes, stop_at: float,
-                      latencies: list[float], errors: dict[str, int]) -> None:
+async def _connection(host: str, port: int, request: bytes, stop_at: float, latencies: list[float],
+                      errors: dict[str, int], statuses: dict[str, int], first_error: list[str]) -> None:
     reader = writer = None
     while time.perf_counter() < stop_at:
         try:
@@ -60,10 +61,13 @@ async def _connection(host: str, port: int, request: bytes, stop_at: float,
                 reader, writer = await asyncio.open_connection(host, port)
             began = time.perf_counter()
             writer.write(request)
-            status = await _read_response(reader)  # type: ignore[arg-type]
+            status, body = await _read_response(reader)  # type: ignore[arg-type]
             latencies.append(time.perf_counter() - began)
-            if status >= 400:
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
+            if not 200 <= status <= 299:
                 errors["status"] += 1
+                if not first_error:
+                    first_error.append(f"{status} {body[:300].decode('utf-8', 'replace')}")
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             errors["read"] += 1
             if writer is not None:
@@ -80,9 +84,11 @@ async def _run(args: argparse.Namespace) -> dict:
     host, port, request = _request_bytes(args.url, body, args.header)
     latencies: list[float] = []
     errors = {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}
+    statuses: dict[str, int] = {}
+    first_error: list[str] = []
     began = time.perf_counter()
     stop_at = began + args.duration
-    await asyncio.gather(*(_connection(host, port, request, stop_at, latencies, errors)
+    await asyncio.gather(*(_connection(host, port, request, stop_at, latencies, errors, statuses, first_error)
                            for _ in range(args.connections)))
     elapsed = time.perf_counter() - began
     latencies.sort()
@@ -93,6 +99,7 @@ async def _run(args: argparse.Namespace) -> dict:
         return int(latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] * 1e6)
 
     return {"requests": len(latencies), "duration_us": int(elapsed * 1e6), "bytes": 0, "errors": errors,
+            "statuses": statuses, "first_error": first_error[0] if first_error else "",
             "latency_us": {"p50": pct(50), "p90": pct(90), "p99": pct(99), "max": pct(100),
                            "mean": (sum(latencies) / len(latencies) * 1e6) if latencies else 0.0}}
 

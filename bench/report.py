@@ -49,6 +49,22 @@ def scenario_table(scenario: dict[str, Any], other: str) -> list[str]:
     return lines
 
 
+def errors_note(scenario: dict[str, Any], other: str) -> list[str]:
+    """Which answers were not 2xx, and an example of each server's first one."""
+    lines = []
+    for run in scenario["runs"]:
+        for role, name in (("bare", "bare"), ("hookhub", other)):
+            load = run[role]
+            bad = {k: v for k, v in (load.get("statuses") or {}).items() if not k.startswith("2")}
+            if load["errors"] or bad:
+                counts = ", ".join(f"{n:,}× {status}" for status, n in sorted(bad.items())) or "none"
+                rest = load["errors"] - sum(bad.values())
+                socket = f"; {rest:,} socket errors or timeouts" if rest > 0 else ""
+                example = f"; first: `{load['first_error'][:200]}`" if load.get("first_error") else ""
+                lines.append(f"- c{run['concurrency']} {name}: non-2xx answers: {counts}{socket}{example}")
+    return ["", "Errors:"] + lines if lines else []
+
+
 def render(results: dict[str, Any]) -> str:
     meta = results["meta"]
     other = "hookhub" if meta["mode"] == "hookhub" else "bare#2"
@@ -94,7 +110,7 @@ def render(results: dict[str, Any]) -> str:
             continue
         out.append(f"Body {scenario['body_bytes']:,} bytes; {other} start-up {scenario['startup_s']:.2f} s; "
                    f"stored: {scenario['stored']}.")
-        out += [""] + scenario_table(scenario, other)
+        out += [""] + scenario_table(scenario, other) + errors_note(scenario, other)
         prof = scenario.get("profile")
         if prof:
             out += ["", f"Profile ({prof['note']}):" if prof["status"] == "ok" else f"Profile FAILED: {prof['note']}"]
@@ -108,14 +124,19 @@ def render(results: dict[str, Any]) -> str:
         else:
             out += [scaling["note"], "",
                     "| integrations | YAML | start-up s | RSS idle MB | RSS after load MB | PSS MB | processes "
-                    "| req/s c16 | p50 ms | p99 ms | µs/request | vs smallest |",
-                    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                    "| req/s c16 | p50 ms | p99 ms | server CPU % | CPU µs/request | vs smallest |",
+                    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
             for row in scaling["rows"]:
                 out.append(
                     f"| {row['integrations']:,} | {row['yaml_kb']:,.0f} KB | {row['startup_s']:.2f} "
                     f"| {row['rss_idle_mb']:.0f} | {row['rss_mb']:.0f} | {row['pss_mb']:.0f} | {row['processes']} "
                     f"| {_fmt(row['rps'], 0)} | {_fmt(row['p50_ms'])} | {_fmt(row['p99_ms'])} "
-                    f"| {_fmt(row['us_per_req'], 0)} | {_fmt(row['vs_smallest'])}× |")
+                    f"| {_fmt(row['cpu_pct'], 0)} | {_fmt(row['cpu_us_per_req'], 0)} | {_fmt(row['vs_smallest'])}× |")
+        prof = scaling.get("profile")
+        if prof:
+            out += ["", f"Profile ({prof['note']}):" if prof["status"] == "ok" else f"Profile FAILED: {prof['note']}"]
+            if prof["lines"]:
+                out += [""] + prof["lines"]
     sandbox = results.get("sandbox_overhead")
     if sandbox:
         out += ["", "## Isolation cost: per-call overhead of the sandbox (`bench/sandbox_overhead.py`)", ""]

@@ -17,6 +17,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,7 +33,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
 from bench import deployment, profile, report  # noqa: E402
 from bench.loadgen import LoadError, LoadGenerator, LoadResult, choose  # noqa: E402
 from bench.scenarios import SCALING_BODY, SCALING_INTEGRATION, Scenario, all_scenarios  # noqa: E402
-from bench.servers import Server, ServerError, free_port, http_request  # noqa: E402
+from bench.servers import Server, ServerError, free_port, http_request, process_tree  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_KEYS = ("python", "js", "github", "noscript", "scaling", "sandbox")
@@ -198,9 +199,11 @@ class Bench:
         url = f"http://127.0.0.1:{server.port}{path}"
         if self.args.warmup > 0:
             self.loadgen.run(url, body, headers, concurrency, self.args.warmup)
+            server.wait_idle()
         cpu_before = server.cpu_seconds()
         result = self.loadgen.run(url, body, headers, concurrency, self.args.duration)
         result.server_cpu_s = server.cpu_seconds() - cpu_before
+        server.wait_idle()  # leave the core to the next measurement
         return result
 
     @staticmethod
@@ -208,6 +211,7 @@ class Bench:
         cpu = result.server_cpu_s
         return {"rps": result.rps, "p50_ms": result.p50_ms, "p90_ms": result.p90_ms, "p99_ms": result.p99_ms,
                 "max_ms": result.max_ms, "requests": result.requests, "errors": result.errors,
+                "statuses": result.statuses, "first_error": result.first_error,
                 # server CPU use: share of one core over the run, and CPU time per request
                 "cpu_pct": 100 * cpu / result.duration_s if cpu is not None and result.duration_s else None,
                 "cpu_us_per_req": 1e6 * cpu / result.requests if cpu is not None and result.requests else None}
@@ -219,8 +223,23 @@ class Bench:
         except OSError as exc:
             return f"{server.name} did not answer a first request: {exc}"
         if status != 200 or not (isinstance(answer, dict) and answer.get("success") is True):
-            return f"{server.name} answered {status} {json.dumps(answer)[:300]} to a first request"
+            return (f"{server.name} answered {status} {json.dumps(answer)[:300]} to a first request"
+                    + self.script_logs(server, path))
         return None
+
+    def script_logs(self, server: Server, path: str) -> str:
+        """The integration's latest log lines (CONTRACT §9): why its script failed."""
+        if self.args.against_bare or server.name == "bare":
+            return ""
+        integration_id = path.split("/")[2]
+        try:
+            status, raw = http_request(server.port, "GET", f"/api/v1/integrations/{integration_id}/logs?limit=5",
+                                       headers={"Authorization": f"Bearer {deployment.ADMIN_TOKEN}"})
+            logs = json.loads(raw).get("logs") or []
+        except (OSError, ValueError, AttributeError) as exc:
+            return f"\n(could not read the integration log: {exc})"
+        lines = [f"  {entry.get('level')}: {str(entry.get('message'))[:1500]}" for entry in logs]
+        return "\nIntegration log (newest first):\n" + "\n".join(lines) if lines else ""
 
     def stored(self, server: Server) -> str:
         """Whether messages reached the store, through the read API (CONTRACT §9)."""
@@ -320,8 +339,9 @@ class Bench:
             f"Each deployment has N incoming integrations sharing one script file (`scripts/alert.py`); "
             f"start-up is from process start until `/healthz` answers; memory is the server process plus "
             f"its children; the last integration (`int-{{N-1}}`) is driven at c{TARGET_CONCURRENCY} with the "
-            f"1.3 KB Alertmanager body. µs/request = 1e6 / req/s: server CPU time per request, since the "
-            f"server has one core.")}
+            f"1.3 KB Alertmanager body. The per-request cost is the server's CPU time per request "
+            f"(process tree), which other load on the machine moves less than req/s; "
+            f"\"vs smallest\" compares it with the smallest deployment.")}
         self.results["scaling"] = scaling
         if self.args.against_bare:
             scaling["status"], scaling["note"] = "skipped", "calibration run: there is no hookhub to scale"
@@ -349,17 +369,54 @@ class Bench:
                 return
             finally:
                 hub.stop()
+            if self.args.profile and count == counts[-1]:
+                self.profile_startup(scaling, config, count)
             row = {"integrations": count, "yaml_kb": config.stat().st_size / 1024, "startup_s": startup,
                    "rss_idle_mb": idle.rss_mb, "rss_mb": loaded.rss_mb, "pss_mb": loaded.pss_mb,
-                   "processes": loaded.processes, **self._load_json(result),
-                   "us_per_req": 1e6 / result.rps if result.rps else None}
+                   "processes": loaded.processes, **self._load_json(result)}
             first = scaling["rows"][0] if scaling["rows"] else row
-            row["vs_smallest"] = (row["us_per_req"] / first["us_per_req"]
-                                  if row["us_per_req"] and first["us_per_req"] else None)
+            row["vs_smallest"] = (row["cpu_us_per_req"] / first["cpu_us_per_req"]
+                                  if row["cpu_us_per_req"] and first["cpu_us_per_req"] else None)
             scaling["rows"].append(row)
             print(f"   {count:>6} integrations: start-up {startup:5.2f} s, RSS {loaded.rss_mb:6.0f} MB "
                   f"({loaded.processes} processes), c{TARGET_CONCURRENCY} {result.rps:8.0f} req/s "
-                  f"p99 {result.p99_ms:6.2f} ms, {row['us_per_req']:.0f} µs/request", flush=True)
+                  f"p99 {result.p99_ms:6.2f} ms, CPU {row['cpu_us_per_req'] or 0:.0f} µs/request", flush=True)
+
+    def profile_startup(self, scaling: dict[str, Any], config: Path, count: int) -> None:
+        """Start the deployment once more under py-spy, until /healthz answers."""
+        raw = self.args.json.parent / f"profile-startup-{count}.txt"
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        print(f"   profiling the start-up with {count} integrations with py-spy", flush=True)
+        port = free_port()
+        argv = [str(self.hookhub), "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
+        try:
+            wrapped = profile.wrap(argv, raw)
+        except profile.ProfileError as exc:
+            scaling["profile"] = {"status": "failed", "note": str(exc), "lines": []}
+            return
+        hub = Server(f"hookhub-startup-{count}", wrapped, port, self.workdir / f"startup-{count}.log",
+                     pin=self.server_pin, cwd=self.workdir)
+        try:
+            seconds = hub.start(timeout=600)
+            assert hub.process is not None
+            served = [pid for pid in process_tree(hub.process.pid) if pid != hub.process.pid]
+            if served:  # stop hookhub itself: py-spy then writes its samples and exits
+                os.kill(served[0], signal.SIGTERM)
+            hub.process.wait(timeout=60)
+        except (ServerError, subprocess.TimeoutExpired) as exc:
+            scaling["profile"] = {"status": "failed", "note": str(exc), "lines": []}
+            return
+        finally:
+            hub.stop()
+        if not raw.exists():
+            scaling["profile"] = {"status": "failed", "note": f"py-spy wrote nothing:\n{hub.log_tail()}",
+                                  "lines": []}
+            return
+        server_pid = served[0] if served else -1
+        summary = profile.summarise(raw.read_text(encoding="utf-8", errors="replace"), server_pid)
+        scaling["profile"] = {"status": "ok", "lines": profile.render(summary),
+                              "note": f"start-up with {count:,} integrations under py-spy ({seconds:.1f} s "
+                                      f"with sampling), {summary.samples} samples; collapsed stacks: {raw.name}"}
 
     def run_sandbox_overhead(self) -> None:
         script = ROOT / "bench" / "sandbox_overhead.py"

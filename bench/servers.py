@@ -152,6 +152,23 @@ class Server:
         assert self.process is not None
         return sum(_cpu_ticks(p) for p in process_tree(self.process.pid)) / _TICKS
 
+    def wait_idle(self, quiet_s: float = 0.1, busy_cpu_s: float = 0.005, timeout: float = 30.0) -> float:
+        """Wait until the server stops working off requests a finished load run left in flight.
+
+        wrk abandons its in-flight requests when its time is up; the server still
+        processes them, which would steal the core from the next measurement.  Idle
+        means less than ``busy_cpu_s`` of CPU over ``quiet_s``.  Returns the seconds waited.
+        """
+        began = time.perf_counter()
+        last = self.cpu_seconds()
+        while time.perf_counter() - began < timeout:
+            time.sleep(quiet_s)
+            now = self.cpu_seconds()
+            if now - last < busy_cpu_s:
+                break
+            last = now
+        return time.perf_counter() - began
+
     def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, object]:
         status, raw = http_request(self.port, "POST", path, body,
                                    {"Content-Type": "application/json", **headers})

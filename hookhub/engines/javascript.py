@@ -428,6 +428,10 @@ class JavaScriptEngine:
         self.timeout_ms = timeout_ms
         self.memory_mb = memory_mb
 
+    def warm_up(self) -> None:
+        """Read the runtime sources now: sandbox workers cannot open files once sealed."""
+        _runtime_sources()
+
     def check(self, source: str, filename: str) -> None:
         """Compile the script without running it.
 

@@ -67,7 +67,7 @@ def test_assignee_changed(check):
 def test_issue_deleted(check):
     payload = load("issue_created__bug_unassigned")
     payload["webhookEvent"] = "jira:issue_deleted"
-    check(SCRIPT, payload, text="Leo Franchi deleted BUG-15: New bug with hook", attachments=[{"color": "#808080"}])
+    check(SCRIPT, payload, text="Leo Franchi deleted BUG-15: New bug with hook", attachments=[])
 
 
 def test_comment_edit_posts_nothing(check):

@@ -26,16 +26,21 @@ from bench.payloads import build_github_push  # noqa: E402
 from bench.scenarios import SCALING_INTEGRATION, all_scenarios  # noqa: E402
 
 
-def _hookhub_cannot_serve() -> str | None:
-    """Why ``hookhub serve`` cannot run yet (its CLI, hub or Python engine missing), or None."""
+def _cannot(code: str, what: str) -> str | None:
+    """Why ``code`` fails in a fresh interpreter (``what`` is not there yet), or None."""
     if importlib.util.find_spec("hookhub.cli") is None or not HOOKHUB.exists():
         return "hookhub's CLI (`hookhub serve`) is not there yet"
-    done = subprocess.run([sys.executable, "-c", "import hookhub.hub, hookhub.engines.python"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["?"])[-1]
-        return f"`hookhub serve` cannot run yet: {last}"
+        return f"{what} is not there yet: {last}"
     return None
+
+
+_CANNOT_SERVE = _cannot("import hookhub.hub, hookhub.engines.python", "`hookhub serve`")
+_NO_WORKER_POOL = _CANNOT_SERVE or _cannot(
+    "from hookhub.sandbox import make_sandbox; make_sandbox('process', {}, workers=1)",
+    "the sandbox worker pool (hookhub's default sandbox)")
 
 
 def run_bench(tmp_path: Path, *options: str) -> tuple[dict[str, Any], str]:
@@ -81,10 +86,17 @@ def test_python_load_generator_fallback(tmp_path: Path) -> None:
     assert "bench/pyload.py" in text
 
 
-_CANNOT_SERVE = _hookhub_cannot_serve()
-
-
 @pytest.mark.skipif(_CANNOT_SERVE is not None, reason=_CANNOT_SERVE or "")
+def test_quick_run_against_hookhub_with_the_in_process_sandbox(tmp_path: Path) -> None:
+    data, text = run_bench(tmp_path, "--sandbox-mode", "inprocess", "--scenarios", "python,noscript")
+    assert [s["key"] for s in data["scenarios"]] == ["python", "noscript"]
+    for scenario in data["scenarios"]:
+        assert_scenario_measured(scenario, [1])
+        assert scenario["stored"].startswith("yes"), scenario["stored"]
+    assert "mode: inprocess" in text
+
+
+@pytest.mark.skipif(_NO_WORKER_POOL is not None, reason=_NO_WORKER_POOL or "")
 def test_quick_run_against_hookhub(tmp_path: Path) -> None:
     data, text = run_bench(tmp_path, "--scenarios", "python,js,github,noscript,scaling")
     scenarios = {s["key"]: s for s in data["scenarios"]}
