@@ -421,7 +421,7 @@ class JavaScriptEngine:
     extensions: tuple[str, ...] = (".js",)
 
     def warm_up(self) -> None:
-        """Read the runtime sources (prelude, ``s``, underscore.js) before the sandbox seals file access."""
+        """Read the runtime sources (prelude, ``s``, underscore.js, moment.js) before the sandbox seals file access."""
         _runtime_sources()
 
     def __init__(self, *, timeout_ms: int = 3000, memory_mb: int = 128) -> None:
