@@ -420,16 +420,13 @@ class JavaScriptEngine:
     name = "javascript"
     extensions: tuple[str, ...] = (".js",)
 
-    def warm_up(self) -> None:
-        """Read the runtime sources (prelude, ``s``, underscore.js, moment.js) before the sandbox seals file access."""
-        _runtime_sources()
-
     def __init__(self, *, timeout_ms: int = 3000, memory_mb: int = 128) -> None:
         self.timeout_ms = timeout_ms
         self.memory_mb = memory_mb
 
     def warm_up(self) -> None:
-        """Read the runtime sources now: sandbox workers cannot open files once sealed."""
+        """Read the runtime sources (prelude, ``s``, underscore.js, moment.js) now:
+        sandbox workers cannot open files once sealed."""
         _runtime_sources()
 
     def check(self, source: str, filename: str) -> None:

@@ -533,7 +533,8 @@ def test_check_never_runs_the_script() -> None:
 
 
 def test_top_level_error_is_a_run_error() -> None:
-    with pytest.raises(ScriptRunError, match=r"evaluating the script failed:\nError: boom at load\n    at <anonymous> \(inline.js:2:"):
+    expected = r"evaluating the script failed:\nError: boom at load\n    at <anonymous> \(inline.js:2:"
+    with pytest.raises(ScriptRunError, match=expected):
         inline("class Script {}\nthrow new Error('boom at load');")
 
 
