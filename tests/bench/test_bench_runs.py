@@ -80,10 +80,7 @@ def test_quick_run_against_hookhub(tmp_path: Path) -> None:
     data, text = run_bench(tmp_path, "--scenarios", "python,js,github,noscript,scaling")
     scenarios = {s["key"]: s for s in data["scenarios"]}
     assert set(scenarios) == {"python", "js", "github", "noscript"}
-    for key, scenario in scenarios.items():
-        if key == "js" and scenario["status"] == "skipped":
-            assert "JavaScript engine" in scenario["note"]
-            continue
+    for scenario in scenarios.values():
         assert_scenario_measured(scenario, [1])
         assert scenario["startup_s"] > 0
         assert scenario["stored"].startswith("yes"), scenario["stored"]
@@ -91,7 +88,8 @@ def test_quick_run_against_hookhub(tmp_path: Path) -> None:
     assert scaling["status"] == "ok", scaling["note"]
     (row,) = scaling["rows"]
     assert row["integrations"] == 10
-    assert row["startup_s"] > 0 and row["rss_mb"] > 0 and row["processes"] >= 1
+    assert row["startup_s"] > 0 and row["rss_mb"] > 0
+    assert row["processes"] > 1  # the server and its sandbox workers (DESIGN: worker pool)
     assert_measured(row)
     assert "ratio req/s" in text and "## Scaling" in text
 
