@@ -329,8 +329,12 @@ class Bench:
             print(f"   profile failed: {exc}", flush=True)
             return
         summary = profile.summarise(raw.read_text(encoding="utf-8", errors="replace"), hub.process.pid)
+        tree = len(process_tree(hub.process.pid))
+        unread = (f"; py-spy could read {len(summary.pids)} of the {tree} processes (sealed sandbox workers "
+                  f"refuse to be traced): their CPU time is in the tables above, not here"
+                  if len(summary.pids) < tree else "")
         entry["profile"] = {"status": "ok", "note": f"py-spy, {summary.samples} samples at c{concurrency}; "
-                                                     f"collapsed stacks: {raw.name}",
+                                                     f"collapsed stacks: {raw.name}{unread}",
                             "lines": profile.render(summary)}
 
     def run_scaling(self) -> None:
