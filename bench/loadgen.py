@@ -33,6 +33,8 @@ class LoadResult:
     first_error: str = ""
     #: CPU seconds the server (process tree) used during the run, when measured
     server_cpu_s: float | None = None
+    #: the part of it used by the server's descendants (sandbox workers)
+    children_cpu_s: float | None = None
 
     @property
     def rps(self) -> float:
