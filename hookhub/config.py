@@ -195,6 +195,7 @@ class IntegrationConfig(_Model):
     memory_mb: int | None = Field(None, gt=0)
     max_output_bytes: int | None = Field(None, gt=0)
     concurrency: int | None = Field(None, ge=1)
+    queue: int | None = Field(None, ge=0)
     http: HttpConfig = Field(default_factory=HttpConfig)
     rate_limit: RateLimitConfig | None = None
     verify: VerifyConfig | None = None
@@ -225,6 +226,41 @@ class IntegrationConfig(_Model):
         return DELIVERY_HEADERS.get(self.verify.type) if self.verify else None
 
 
+# -- bridges (hookhub/bridges): onward delivery of channel messages to chat platforms --
+
+BRIDGE_TYPES = ("slack", "mattermost", "discord", "rocketchat", "rocketchat-rest", "json")
+
+
+class BridgeConfig(_Model):
+    """One ``bridges:`` entry: forward the messages of some channels to another chat platform."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=128)
+    type: Literal["slack", "mattermost", "discord", "rocketchat", "rocketchat-rest", "json"]
+    #: the incoming-webhook URL (slack, mattermost, discord, rocketchat, json) or the
+    #: server's base URL (rocketchat-rest); webhook URLs embed secrets, so this is a secret
+    url: SecretStr
+    #: hookhub channels whose messages are forwarded ("#name")
+    channels: Channels = Field(default_factory=list)
+    enabled: bool = True
+    #: rocketchat-rest: the remote channel ("#name" or "@user"); slack/mattermost: optional override
+    channel: str | None = None
+    #: rocketchat-rest: X-User-Id and X-Auth-Token of the posting user
+    user_id: str | None = None
+    auth_token: SecretStr | None = None
+    #: json: extra request headers (values may be secrets)
+    headers: dict[str, SecretStr] = Field(default_factory=dict)
+    #: loopback/private addresses are refused unless true
+    allow_private: bool = False
+    #: proactive limit (e.g. Slack: 1 call per second per webhook); 429 answers are honoured regardless
+    rate_limit: RateLimitConfig | None = None
+    #: failed attempts retried with exponential backoff (1 s, 2 s, 4 s, ... capped at max_delay_s)
+    retry_count: int = Field(8, ge=0)
+    max_delay_s: float = Field(600, gt=0)
+    timeout_ms: int = Field(10_000, gt=0)
+    #: cut text longer than this (default: the target's own limit)
+    max_text_chars: int | None = Field(None, gt=0)
+
+
 class Config(_Model):
     server: ServerConfig = Field(default_factory=ServerConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
@@ -233,6 +269,8 @@ class Config(_Model):
     users: list[UserConfig] = Field(default_factory=list)
     channels: list[ChannelConfig] = Field(default_factory=list)
     integrations: list[IntegrationConfig] = Field(default_factory=list)
+    #: onward delivery to chat platforms (hookhub/bridges)
+    bridges: list[BridgeConfig] = Field(default_factory=list)
     #: directory of extension modules (pluggy plugins), relative to the YAML file
     plugins_dir: str | None = None
     #: extension plugins to block by registration name (e.g. javascript-engine)
@@ -242,6 +280,11 @@ class Config(_Model):
     base_dir: Path = Field(default=Path("."), exclude=True)
     file: str = Field(default="<config>", exclude=True)
     dev_defaults_used: tuple[str, ...] = Field(default=(), exclude=True)
+    #: line of each key path in the file (``integrations[2].script_file`` → 41)
+    key_lines: dict[str, int] = Field(default_factory=dict, exclude=True)
+
+    def line_of(self, path: str) -> int | None:
+        return self.key_lines.get(path)
 
     def resolve(self, relative: str) -> Path:
         """A path from the file, relative to the YAML file's folder."""
@@ -263,11 +306,11 @@ class Config(_Model):
             memory_mb=integration.memory_mb or sb.memory_mb,
             max_output_bytes=integration.max_output_bytes or sb.max_output_bytes,
             concurrency=integration.concurrency or sb.concurrency,
-            queue=sb.queue,
+            queue=integration.queue if integration.queue is not None else sb.queue,
         )
 
 
-_INTERNAL = {"base_dir", "file", "dev_defaults_used"}
+_INTERNAL = {"base_dir", "file", "dev_defaults_used", "key_lines"}
 
 
 def _message(err: dict[str, Any], model_fields: Iterable[str] = ()) -> str:
@@ -319,8 +362,9 @@ def parse_config(src: yamlsource.Source, base_dir: Path) -> Config:
         problems.append(Problem(src.file, 1, "", "the file must be a mapping with keys such as server, integrations"))
     elif data is not None:
         try:
-            config = Config.model_validate({**data, "base_dir": base_dir, "file": src.file,
-                                            "dev_defaults_used": tuple(src.dev_defaults_used)})
+            config = Config.model_validate({
+                **data, "base_dir": base_dir, "file": src.file, "dev_defaults_used": tuple(src.dev_defaults_used),
+                "key_lines": {yamlsource.format_path(k): v for k, v in src.lines.items()}})
         except ValidationError as exc:
             for err in exc.errors():
                 loc = tuple(err["loc"])
@@ -405,6 +449,37 @@ def cross_check(config: Config, src: yamlsource.Source) -> list[Problem]:
         if integ.script_file is not None and not config.resolve(integ.script_file).is_file():
             problems.append(src.problem((*at, "script_file"),
                                         f"file not found: {integ.script_file} (paths are relative to the YAML file)"))
+        # outgoing: only events hookhub has a source for (hookhub/outgoing/triggers.py)
+        if integ.type == "outgoing" and integ.event not in (None, "sendMessage"):
+            problems.append(src.problem((*at, "event"), f"event {integ.event!r} is not supported by hookhub "
+                                                        "(channels and users come from this file); use sendMessage"))
+    problems.extend(_check_bridges(config, src, channels))
+    return problems
+
+
+def _check_bridges(config: Config, src: yamlsource.Source, channels: set[str]) -> list[Problem]:
+    """Bridges: unique names, declared channels, what each type needs."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, bridge in enumerate(config.bridges):
+        at = ("bridges", i)
+        if bridge.name in seen:
+            problems.append(src.problem((*at, "name"), f"duplicate bridge name {bridge.name!r} "
+                                                       f"(also bridges[{seen[bridge.name]}])"))
+        seen[bridge.name] = i
+        if not bridge.channels:
+            problems.append(src.problem((*at, "channels"), "name the channels to forward, e.g. [\"#general\"]"))
+        for j, entry in enumerate(bridge.channels):
+            if not entry.startswith("#") or entry[1:] not in channels:
+                problems.append(src.problem((*at, "channels", j), f"{entry!r} is not a declared channel; "
+                                                                  "write \"#name\" of a channels: entry"))
+        if bridge.type == "rocketchat-rest":
+            for key in ("user_id", "auth_token", "channel"):
+                if not getattr(bridge, key):
+                    problems.append(src.problem((*at, key), f"a rocketchat-rest bridge needs {key}"))
+        url = bridge.url.get_secret_value()
+        if not re.match(r"^https?://[^/]+", url):
+            problems.append(src.problem((*at, "url"), "must be an absolute http(s) URL"))
     return problems
 
 

@@ -25,6 +25,8 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "python-engine": "hookhub.engines.python",
     "verifiers": "hookhub.verifiers",
     "javascript-engine": "hookhub.engines.javascript",
+    "outgoing": "hookhub.outgoing",
+    "bridges": "hookhub.bridges",
 }
 
 ENTRY_POINT_GROUP = "hookhub"

@@ -96,6 +96,49 @@ script_store = Table(
 )
 
 
+# -- outgoing integrations and bridges (migration v4) --------------------------
+
+#: Durable outbox: one row per pending/finished outbound delivery.  ``kind`` is
+#: "outgoing" (an outgoing integration's call to one of its urls) or "bridge"
+#: (onward delivery of a message to a chat platform).  Rows are claimed by a
+#: worker with a lease (``locked_until``) so a crashed node's work is retried.
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    #: integration id (outgoing) or bridge name (bridge)
+    Column("target", String(128), nullable=False),
+    Column("message_id", String(32)),
+    Column("event", String(32)),
+    #: what the attempt needs besides the YAML: message document, url, trigger word
+    Column("payload", JSON, nullable=False),
+    #: pending | delivered | failed | cancelled
+    Column("status", String(16), nullable=False),
+    #: failed attempts so far (Rocket.Chat's ``tries``)
+    Column("tries", Integer, nullable=False, default=0),
+    #: every attempt, including ones deferred by a 429
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("locked_until", Float),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_deliveries_due", "kind", "status", "next_attempt_at"),
+    Index("ix_deliveries_message", "message_id"),
+)
+
+#: Runtime state of an integration that must survive a restart (an outgoing
+#: integration disabled by a 410 answer).
+integration_state = Table(
+    "integration_state", metadata,
+    Column("integration_id", String(128), primary_key=True),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("reason", Text),
+    Column("updated_at", Float, nullable=False),
+)
+
+
 def _add_column(conn: Connection, table: Table, column: Column[Any]) -> None:
     """ALTER TABLE ... ADD COLUMN unless the column exists (tables created by a newer v1 have it)."""
     existing = {c["name"] for c in inspect(conn).get_columns(table.name)}
@@ -118,5 +161,11 @@ def _v3(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_history_delivery ON history (integration_id, delivery_id)")
 
 
+def _v4(conn: Connection) -> None:
+    """Outgoing integrations and bridges: the delivery outbox and persisted integration state."""
+    deliveries.create(conn, checkfirst=True)
+    integration_state.create(conn, checkfirst=True)
+
+
 #: Ordered migrations; version N is ``MIGRATIONS[N - 1]``.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]

@@ -29,7 +29,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-import quickjs
+import quickjs  # type: ignore[import-untyped]
 
 from ..errors import ScriptCompileError, ScriptRunError
 from ..hookspecs import hookimpl
@@ -136,6 +136,8 @@ class _JsThread:
                 future.set_result(fn())
             except BaseException as exc:  # noqa: BLE001 - handed back to the caller
                 future.set_exception(exc)
+            # keep no reference to the job (a bound method would keep its script alive)
+            del job, future, fn
 
     def run(self, fn: Callable[[], _T], timeout: float | None = None) -> _T:
         """Run ``fn`` on the thread; ``TimeoutError`` if it takes longer than ``timeout`` s."""
@@ -218,14 +220,15 @@ class JavaScriptScript:
         with the JavaScript stack when the script throws, exceeds a limit or
         returns something that is not JSON data.
         """
-        args = json.dumps(kwargs, ensure_ascii=False, allow_nan=False)
+        args = json.dumps(kwargs, allow_nan=False)
         wait = self.timeout_ms / 1000 + _GRACE_S
         try:
             return self._thread.run(lambda: self._call(method, args), timeout=wait)
         except TimeoutError:
             # Only reachable without QuickJS's own limit: the thread is stuck in
-            # the script; leave it behind with its context and start afresh.
-            self._finalizer.detach()
+            # the script.  Leave it behind (it frees its context and ends if the
+            # call ever returns) and start afresh.
+            self._finalizer()
             self._start_thread()
             self._store_seen = None
             raise ScriptRunError(f"{self.filename}: Script.{method}: timed out after "
@@ -375,7 +378,10 @@ class JavaScriptScript:
     # -- bridges (called from JavaScript; they never raise) ---------------------
 
     def _install_bridges(self, ctx: Any) -> None:
+        # The callables must not refer to ``self``: the context holds them, and
+        # a cycle through the C context would keep the script alive for ever.
         env = self.env
+        helpers = self._extra
 
         def http(method: str, url: str, options_json: str) -> str:
             if env.http is None:
@@ -389,7 +395,7 @@ class JavaScriptScript:
 
         def extra(name: str, args_json: str) -> str:
             try:
-                value = self._extra[name](*json.loads(args_json))
+                value = helpers[name](*json.loads(args_json))
                 return json.dumps({"value": value}, ensure_ascii=False, default=str)
             except Exception as exc:  # noqa: BLE001
                 return json.dumps({"error": f"{type(exc).__name__}: {exc}"})
@@ -411,6 +417,10 @@ class JavaScriptEngine:
     def __init__(self, *, timeout_ms: int = 3000, memory_mb: int = 128) -> None:
         self.timeout_ms = timeout_ms
         self.memory_mb = memory_mb
+
+    def warm_up(self) -> None:
+        """Read the runtime sources now: sandbox workers cannot open files once sealed."""
+        _runtime_sources()
 
     def check(self, source: str, filename: str) -> None:
         """Compile the script without running it.

@@ -66,6 +66,25 @@ class _Deadline:
             raise ScriptTimeout()
 
 
+def _http(spec: ScriptSpec, deadline: _Deadline) -> Any:
+    """``HTTP()`` for scripts of ``spec`` (None without egress); its time is not counted."""
+    if not spec.allow_hosts:
+        return None
+
+    def http(method: str, url: str, options: dict[str, Any] | None) -> dict[str, Any]:
+        from .. import egress
+
+        began = time.monotonic()
+        try:
+            return egress.perform(method, url, options, allow_hosts=spec.allow_hosts,
+                                  allow_private=spec.allow_private,
+                                  timeout_s=spec.limits.http_timeout_ms / 1000.0)
+        finally:
+            deadline.deadline += time.monotonic() - began
+
+    return http
+
+
 class InProcessSandbox:
     """:class:`~hookhub.sandbox.base.Sandbox` running scripts in threads of this process."""
 
@@ -103,7 +122,7 @@ class InProcessSandbox:
         previous = sys.gettrace()
         sys.settrace(deadline.global_trace)
         try:
-            return self._runner.call(spec, method, kwargs, store)
+            return self._runner.call(spec, method, kwargs, store, _http(spec, deadline))
         finally:
             sys.settrace(previous)
 

@@ -42,8 +42,8 @@ DENIED_SYSCALLS: tuple[str, ...] = (
     "chmod", "fchmod", "fchmodat", "chown", "fchown", "lchown", "fchownat",
     "utime", "utimes", "utimensat", "futimesat", "memfd_create", "inotify_init", "inotify_init1",
     "fanotify_init", "io_uring_setup", "io_uring_enter", "io_uring_register",
-    # processes and threads
-    "fork", "vfork", "clone", "execve", "execveat",
+    # processes ("clone" is refused unless it creates a thread, see install_seccomp)
+    "fork", "vfork", "execve", "execveat",
     # network
     "socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
     # other processes
@@ -65,6 +65,7 @@ DENIED_SYSCALLS: tuple[str, ...] = (
 HARD_MEMORY_MB = 4096
 
 _PR_SET_PDEATHSIG = 1
+_CLONE_THREAD = 0x00010000
 
 
 def scrubbed_env() -> dict[str, str]:
@@ -73,6 +74,9 @@ def scrubbed_env() -> dict[str, str]:
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # one malloc arena per thread would reserve 64 MB of address space each,
+    # eating the per-call RLIMIT_AS budget of engines that use a thread
+    env["MALLOC_ARENA_MAX"] = "2"
     return env
 
 
@@ -155,6 +159,10 @@ def install_seccomp() -> str | None:
             flt.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")  # makes libc fall back to clone
         except (OSError, ValueError, RuntimeError):
             pass
+        # clone() without CLONE_THREAD makes a process: refused.  Threads stay possible
+        # for engine internals (the JavaScript engine runs QuickJS on its own thread);
+        # script code has no way to start one.
+        flt.add_rule(seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, _CLONE_THREAD, 0))
         flt.add_rule(seccomp.ERRNO(errno.EPERM), "prlimit64", seccomp.Arg(0, seccomp.NE, 0))
         flt.load()
     except (OSError, RuntimeError) as exc:

@@ -15,7 +15,8 @@
   (SIGALRM); if it does not answer ``GRACE_MS`` later it is SIGKILLed.
 * **Store.** The pool keeps each integration's Store, sends it with every
   call and applies the keys the call changed; a killed worker loses nothing
-  that was committed.
+  that was committed.  Calls of a script that mentions ``Store`` are
+  serialised so that read-modify-write sequences never lose an update.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import inspect
 import itertools
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -46,6 +48,8 @@ from .runner import ScriptRunner
 from .zygote import MAX_PACKET, engine_recipe
 
 log = logging.getLogger("hookhub.sandbox")
+
+_STORE_NAME = re.compile(r"\bStore\b")
 
 #: Time a worker gets after ``timeout_ms`` to report its own timeout before it is killed.
 GRACE_MS = 250
@@ -73,6 +77,13 @@ class _Integration:
     store: dict[str, Any] = field(default_factory=dict)
     inflight: int = 0
     waiters: deque[asyncio.Future[_Worker]] = field(default_factory=deque)
+    #: scripts that use ``Store`` run one call at a time, so that a read-modify-write
+    #: of the Store is atomic (as in Rocket.Chat, where scripts never run concurrently)
+    uses_store: bool = False
+
+    def set_spec(self, spec: ScriptSpec) -> None:
+        self.spec = spec
+        self.uses_store = _STORE_NAME.search(spec.source) is not None
 
 
 class WorkerPool:
@@ -298,9 +309,9 @@ class WorkerPool:
         await asyncio.to_thread(engine.check, spec.source, spec.filename)
         integ = self._integrations.get(spec.integration_id)
         if integ is None:
-            self._integrations[spec.integration_id] = _Integration(spec)
-        else:
-            integ.spec = spec  # workers re-create the instance (digest changed); the Store is kept
+            integ = self._integrations[spec.integration_id] = _Integration(spec)
+        # workers re-create the instance when the digest changed; the Store is kept
+        integ.set_spec(spec)
 
     async def unload(self, integration_id: str) -> None:
         integ = self._integrations.pop(integration_id, None)
@@ -310,6 +321,8 @@ class WorkerPool:
                     fut.set_exception(_Saturated(f"integration {integration_id!r} was unloaded"))
 
     def _cap(self, integ: _Integration) -> int:
+        if integ.uses_store:
+            return 1
         share = self._size - 1 if self._size > 1 else 1
         return max(1, min(integ.spec.limits.concurrency, share))
 

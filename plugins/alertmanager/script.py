@@ -45,10 +45,17 @@ def link(label, url):
 
 def shorten(text, limit):
     """At most ``limit`` characters, ending with an ellipsis when cut."""
-    text = (text or "").strip()
+    if isinstance(text, (int, float)):
+        text = str(text)
+    text = text.strip() if isinstance(text, str) else ""
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
 
 
 def field(title, value, short=True):
@@ -97,7 +104,7 @@ class Script:
         return self.notification(content, status, alerts)
 
     def notification(self, content, status, alerts):
-        common = content.get("commonLabels") or {}
+        common = obj(content.get("commonLabels"))
         names = []
         for alert in alerts:
             name = alert["labels"].get("alertname") or "alert"
@@ -123,7 +130,7 @@ class Script:
 
     def attachment(self, alert, group_status, common):
         labels = alert["labels"]
-        annotations = alert.get("annotations") or {}
+        annotations = obj(alert.get("annotations"))
         status = alert.get("status") or group_status
         severity = labels.get("severity") or common.get("severity")
         if status == "resolved":

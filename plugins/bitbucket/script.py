@@ -61,10 +61,24 @@ def link(label, url):
 
 def shorten(text, limit):
     """At most ``limit`` characters, ending with an ellipsis when cut."""
-    text = (text or "").strip()
+    if isinstance(text, (int, float)):
+        text = str(text)
+    text = text.strip() if isinstance(text, str) else ""
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
 
 
 def field(title, value, short=True):
@@ -82,16 +96,15 @@ def find_missing(content, paths):
     return None
 
 
-def html(obj):
-    """Bitbucket puts web links in obj.links.html.href."""
-    if not isinstance(obj, dict):
-        return None
-    return ((obj.get("links") or {}).get("html") or {}).get("href")
+def html(thing):
+    """Bitbucket puts web links in thing.links.html.href."""
+    href = obj(obj(obj(thing).get("links")).get("html")).get("href")
+    return href if isinstance(href, str) else None
 
 
-def raw(obj):
+def raw(thing):
     """Text of a Bitbucket rendered-content object ({"raw": ..., "markup": ...})."""
-    return (obj or {}).get("raw") if isinstance(obj, dict) else None
+    return obj(thing).get("raw")
 
 
 class Script:
@@ -127,11 +140,11 @@ class Script:
         return link(repository["full_name"], html(repository))
 
     def actor(self, content):
-        actor = content.get("actor") or {}
+        actor = obj(content.get("actor"))
         return actor.get("display_name") or actor.get("nickname") or actor.get("username") or "Someone"
 
     def names(self, people):
-        return ", ".join(person.get("display_name") or person.get("nickname") or "" for person in people or ())
+        return ", ".join(str(person.get("display_name") or person.get("nickname") or "") for person in objs(people))
 
     # -- events --------------------------------------------------------------
 
@@ -145,11 +158,14 @@ class Script:
         else:
             text = f"{self.actor(content)} pushed {len(changes)} changes to {self.repo(content)}"
         attachments = [self.change_attachment(change, len(changes) > 1) for change in changes[:MAX_CHANGES]]
+        attachments = [item for item in attachments if item["title"] or item["text"]]
+        if not attachments:
+            return {"content": {"text": text}}
         return {"content": {"text": text, "attachments": attachments}}
 
     def change_summary(self, change):
         """"pushed 2 commits to [main](...) of" — the repository follows."""
-        ref = change.get("new") or change.get("old") or {}
+        ref = obj(change.get("new") or change.get("old"))
         kind = "tag" if ref.get("type") == "tag" else "branch"
         name = ref.get("name") or "?"
         if not change.get("new"):
@@ -157,7 +173,7 @@ class Script:
         where = link(name, html(change["new"]))
         if kind == "tag":
             return f"pushed tag {where} to"
-        count = len(change.get("commits") or ())
+        count = len(objs(change.get("commits")))
         more = "+" if change.get("truncated") else ""
         noun = "commit" if count == 1 and not more else "commits"
         verb = "force-pushed" if change.get("forced") else "pushed"
@@ -165,14 +181,14 @@ class Script:
         return f"{verb} {count}{more} {noun} to {target} of"
 
     def change_attachment(self, change, several):
-        ref = change.get("new") or {}
+        ref = obj(change.get("new"))
         title = None
         if not ref:
             lines = []
         elif ref.get("type") == "tag":
-            lines = [self.commit_line(ref.get("target") or {})]
+            lines = [self.commit_line(obj(ref.get("target")))]
         else:
-            commits = list(change.get("commits") or ())
+            commits = objs(change.get("commits"))
             lines = [self.commit_line(commit) for commit in commits[:MAX_COMMITS]]
             if len(commits) > MAX_COMMITS:
                 lines.append(f"… and {len(commits) - MAX_COMMITS} more")
@@ -180,7 +196,7 @@ class Script:
             noun = "commit" if len(commits) == 1 and not more else "commits"
             title = f"{len(commits)}{more} {noun}"
         if several:
-            name = (change.get("new") or change.get("old") or {}).get("name")
+            name = obj(change.get("new") or change.get("old")).get("name")
             if not ref:
                 title = f"{name} deleted"
             elif title:
@@ -197,8 +213,8 @@ class Script:
     def commit_line(self, commit):
         sha = str(commit.get("hash") or "")[:7]
         title = shorten(str(commit.get("message") or "").split("\n")[0], 100)
-        author = commit.get("author") or {}
-        name = author.get("display_name") or (author.get("user") or {}).get("display_name")
+        author = obj(commit.get("author"))
+        name = author.get("display_name") or obj(author.get("user")).get("display_name")
         line = f"{link(sha, html(commit))} {title}".strip()
         return f"{line} — {name}" if name else line
 
@@ -209,7 +225,7 @@ class Script:
             console.log(f"Bitbucket build state '{state}' is not posted")
             return None
         name = status.get("name") or status.get("key") or "Build"
-        commit_api = ((status.get("links") or {}).get("commit") or {}).get("href") or ""
+        commit_api = obj(obj(status.get("links")).get("commit")).get("href") or ""
         sha = commit_api.rstrip("/").split("/")[-1] if "/commit/" in commit_api else ""
         repo_url = html(content["repository"])
         commit = link(sha[:7], f"{repo_url}/commits/{sha}" if repo_url else None) if sha else "a commit"
@@ -232,15 +248,15 @@ class Script:
         url = html(pr)
         body = None
         if event == "pullrequest_comment_created":
-            comment = content.get("comment") or {}
+            comment = obj(content.get("comment"))
             url = html(comment) or url
             body = raw(comment.get("content"))
         elif event == "pullrequest_created":
             body = pr.get("description")
         text = f"{self.actor(content)} {PR_VERBS[event]} pull request {link(label, url)} in {self.repo(content)}"
         colors = {"pullrequest_approved": GREEN, "pullrequest_fulfilled": PURPLE, "pullrequest_rejected": GREY}
-        source = ((pr.get("source") or {}).get("branch") or {}).get("name")
-        target = ((pr.get("destination") or {}).get("branch") or {}).get("name")
+        source = obj(obj(pr.get("source")).get("branch")).get("name")
+        target = obj(obj(pr.get("destination")).get("branch")).get("name")
         fields = []
         if source and target:
             fields.append(field("Branches", f"{source} → {target}"))
@@ -259,7 +275,7 @@ class Script:
         issue = content["issue"]
         label = f"#{issue['id']} {issue.get('title') or ''}".strip()
         if event == "issue_comment_created":
-            comment = content.get("comment") or {}
+            comment = obj(content.get("comment"))
             text = (f"{self.actor(content)} commented on issue {link(label, html(comment) or html(issue))}"
                     f" in {self.repo(content)}")
             attachment = {"color": BLUE, "text": shorten(raw(comment.get("content")), MAX_BODY) or None}
@@ -269,7 +285,7 @@ class Script:
         for title, key in (("Kind", "kind"), ("Priority", "priority"), ("State", "state")):
             if issue.get(key):
                 fields.append(field(title, issue[key]))
-        assignee = (issue.get("assignee") or {}).get("display_name")
+        assignee = obj(issue.get("assignee")).get("display_name")
         fields.append(field("Assignee", assignee or "Unassigned"))
         attachment = {
             "color": YELLOW,

@@ -44,6 +44,18 @@ def link(label, url):
     return f"[{label}]({url})"
 
 
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
+
+
 def field(title, value, short=True):
     return {"title": title, "value": str(value), "short": short}
 
@@ -109,25 +121,25 @@ class Script:
 
     def source(self, content):
         """Repository, branch and commit from the pipeline (GitHub/Bitbucket or GitLab triggers)."""
-        pipeline = content.get("pipeline") or {}
-        vcs = pipeline.get("vcs") or {}
-        params = pipeline.get("trigger_parameters") or {}
-        gitlab = params.get("gitlab") or {}
-        git = params.get("git") or {}
-        commit = vcs.get("commit") or {}
+        pipeline = obj(content.get("pipeline"))
+        vcs = obj(pipeline.get("vcs"))
+        params = obj(pipeline.get("trigger_parameters"))
+        gitlab = obj(params.get("gitlab"))
+        git = obj(params.get("git"))
+        commit = obj(vcs.get("commit"))
         repo_url = vcs.get("target_repository_url") or gitlab.get("web_url")
         sha = vcs.get("revision") or git.get("checkout_sha") or gitlab.get("commit_sha") or ""
         commit_url = None
         if repo_url and sha:
             commit_url = f"{repo_url}/-/commit/{sha}" if gitlab else f"{repo_url}/commit/{sha}"
         return {
-            "repo": link(repo_label(repo_url) or (content.get("project") or {}).get("name") or "project", repo_url),
+            "repo": link(repo_label(repo_url) or obj(content.get("project")).get("name") or "project", repo_url),
             "branch": vcs.get("branch") or git.get("branch") or gitlab.get("branch"),
             "tag": vcs.get("tag") or git.get("tag"),
             "sha": sha,
             "commit_url": commit_url,
             "subject": commit.get("subject") or gitlab.get("commit_title"),
-            "author": (commit.get("author") or {}).get("name") or gitlab.get("commit_author_name"),
+            "author": obj(commit.get("author")).get("name") or gitlab.get("commit_author_name"),
             "number": pipeline.get("number"),
         }
 
@@ -135,7 +147,7 @@ class Script:
 
     def completed(self, content, event):
         workflow = content["workflow"]
-        job = content.get("job") or {}
+        job = obj(content.get("job"))
         thing = job if event == "job_completed" else workflow
         status = thing.get("status") or "unknown"
         phrase, color = OUTCOMES.get(status, (f"finished ({status})", YELLOW))
@@ -184,7 +196,7 @@ class Script:
         number = build["build_num"]
         text = f"Build {link(f'#{number}', build.get('build_url'))} {phrase}{where} of {repo}"
         sha = str(build.get("vcs_revision") or "")
-        details = [item for item in build.get("all_commit_details") or () if item.get("commit") == sha]
+        details = [item for item in objs(build.get("all_commit_details")) if item.get("commit") == sha]
         commit_url = details[0].get("commit_url") if details else None
         if not commit_url and repo_url and sha:
             commit_url = f"{repo_url}/commit/{sha}"
@@ -194,7 +206,7 @@ class Script:
         author = build.get("author_name") or build.get("committer_name")
         if author:
             fields.append(field("Author", author))
-        if build.get("build_time_millis") is not None:
+        if isinstance(build.get("build_time_millis"), (int, float)):
             fields.append(field("Duration", duration(build["build_time_millis"] / 1000)))
         attachment = {
             "color": color,

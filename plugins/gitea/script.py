@@ -46,10 +46,24 @@ def link(label, url):
 
 def shorten(text, limit):
     """At most ``limit`` characters, ending with an ellipsis when cut."""
-    text = (text or "").strip()
+    if isinstance(text, (int, float)):
+        text = str(text)
+    text = text.strip() if isinstance(text, str) else ""
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
 
 
 def field(title, value, short=True):
@@ -105,7 +119,7 @@ class Script:
         return link(repo["full_name"], repo["html_url"])
 
     def sender(self, content):
-        sender = content.get("sender") or content.get("pusher") or {}
+        sender = obj(content.get("sender") or content.get("pusher"))
         return sender.get("login") or sender.get("username") or "Someone"
 
     def ref_url(self, content, kind, name):
@@ -114,24 +128,30 @@ class Script:
     def issue_url(self, content, issue):
         return issue.get("html_url") or f"{content['repository']['html_url']}/issues/{issue['number']}"
 
-    def message(self, text, attachment):
-        return {"content": {"text": text, "attachments": [attachment]}}
+    def message(self, text, attachment=None):
+        """The answer posting ``text``, with ``attachment`` when there is one."""
+        content = {"text": text}
+        if attachment:
+            content["attachments"] = [attachment]
+        return {"content": content}
 
     # -- events --------------------------------------------------------------
 
     def push(self, content):
-        ref = content["ref"]
+        ref = str(content["ref"])
         is_tag = ref.startswith("refs/tags/")
         name = ref.split("/", 2)[-1]
         kind = "tag" if is_tag else "branch"
         where = link(name, self.ref_url(content, kind, name))
         who = self.sender(content)
         if content.get("after") == ZERO_SHA:
-            return self.message(f"{who} deleted {kind} {name} of {self.repo(content)}", {"color": GREY})
+            return self.message(f"{who} deleted {kind} {name} of {self.repo(content)}")
         if is_tag:
-            return self.message(f"{who} pushed tag {where} to {self.repo(content)}", {"color": BLUE})
-        commits = list(content.get("commits") or ())
-        count = content.get("total_commits") or len(commits)
+            return self.message(f"{who} pushed tag {where} to {self.repo(content)}")
+        commits = objs(content.get("commits"))
+        count = content.get("total_commits")
+        if not isinstance(count, int):
+            count = len(commits)
         noun = "commit" if count == 1 else "commits"
         target = f"new branch {where}" if content.get("before") == ZERO_SHA else where
         text = f"{who} pushed {count} {noun} to {target} of {self.repo(content)}"
@@ -149,7 +169,7 @@ class Script:
     def commit_line(self, commit):
         sha = str(commit.get("id") or "")[:7]
         title = shorten(str(commit.get("message") or "").split("\n")[0], 100)
-        author = (commit.get("author") or {}).get("name")
+        author = obj(commit.get("author")).get("name")
         line = f"{link(sha, commit.get('url'))} {title}"
         if author:
             line = f"{line} — {author}"
@@ -160,7 +180,7 @@ class Script:
         name = content["ref"]
         if event == "delete":
             text = f"{self.sender(content)} deleted {kind} {name} of {self.repo(content)}"
-            return self.message(text, {"color": GREY})
+            return self.message(text)
         where = link(name, self.ref_url(content, kind, name))
         text = f"{self.sender(content)} created {kind} {where} in {self.repo(content)}"
         sha = str(content.get("sha") or "")
@@ -174,10 +194,10 @@ class Script:
         label = f"#{issue['number']} {issue.get('title') or ''}".strip()
         text = f"{self.sender(content)} {action} issue {link(label, url)} in {self.repo(content)}"
         fields = []
-        labels = [item.get("name") for item in issue.get("labels") or () if item.get("name")]
+        labels = [item.get("name") for item in objs(issue.get("labels")) if item.get("name")]
         if labels:
             fields.append(field("Labels", ", ".join(labels)))
-        assignees = [item.get("login") for item in issue.get("assignees") or () if item.get("login")]
+        assignees = [item.get("login") for item in objs(issue.get("assignees")) if item.get("login")]
         if assignees:
             fields.append(field("Assignees", ", ".join(assignees)))
         attachment = {
@@ -191,7 +211,7 @@ class Script:
 
     def issue_comment(self, content):
         issue = content["issue"]
-        comment = content["comment"]
+        comment = obj(content["comment"])
         kind = "pull request" if content.get("is_pull") or issue.get("pull_request") else "issue"
         url = comment.get("html_url") or self.issue_url(content, issue)
         label = f"#{issue['number']} {issue.get('title') or ''}".strip()
@@ -209,8 +229,8 @@ class Script:
         url = pr.get("html_url") or f"{content['repository']['html_url']}/pulls/{pr['number']}"
         label = f"#{pr['number']} {pr.get('title') or ''}".strip()
         text = f"{self.sender(content)} {verb} pull request {link(label, url)} in {self.repo(content)}"
-        head = (pr.get("head") or {}).get("ref")
-        base = (pr.get("base") or {}).get("ref")
+        head = obj(pr.get("head")).get("ref")
+        base = obj(pr.get("base")).get("ref")
         fields = [field("Branches", f"{head} → {base}")] if head and base else []
         attachment = {
             "color": color,

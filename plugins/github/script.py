@@ -47,10 +47,24 @@ def link(label, url):
 
 def shorten(text, limit):
     """At most ``limit`` characters, ending with an ellipsis when cut."""
-    text = (text or "").strip()
+    if isinstance(text, (int, float)):
+        text = str(text)
+    text = text.strip() if isinstance(text, str) else ""
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
 
 
 def field(title, value, short=True):
@@ -105,18 +119,22 @@ class Script:
         return link(repo["full_name"], repo.get("html_url"))
 
     def sender(self, content):
-        sender = content.get("sender") or {}
-        pusher = content.get("pusher") or {}
+        sender = obj(content.get("sender"))
+        pusher = obj(content.get("pusher"))
         name = sender.get("login") or pusher.get("name") or "someone"
         return link(name, sender.get("html_url"))
 
-    def message(self, text, attachment):
-        return {"content": {"text": text, "attachments": [attachment]}}
+    def message(self, text, attachment=None):
+        """The answer posting ``text``, with ``attachment`` when there is one."""
+        content = {"text": text}
+        if attachment:
+            content["attachments"] = [attachment]
+        return {"content": content}
 
     # -- events --------------------------------------------------------------
 
     def push(self, content):
-        ref = content["ref"]
+        ref = str(content["ref"])
         repo_url = content["repository"].get("html_url")
         is_tag = ref.startswith("refs/tags/")
         name = ref.split("/", 2)[-1]
@@ -125,11 +143,12 @@ class Script:
         who = self.sender(content)
         if content.get("deleted"):
             text = f"{who} deleted {kind} {name} of {self.repo(content)}"
-            return self.message(text, {"color": GREY})
+            return self.message(text)
         if is_tag:
             text = f"{who} pushed tag {where} to {self.repo(content)}"
-            return self.message(text, {"color": BLUE, "title_link": content.get("compare")})
-        commits = list(content.get("commits") or ())
+            head = obj(content.get("head_commit"))
+            return self.message(text, {"color": BLUE, "text": self.commit_line(head)} if head else None)
+        commits = objs(content.get("commits"))
         count = len(commits)
         noun = "commit" if count == 1 else "commits"
         verb = "force-pushed" if content.get("forced") else "pushed"
@@ -149,7 +168,7 @@ class Script:
     def commit_line(self, commit):
         sha = str(commit.get("id") or "")[:7]
         title = shorten(str(commit.get("message") or "").split("\n")[0], 100)
-        author = (commit.get("author") or {}).get("name") or ""
+        author = obj(commit.get("author")).get("name") or ""
         line = f"{link(sha, commit.get('url'))} {title}"
         if author:
             line = f"{line} — {author}"
@@ -166,8 +185,8 @@ class Script:
             color = GREY
         label = f"#{pr['number']} {pr.get('title') or ''}".strip()
         text = f"{self.sender(content)} {verb} pull request {link(label, pr['html_url'])} in {self.repo(content)}"
-        head = (pr.get("head") or {}).get("ref")
-        base = (pr.get("base") or {}).get("ref")
+        head = obj(pr.get("head")).get("ref")
+        base = obj(pr.get("base")).get("ref")
         fields = []
         if head and base:
             fields.append(field("Branches", f"{head} → {base}"))
@@ -191,10 +210,10 @@ class Script:
         label = f"#{issue['number']} {issue.get('title') or ''}".strip()
         text = f"{self.sender(content)} {action} issue {link(label, issue['html_url'])} in {self.repo(content)}"
         fields = []
-        labels = [item.get("name") for item in issue.get("labels") or () if item.get("name")]
+        labels = [item.get("name") for item in objs(issue.get("labels")) if item.get("name")]
         if labels:
             fields.append(field("Labels", ", ".join(labels)))
-        assignees = [item.get("login") for item in issue.get("assignees") or () if item.get("login")]
+        assignees = [item.get("login") for item in objs(issue.get("assignees")) if item.get("login")]
         if assignees:
             fields.append(field("Assignees", ", ".join(assignees)))
         attachment = {
@@ -233,7 +252,7 @@ class Script:
 
     def workflow_run(self, content):
         run = content["workflow_run"]
-        workflow = content.get("workflow") or {}
+        workflow = obj(content.get("workflow"))
         name = run.get("name") or workflow.get("name") or "Workflow"
         conclusion = run.get("conclusion") or "unknown"
         outcomes = {
@@ -259,7 +278,7 @@ class Script:
             fields.append(field("Trigger", run["event"]))
         attachment = {
             "color": color,
-            "title": run.get("display_title") or (run.get("head_commit") or {}).get("message"),
+            "title": run.get("display_title") or obj(run.get("head_commit")).get("message"),
             "title_link": run["html_url"],
             "fields": fields or None,
         }

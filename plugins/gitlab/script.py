@@ -58,10 +58,24 @@ def link(label, url):
 
 def shorten(text, limit):
     """At most ``limit`` characters, ending with an ellipsis when cut."""
-    text = (text or "").strip()
+    if isinstance(text, (int, float)):
+        text = str(text)
+    text = text.strip() if isinstance(text, str) else ""
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
 
 
 def field(title, value, short=True):
@@ -126,29 +140,35 @@ class Script:
         return link(project.get("path_with_namespace") or project.get("name"), project["web_url"])
 
     def user(self, content):
-        user = content.get("user") or {}
+        user = obj(content.get("user"))
         return content.get("user_name") or user.get("name") or user.get("username") or "Someone"
 
     def names(self, people):
-        return ", ".join(person.get("name") or person.get("username") or "" for person in people or ())
+        return ", ".join(str(person.get("name") or person.get("username") or "") for person in objs(people))
 
     def labels(self, content):
-        return ", ".join(label.get("title") or "" for label in content.get("labels") or ())
+        return ", ".join(label.get("title") or "" for label in objs(content.get("labels")))
 
-    def message(self, text, attachment):
-        return {"content": {"text": text, "attachments": [attachment]}}
+    def message(self, text, attachment=None):
+        """The answer posting ``text``, with ``attachment`` when there is one."""
+        content = {"text": text}
+        if attachment:
+            content["attachments"] = [attachment]
+        return {"content": content}
 
     # -- events --------------------------------------------------------------
 
     def push(self, content):
         web_url = content["project"]["web_url"]
-        branch = content["ref"].replace("refs/heads/", "", 1)
+        branch = str(content["ref"]).replace("refs/heads/", "", 1)
         where = link(branch, f"{web_url}/-/tree/{branch}")
         who = self.user(content)
         if content.get("after") == ZERO_SHA:
-            return self.message(f"{who} deleted branch {branch} of {self.project(content)}", {"color": GREY})
-        commits = list(content.get("commits") or ())
-        count = content.get("total_commits_count") or len(commits)
+            return self.message(f"{who} deleted branch {branch} of {self.project(content)}")
+        commits = objs(content.get("commits"))
+        count = content.get("total_commits_count")
+        if not isinstance(count, int):
+            count = len(commits)
         noun = "commit" if count == 1 else "commits"
         before = content.get("before") or ZERO_SHA
         target = f"new branch {where}" if before == ZERO_SHA else where
@@ -165,7 +185,7 @@ class Script:
     def commit_line(self, commit):
         sha = str(commit.get("id") or "")[:8]
         title = shorten(str(commit.get("title") or commit.get("message") or "").split("\n")[0], 100)
-        author = (commit.get("author") or {}).get("name")
+        author = obj(commit.get("author")).get("name")
         line = f"{link(sha, commit.get('url'))} {title}"
         if author:
             line = f"{line} — {author}"
@@ -173,12 +193,13 @@ class Script:
 
     def tag_push(self, content):
         web_url = content["project"]["web_url"]
-        tag = content["ref"].replace("refs/tags/", "", 1)
+        tag = str(content["ref"]).replace("refs/tags/", "", 1)
         who = self.user(content)
         if content.get("after") == ZERO_SHA:
-            return self.message(f"{who} deleted tag {tag} of {self.project(content)}", {"color": GREY})
+            return self.message(f"{who} deleted tag {tag} of {self.project(content)}")
         text = f"{who} pushed tag {link(tag, f'{web_url}/-/tags/{tag}')} to {self.project(content)}"
-        return self.message(text, {"color": BLUE, "text": shorten(content.get("message"), MAX_BODY) or None})
+        note = shorten(content.get("message"), MAX_BODY)
+        return self.message(text, {"color": BLUE, "text": note} if note else None)
 
     def issue(self, content):
         issue = content["object_attributes"]
@@ -238,16 +259,16 @@ class Script:
         note = content["object_attributes"]
         kind = note["noteable_type"]
         if kind == "Issue":
-            issue = content.get("issue") or {}
+            issue = obj(content.get("issue"))
             noun, label = "issue", f"#{issue.get('iid')} {issue.get('title') or ''}"
         elif kind == "MergeRequest":
-            mr = content.get("merge_request") or {}
+            mr = obj(content.get("merge_request"))
             noun, label = "merge request", f"!{mr.get('iid')} {mr.get('title') or ''}"
         elif kind == "Commit":
-            commit = content.get("commit") or {}
+            commit = obj(content.get("commit"))
             noun, label = "commit", str(commit.get("id") or note.get("commit_id") or "")[:8]
         else:
-            snippet = content.get("snippet") or {}
+            snippet = obj(content.get("snippet"))
             noun, label = "snippet", f"${snippet.get('id')} {snippet.get('title') or ''}"
         text = (f"{self.user(content)} commented on {noun} {link(label.strip(), note['url'])}"
                 f" in {self.project(content)}")
@@ -266,16 +287,16 @@ class Script:
         pipeline_link = link(f"#{pipeline['id']}", f"{web_url}/-/pipelines/{pipeline['id']}")
         text = (f"Pipeline {pipeline_link} {PIPELINE_STATUSES[status]} on {kind} {link(ref, ref_url)}"
                 f" of {self.project(content)}")
-        commit = content.get("commit") or {}
+        commit = obj(content.get("commit"))
         sha = str(pipeline.get("sha") or commit.get("id") or "")
         fields = []
         if sha:
             fields.append(field("Commit", link(sha[:8], commit.get("url") or f"{web_url}/-/commit/{sha}")))
-        if pipeline.get("duration") is not None:
+        if isinstance(pipeline.get("duration"), (int, float)):
             fields.append(field("Duration", duration(pipeline["duration"])))
         if content.get("user"):
             fields.append(field("Triggered by", self.user(content)))
-        failed = [job.get("name") for job in content.get("builds") or () if job.get("status") == "failed"]
+        failed = [job.get("name") for job in objs(content.get("builds")) if job.get("status") == "failed"]
         attachment = {
             "color": {"success": GREEN, "failed": RED, "canceled": GREY}[status],
             "title": shorten(str(commit.get("message") or "").split("\n")[0], 100) or None,

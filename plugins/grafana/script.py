@@ -36,10 +36,24 @@ def link(label, url):
 
 def shorten(text, limit):
     """At most ``limit`` characters, ending with an ellipsis when cut."""
-    text = (text or "").strip()
+    if isinstance(text, (int, float)):
+        text = str(text)
+    text = text.strip() if isinstance(text, str) else ""
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
 
 
 def field(title, value, short=True):
@@ -92,13 +106,13 @@ class Script:
         text = f"{state} ({count} {noun}): {link(', '.join(names), url)}"
         if count > MAX_ALERTS:
             text = f"{text} — showing {MAX_ALERTS}, {count - MAX_ALERTS} more in Grafana"
-        common = content.get("commonLabels") or {}
+        common = obj(content.get("commonLabels"))
         attachments = [self.alert(alert, status, common) for alert in alerts[:MAX_ALERTS]]
         return {"content": {"text": text, "attachments": attachments}}
 
     def alert(self, alert, group_status, common):
         labels = alert["labels"]
-        annotations = alert.get("annotations") or {}
+        annotations = obj(alert.get("annotations"))
         status = alert.get("status") or group_status
         fields = []
         for name in sorted(labels):
@@ -144,7 +158,7 @@ class Script:
         rule = content.get("ruleName") or content.get("title") or "Grafana alert"
         text = f"{LEGACY_STATES[state]}: {link(rule, http_url(content.get('ruleUrl')))}"
         colors = {"alerting": RED, "ok": GREEN, "no_data": YELLOW}
-        matches = list(content.get("evalMatches") or ())
+        matches = objs(content.get("evalMatches"))
         fields = [field(match.get("metric") or "value", match.get("value")) for match in matches[:MAX_METRICS]]
         if len(matches) > MAX_METRICS:
             fields.append(field("…", f"{len(matches) - MAX_METRICS} more"))

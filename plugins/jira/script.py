@@ -22,7 +22,6 @@ SKIPPED_UPDATES = (
 GREEN = "#2eb886"
 YELLOW = "#daa038"
 BLUE = "#439fe0"
-GREY = "#808080"
 
 # Colour by the issue's status category (Jira's "To Do", "In Progress", "Done").
 STATUS_COLORS = {"new": BLUE, "indeterminate": YELLOW, "done": GREEN}
@@ -40,10 +39,24 @@ def link(label, url):
 
 def shorten(text, limit):
     """At most ``limit`` characters, ending with an ellipsis when cut."""
-    text = (text or "").strip()
+    if isinstance(text, (int, float)):
+        text = str(text)
+    text = text.strip() if isinstance(text, str) else ""
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
 
 
 def field(title, value, short=True):
@@ -59,7 +72,7 @@ def site(api_url):
 
 
 def person(user):
-    user = user or {}
+    user = obj(user)
     return user.get("displayName") or user.get("name") or "Someone"
 
 
@@ -106,15 +119,19 @@ class Script:
         return link(label, url or self.issue_url(issue))
 
     def color(self, issue):
-        status = issue["fields"].get("status") or {}
-        category = (status.get("statusCategory") or {}).get("key")
+        status = obj(issue["fields"].get("status"))
+        category = obj(status.get("statusCategory")).get("key")
         return STATUS_COLORS.get(category, BLUE)
 
     def name_of(self, value):
-        return (value or {}).get("name") if isinstance(value, dict) else None
+        return obj(value).get("name")
 
-    def message(self, text, attachment):
-        return {"content": {"text": text, "attachments": [attachment]}}
+    def message(self, text, attachment=None):
+        """The answer posting ``text``, with ``attachment`` when there is one."""
+        content = {"text": text}
+        if attachment:
+            content["attachments"] = [attachment]
+        return {"content": content}
 
     # -- events --------------------------------------------------------------
 
@@ -141,7 +158,7 @@ class Script:
     def deleted(self, content, issue):
         summary = issue["fields"].get("summary")
         label = f"{issue['key']}: {summary}" if summary else issue["key"]
-        return self.message(f"{person(content.get('user'))} deleted {label}", {"color": GREY})
+        return self.message(f"{person(content.get('user'))} deleted {label}")
 
     def commented(self, content, issue):
         comment = content.get("comment")
@@ -155,7 +172,7 @@ class Script:
         return self.message(text, {"color": BLUE, "text": shorten(str(comment.get("body") or ""), MAX_BODY) or None})
 
     def updated(self, content, issue):
-        changes = [item for item in (content.get("changelog") or {}).get("items") or () if isinstance(item, dict)]
+        changes = objs(obj(content.get("changelog")).get("items"))
         who = person(content.get("user"))
         if len(changes) == 1 and changes[0].get("field") == "status":
             change = changes[0]

@@ -55,6 +55,18 @@ def link(label, url):
     return f"[{label}]({url})"
 
 
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
+
+
 def field(title, value, short=True):
     return {"title": title, "value": str(value), "short": short}
 
@@ -101,8 +113,8 @@ class Script:
             "title": data.get("title") or data.get("summary") or "incident",
             "url": data["html_url"],
             "service": ref_name(data.get("service")),
-            "service_url": (data.get("service") or {}).get("html_url"),
-            "assignees": [ref_name(person) for person in data.get("assignees") or ()],
+            "service_url": obj(data.get("service")).get("html_url"),
+            "assignees": [ref_name(person) for person in objs(data.get("assignees"))],
             "urgency": data.get("urgency"),
             "policy": ref_name(data.get("escalation_policy")),
             "agent": ref_name(event.get("agent")),
@@ -119,18 +131,18 @@ class Script:
             if kind not in EVENTS:
                 console.log(f"PagerDuty event '{kind}' is not supported; skipped")
                 continue
-            incident = message.get("incident") or (message.get("data") or {}).get("incident")
+            incident = message.get("incident") or obj(message.get("data")).get("incident")
             if not isinstance(incident, dict) or not incident.get("html_url"):
                 return {"error": f"PagerDuty V1/V2 payload: messages[{index}] has no 'incident' with 'html_url'"}
             incidents.append(self.legacy_incident(LEGACY_NAMES.get(kind, kind), message, incident))
         return incidents
 
     def legacy_incident(self, kind, message, incident):
-        subject = (incident.get("trigger_summary_data") or {}).get("subject")
-        assignees = [ref_name(item.get("assignee")) for item in incident.get("assignments") or ()]
+        subject = obj(incident.get("trigger_summary_data")).get("subject")
+        assignees = [ref_name(item.get("assignee")) for item in objs(incident.get("assignments"))]
         if not assignees and incident.get("assigned_to_user"):
             assignees = [ref_name(incident["assigned_to_user"])]
-        entries = message.get("log_entries") or ()
+        entries = objs(message.get("log_entries"))
         agent = ref_name(entries[0].get("agent")) if entries and isinstance(entries[0], dict) else None
         return {
             "kind": kind,
@@ -138,7 +150,7 @@ class Script:
             "title": incident.get("title") or subject or incident.get("summary") or "incident",
             "url": incident["html_url"],
             "service": ref_name(incident.get("service")),
-            "service_url": (incident.get("service") or {}).get("html_url"),
+            "service_url": obj(incident.get("service")).get("html_url"),
             "assignees": assignees,
             "urgency": incident.get("urgency"),
             "policy": ref_name(incident.get("escalation_policy")),

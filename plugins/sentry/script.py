@@ -42,10 +42,17 @@ def link(label, url):
 
 def shorten(text, limit):
     """At most ``limit`` characters, ending with an ellipsis when cut."""
-    text = (text or "").strip()
+    if isinstance(text, (int, float)):
+        text = str(text)
+    text = text.strip() if isinstance(text, str) else ""
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
 
 
 def field(title, value, short=True):
@@ -65,7 +72,8 @@ def find_missing(content, paths):
 
 def tag(event, name):
     """The value of tag ``name`` in Sentry's [[key, value], ...] tag list."""
-    for pair in event.get("tags") or ():
+    tags = event.get("tags")
+    for pair in tags if isinstance(tags, (list, tuple)) else ():
         if isinstance(pair, (list, tuple)) and len(pair) == 2 and pair[0] == name:
             return pair[1]
     return None
@@ -94,7 +102,7 @@ class Script:
     # -- helpers -------------------------------------------------------------
 
     def actor(self, content):
-        actor = content.get("actor") or {}
+        actor = obj(content.get("actor"))
         return actor.get("name") if actor.get("type") == "user" else None
 
     def project_from_url(self, event):
@@ -127,11 +135,11 @@ class Script:
             console.log(f"Sentry issue action '{action}' is not posted")
             return None
         issue = content["data"]["issue"]
-        project = (issue.get("project") or {}).get("name") or "Sentry"
+        project = obj(issue.get("project")).get("name") or "Sentry"
         url = issue.get("web_url") or issue.get("permalink")
         verb = action
         if action == "assigned":
-            assignee = (issue.get("assignedTo") or {}).get("name")
+            assignee = obj(issue.get("assignedTo")).get("name")
             verb = f"assigned to {assignee}" if assignee else "assigned"
         by = self.actor(content)
         if by:
@@ -177,7 +185,7 @@ class Script:
         return {"content": {"text": text, "attachments": [self.event_attachment(event, title, url)]}}
 
     def legacy(self, content):
-        event = dict(content.get("event") or {})
+        event = dict(obj(content.get("event")))
         event["level"] = content.get("level") or event.get("level")
         event["culprit"] = content.get("culprit") or event.get("culprit")
         title = shorten(content.get("message") or event.get("title") or "Sentry event", MAX_TITLE)

@@ -1,0 +1,231 @@
+"""Outbound HTTP for outgoing integrations and bridges, under an egress policy.
+
+:func:`send` performs one call with :mod:`httpx` and never raises: the
+answer, or why there is none, comes back as a :class:`Reply`.  Before
+connecting, the URL must pass the policy (:func:`resolve_target`): the host
+matches ``allow_hosts`` (exact names, ``*.example.com``, ``*``) and, unless
+``allow_private``, every address it resolves to is public (no loopback,
+private, link-local, multicast or reserved address), so neither a script nor a
+mistyped URL can probe the internal network.  The connection goes to the
+address that was checked (the ``Host`` header and TLS server name keep the
+original name), so DNS cannot swap it between the check and the call.
+Redirects are not followed: a 3xx is an answer like any other.
+
+Note for the lead: ``hookhub.egress`` (branch ``jsengine``) implements the
+same policy for the script ``HTTP()`` helper; once both are on main the
+host-pattern and address checks here can call it instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ipaddress
+import json
+import socket
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from ..errors import EgressRefused
+
+__all__ = ["Reply", "Target", "host_allowed", "resolve_target", "send", "MAX_RESPONSE_BYTES"]
+
+#: answers larger than this are cut (their status still counts)
+MAX_RESPONSE_BYTES = 1024 * 1024
+USER_AGENT = "hookhub-outgoing/0.1"
+
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class Target:
+    """A URL that passed the policy and the address to connect to."""
+
+    url: httpx.URL
+    address: _Address
+
+
+@dataclass
+class Reply:
+    """What one HTTP call produced."""
+
+    #: None when no answer arrived (refused by policy, network error, timeout)
+    status_code: int | None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_raw: str = ""
+    #: parsed JSON when the answer is JSON, else the text
+    content: Any = None
+    error: str | None = None
+    duration_ms: float = 0.0
+    #: the policy refused the call (no connection was made)
+    refused: bool = False
+
+    def to_script(self) -> dict[str, Any]:
+        """The ``response`` given to ``process_outgoing_response`` (CONTRACT §7)."""
+        return {"status_code": self.status_code, "content": self.content, "content_raw": self.content_raw,
+                "headers": dict(self.headers), "error": self.error}
+
+
+def host_allowed(host: str, patterns: Iterable[str]) -> bool:
+    """``host`` matches an exact name, ``*.example.com`` (subdomains only) or ``*``."""
+    name = host.strip().rstrip(".").lower().strip("[]")
+    for raw in patterns:
+        pattern = raw.strip().rstrip(".").lower().strip("[]")
+        if pattern == "*" or pattern == name:
+            return True
+        if pattern.startswith("*.") and name.endswith(pattern[1:]) and name != pattern[2:]:
+            return True
+    return False
+
+
+def _not_public(address: _Address) -> str | None:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    checks = (("loopback", address.is_loopback), ("private", address.is_private),
+              ("link-local", address.is_link_local), ("multicast", address.is_multicast),
+              ("reserved", address.is_reserved), ("unspecified", address.is_unspecified),
+              ("not globally routable", not address.is_global))
+    return next((label for label, flag in checks if flag), None)
+
+
+async def _addresses(host: str, port: int) -> list[_Address]:
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise EgressRefused(f"cannot resolve host {host!r}: {exc}") from None
+    found: list[_Address] = []
+    for info in infos:
+        addr = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if addr not in found:
+            found.append(addr)
+    if not found:
+        raise EgressRefused(f"cannot resolve host {host!r}")
+    return found
+
+
+async def resolve_target(url: str, allow_hosts: Iterable[str], allow_private: bool) -> Target:
+    """Check ``url`` against the policy; raise :class:`~hookhub.errors.EgressRefused` naming the reason."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise EgressRefused(f"invalid URL: {exc}") from None
+    if parsed.scheme not in ("http", "https"):
+        raise EgressRefused(f"URL scheme {parsed.scheme!r} is not allowed: use http or https")
+    if not parsed.host:
+        raise EgressRefused("the URL has no host")
+    patterns = list(allow_hosts)
+    if not host_allowed(parsed.host, patterns):
+        raise EgressRefused(f"host {parsed.host!r} is not allowed: add it to http.allow_hosts "
+                            f"(now {patterns!r})")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    addresses = await _addresses(parsed.host, port)
+    if not allow_private:
+        for address in addresses:
+            why = _not_public(address)
+            if why:
+                raise EgressRefused(f"host {parsed.host!r} resolves to {address} ({why}); set "
+                                    "http.allow_private: true to reach internal addresses")
+    return Target(parsed, addresses[0])
+
+
+def basic_auth(auth: str) -> str:
+    """``"user:pass"`` → an ``Authorization`` header value."""
+    return "Basic " + base64.b64encode(auth.encode("utf-8")).decode("ascii")
+
+
+def _parse(raw: str, content_type: str) -> Any:
+    if "json" in content_type.lower() and raw.strip():
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+async def send(method: str, url: str, *, allow_hosts: Iterable[str], allow_private: bool = False,
+               headers: Mapping[str, Any] | None = None, data: Any = None, content: str | bytes | None = None,
+               auth: str | None = None, params: Mapping[str, Any] | None = None, timeout_s: float = 20.0,
+               max_bytes: int = MAX_RESPONSE_BYTES) -> Reply:
+    """One HTTP call.  ``data`` is sent as JSON, ``content`` as is; ``auth`` ``"user:pass"`` as Basic."""
+    started = time.perf_counter()
+
+    def done(reply: Reply) -> Reply:
+        reply.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        return reply
+
+    try:
+        target = await resolve_target(url, allow_hosts, allow_private)
+    except EgressRefused as exc:
+        return done(Reply(None, error=f"egress refused: {exc.error}", refused=True))
+    out: dict[str, str] = {"User-Agent": USER_AGENT}
+    for key, value in (headers or {}).items():
+        if value is not None:
+            out[str(key)] = str(value)
+    lowered = {k.lower() for k in out}
+    body: bytes | None = None
+    if content is not None:
+        body = content.encode("utf-8") if isinstance(content, str) else content
+    elif data is not None:
+        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        if "content-type" not in lowered:
+            out["Content-Type"] = "application/json"
+    credentials = auth or (f"{target.url.username}:{target.url.password}" if target.url.userinfo else None)
+    if credentials and "authorization" not in lowered:
+        out["Authorization"] = basic_auth(credentials)
+    out["Host"] = target.url.netloc.decode("ascii").rsplit("@", 1)[-1]
+    pinned = target.url.copy_with(host=str(target.address), username=None, password=None)
+    if params:
+        pinned = pinned.copy_merge_params({str(k): str(v) for k, v in params.items()})
+    try:
+        async with httpx.AsyncClient(timeout=timeout_s, trust_env=False, follow_redirects=False) as client:
+            request = client.build_request(method.upper(), pinned, headers=out, content=body,
+                                           extensions={"sni_hostname": target.url.host})
+            response = await client.send(request, stream=True)
+            try:
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        break
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
+    except httpx.TimeoutException:
+        return done(Reply(None, error=f"timed out after {timeout_s * 1000:.0f} ms"))
+    except httpx.HTTPError as exc:
+        return done(Reply(None, error=f"{type(exc).__name__}: {exc}"))
+    except (OSError, ValueError) as exc:
+        return done(Reply(None, error=f"{type(exc).__name__}: {exc}"))
+    raw = b"".join(chunks).decode(response.charset_encoding or "utf-8", "replace")
+    reply_headers = {k.lower(): v for k, v in response.headers.items()}
+    return done(Reply(response.status_code, reply_headers, raw,
+                      _parse(raw, reply_headers.get("content-type", ""))))
+
+
+def retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - now)

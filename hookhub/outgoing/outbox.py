@@ -1,0 +1,286 @@
+"""A durable outbox: deliveries waiting in the database, worked off by a task.
+
+Outgoing integrations and bridges both put their work here (``kind``
+``"outgoing"`` / ``"bridge"``).  A row is *pending* until its handler says it
+was delivered, failed for good or was cancelled; a failed attempt that should
+be retried stays pending with a later ``next_attempt_at``.  Nothing lives only
+in memory: a restart in the middle of a backoff finds the row and delivers it
+when it is due (at-least-once: a crash during an attempt repeats it once the
+lease ``locked_until`` has expired).
+
+Claiming is one write transaction through the store's single writer, so two
+workers of one process never take the same row; with several nodes on one
+PostgreSQL database the lease keeps them apart as well.
+
+The clock is injectable (``clock()`` → seconds) so tests can step through
+hours of backoff in milliseconds; :meth:`Outbox.wake` (thread-safe) makes the
+worker look again after the clock moved or work was added.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from .. import schema
+from ..store import Store, iso, new_id
+
+log = logging.getLogger("hookhub.outbox")
+
+Clock = Callable[[], float]
+
+PENDING, DELIVERED, FAILED, CANCELLED = "pending", "delivered", "failed", "cancelled"
+STATUSES = (PENDING, DELIVERED, FAILED, CANCELLED)
+
+
+@dataclass
+class Delivery:
+    """One row of the outbox."""
+
+    id: str
+    kind: str
+    target: str
+    message_id: str | None
+    event: str | None
+    payload: dict[str, Any]
+    status: str
+    tries: int
+    attempts: int
+    next_attempt_at: float
+    created_at: float
+    last_status: int | None = None
+    last_error: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Delivery:
+        m = row._mapping
+        return cls(id=m["id"], kind=m["kind"], target=m["target"], message_id=m["message_id"], event=m["event"],
+                   payload=m["payload"] or {}, status=m["status"], tries=m["tries"], attempts=m["attempts"],
+                   next_attempt_at=m["next_attempt_at"], created_at=m["created_at"],
+                   last_status=m["last_status"], last_error=m["last_error"])
+
+
+@dataclass
+class Verdict:
+    """What a handler decided about one claimed delivery."""
+
+    status: str
+    #: when to try again (status ``pending`` only)
+    next_attempt_at: float | None = None
+    #: the new ``tries`` value (None: unchanged)
+    tries: int | None = None
+    #: False when the handler deferred without calling anyone (rate limit)
+    attempted: bool = True
+    last_status: int | None = None
+    error: str | None = None
+
+
+Handler = Callable[[Delivery], Awaitable[Verdict]]
+
+
+def delivery_json(row: Any, *, show_target: bool = True) -> dict[str, Any]:
+    """A delivery as the API shows it (no payload: it may carry message text only, but never secrets)."""
+    m = row._mapping
+    return {
+        "_id": m["id"], "kind": m["kind"], "target": m["target"] if show_target else None,
+        "message_id": m["message_id"], "event": m["event"], "status": m["status"],
+        "tries": m["tries"], "attempts": m["attempts"],
+        "next_attempt_at": iso(m["next_attempt_at"]) if m["status"] == PENDING else None,
+        "last_status": m["last_status"], "last_error": m["last_error"],
+        "created_at": iso(m["created_at"]), "updated_at": iso(m["updated_at"]),
+    }
+
+
+def op_enqueue(kind: str, items: Iterable[dict[str, Any]], now: float) -> Callable[[Connection], list[str]]:
+    rows = [{"id": new_id(), "kind": kind, "target": item["target"], "message_id": item.get("message_id"),
+             "event": item.get("event"), "payload": item.get("payload") or {}, "status": PENDING,
+             "tries": 0, "attempts": 0, "next_attempt_at": item.get("next_attempt_at", now),
+             "locked_until": None, "created_at": now, "updated_at": now} for item in items]
+
+    def run(conn: Connection) -> list[str]:
+        if rows:
+            conn.execute(insert(schema.deliveries), rows)
+        return [r["id"] for r in rows]
+    return run
+
+
+def op_claim(kind: str, now: float, limit: int, lease_s: float) -> Callable[[Connection], list[Delivery]]:
+    t = schema.deliveries
+
+    def run(conn: Connection) -> list[Delivery]:
+        q = (select(t).where(t.c.kind == kind, t.c.status == PENDING, t.c.next_attempt_at <= now,
+                             or_(t.c.locked_until.is_(None), t.c.locked_until <= now))
+             .order_by(t.c.next_attempt_at, t.c.created_at).limit(limit))
+        found = [Delivery.from_row(r) for r in conn.execute(q)]
+        if found:
+            conn.execute(update(t).where(t.c.id.in_([d.id for d in found])).values(locked_until=now + lease_s))
+        return found
+    return run
+
+
+def op_finish(delivery: Delivery, verdict: Verdict, now: float) -> Callable[[Connection], None]:
+    t = schema.deliveries
+    values: dict[str, Any] = {
+        "status": verdict.status, "locked_until": None, "updated_at": now,
+        "attempts": delivery.attempts + (1 if verdict.attempted else 0),
+        "tries": delivery.tries if verdict.tries is None else verdict.tries,
+    }
+    if verdict.attempted or verdict.last_status is not None or verdict.error is not None:
+        values["last_status"] = verdict.last_status
+        values["last_error"] = verdict.error
+    if verdict.status == PENDING:
+        values["next_attempt_at"] = verdict.next_attempt_at if verdict.next_attempt_at is not None else now
+
+    def run(conn: Connection) -> None:
+        conn.execute(update(t).where(t.c.id == delivery.id).values(**values))
+    return run
+
+
+class Outbox:
+    """The pending deliveries of one ``kind`` and the task that works them off."""
+
+    def __init__(self, store: Store, kind: str, handler: Handler, *, clock: Clock = time.time,
+                 lease_s: float = 300.0, batch: int = 32, poll_s: float = 2.0, concurrency: int = 8) -> None:
+        self.store = store
+        self.kind = kind
+        self.handler = handler
+        self.clock = clock
+        self.lease_s = lease_s
+        self.batch = batch
+        self.poll_s = poll_s
+        self._concurrency = concurrency
+        self._event: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._spawned: set[asyncio.Task[Any]] = set()
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the worker task on the running loop."""
+        self._loop = asyncio.get_running_loop()
+        self._event = asyncio.Event()
+        self._task = self._loop.create_task(self._work(), name=f"hookhub-outbox-{self.kind}")
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        for task in list(self._spawned):
+            task.cancel()
+
+    def wake(self) -> None:
+        """Look for due work now (callable from any thread)."""
+        if self._loop is None or self._event is None or self._loop.is_closed():
+            return
+        event = self._event
+        try:
+            self._loop.call_soon_threadsafe(event.set)
+        except RuntimeError:  # the loop is closing
+            pass
+
+    # -- work ------------------------------------------------------------------
+
+    async def enqueue(self, items: Iterable[dict[str, Any]]) -> list[str]:
+        """Add deliveries (``target``, ``message_id``, ``event``, ``payload``); commit, then wake the worker."""
+        ids: list[str] = await self.store.write(op_enqueue(self.kind, list(items), self.clock()))
+        if ids:
+            self.wake()
+        return ids
+
+    def enqueue_soon(self, items: Iterable[dict[str, Any]]) -> None:
+        """Enqueue from synchronous code running on the loop (a pluggy hook); never blocks."""
+        task = asyncio.get_running_loop().create_task(self.enqueue(list(items)))
+        self._spawned.add(task)
+        task.add_done_callback(self._spawn_done)
+
+    def _spawn_done(self, task: asyncio.Task[Any]) -> None:
+        self._spawned.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox %s: could not queue deliveries", self.kind, exc_info=task.exception())
+
+    async def run_due(self) -> int:
+        """Claim and handle every delivery due now; returns how many were handled."""
+        claimed: list[Delivery] = await self.store.write(op_claim(self.kind, self.clock(), self.batch, self.lease_s))
+        if not claimed:
+            return 0
+        groups: dict[str, list[Delivery]] = {}
+        for delivery in claimed:
+            groups.setdefault(delivery.target, []).append(delivery)
+        limit = asyncio.Semaphore(self._concurrency)
+
+        async def run_group(items: list[Delivery]) -> None:
+            async with limit:
+                for delivery in items:  # one target at a time, in order
+                    await self._handle(delivery)
+
+        await asyncio.gather(*(run_group(items) for items in groups.values()))
+        return len(claimed)
+
+    async def _handle(self, delivery: Delivery) -> None:
+        try:
+            verdict = await self.handler(delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug in a handler must not stop the queue
+            log.exception("outbox %s: delivery %s to %s failed unexpectedly", self.kind, delivery.id, delivery.target)
+            verdict = Verdict(PENDING, next_attempt_at=self.clock() + 60, tries=delivery.tries + 1,
+                              error=f"internal error: {type(exc).__name__}: {exc}")
+        await self.store.write(op_finish(delivery, verdict, self.clock()))
+
+    async def next_due(self) -> float | None:
+        """When the earliest pending delivery is due (by this outbox's clock), or None."""
+        t = schema.deliveries
+        ready = case((t.c.locked_until > t.c.next_attempt_at, t.c.locked_until), else_=t.c.next_attempt_at)
+        q = select(func.min(ready)).where(
+            and_(t.c.kind == self.kind, t.c.status == PENDING))
+        value = await self.store.read(lambda c: c.execute(q).scalar())
+        return float(value) if value is not None else None
+
+    async def _work(self) -> None:
+        assert self._event is not None
+        while True:
+            self._event.clear()
+            handled = 0
+            try:
+                handled = await self.run_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - e.g. the database is briefly unavailable
+                log.exception("outbox %s: cannot read pending deliveries", self.kind)
+            if handled:
+                continue
+            wait = self.poll_s
+            with contextlib.suppress(Exception):
+                due = await self.next_due()
+                if due is not None:
+                    wait = min(self.poll_s, max(0.0, due - self.clock()))
+            wait = max(wait, 0.01)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._event.wait(), wait)
+
+
+async def list_deliveries(store: Store, *, message_id: str | None = None, kind: str | None = None,
+                          target: str | None = None, status: str | None = None,
+                          limit: int = 100) -> list[Any]:
+    """Rows of the outbox, newest first, filtered."""
+    t = schema.deliveries
+    q = select(t)
+    if message_id is not None:
+        q = q.where(t.c.message_id == message_id)
+    if kind is not None:
+        q = q.where(t.c.kind == kind)
+    if target is not None:
+        q = q.where(t.c.target == target)
+    if status is not None:
+        q = q.where(t.c.status == status)
+    q = q.order_by(t.c.created_at.desc(), t.c.id).limit(limit)
+    return await store.read(lambda c: list(c.execute(q)))

@@ -1,0 +1,62 @@
+"""Replaying an outgoing history entry (``POST /api/v1/integrations/{id}/history/{hid}/replay``).
+
+Without ``dry_run`` the stored delivery (triggering message, URL, trigger
+word) is queued again as a new delivery and the answer names it, so its
+progress can be followed with ``GET /api/v1/deliveries``.  With
+``dry_run=1`` the **current** script's ``prepare_outgoing_request`` runs on
+the same message and the request it would send is returned next to the old
+one; nothing is sent or posted.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from .. import schema
+from ..errors import HookhubError, NotFound, RequestError
+from ..registry import Integration
+from . import payload
+from .outbox import Delivery
+from .service import OutgoingService, _Attempt
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..hub import Hub
+
+
+async def _delivery(hub: Hub, delivery_id: str) -> Delivery | None:
+    t = schema.deliveries
+    rows = await hub.store.read(lambda c: list(c.execute(select(t).where(t.c.id == delivery_id))))
+    return Delivery.from_row(rows[0]) if rows else None
+
+
+async def replay(hub: Hub, integ: Integration, entry: dict[str, Any], dry_run: bool) -> dict[str, Any]:
+    service: OutgoingService | None = getattr(hub, "outgoing", None)
+    if service is None:
+        raise RequestError("outgoing integrations are not running (the 'outgoing' plugin is disabled)")
+    delivery_id = (entry.get("request") or {}).get("delivery_id")
+    delivery = await _delivery(hub, delivery_id) if isinstance(delivery_id, str) else None
+    if delivery is None:
+        raise NotFound(f"the delivery of history entry {entry['_id']!r} is no longer stored; it cannot be replayed")
+    old = {"step": entry.get("step"), "request": entry.get("request"), "status": entry.get("status"),
+           "response": entry.get("response"), "error": entry.get("error")}
+    if dry_run:
+        run = _Attempt(delivery, time.perf_counter())
+        try:
+            opts = await service.prepare(integ, delivery, run)
+        except HookhubError as exc:
+            opts, run.step, run.error = None, "error", str(exc.error)
+        secrets = service._secrets(integ, opts)
+        new = {
+            "step": "would-send" if opts is not None else run.step,
+            "request": payload.history_request(opts, secrets) if opts is not None else None,
+            "result": run.result, "error": run.error,
+            "replies": [payload.mask_value(d.doc, secrets) for d in run.drafts],
+            "logs": [r.to_json() for r in run.logs],
+        }
+        return {"success": True, "dry_run": True, "old": old, "new": new}
+    ids = await service.outbox.enqueue([{"target": integ.id, "message_id": delivery.message_id,
+                                         "event": delivery.event, "payload": delivery.payload}])
+    return {"success": True, "dry_run": False, "old": old, "delivery_id": ids[0]}

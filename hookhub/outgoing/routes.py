@@ -1,0 +1,79 @@
+"""API routes of outgoing delivery (mounted through ``hookhub_routes``).
+
+* ``GET /api/v1/deliveries?message_id=&kind=&target=&status=&limit=``: the
+  outbox (outgoing calls and bridge deliveries), newest first.
+* ``POST /api/v1/integrations/{id}/enable``: re-enable an outgoing
+  integration that a 410 answer disabled.
+
+Both need ``Authorization: Bearer <admin.token>`` like the rest of ``/api/v1/``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..errors import NotFound, RequestError, Unauthorized
+from . import state
+from .outbox import STATUSES, delivery_json, list_deliveries
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..hub import Hub
+
+
+def _json(body: dict[str, Any], status: int = 200) -> Response:
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def require_admin(hub: Hub, request: Request) -> None:
+    """401 unless the request carries the admin Bearer token (constant-time comparison)."""
+    admin = hub.config.admin.token
+    expected = admin.get_secret_value().encode("utf-8") if admin is not None else b""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if not (expected and scheme.lower() == "bearer"
+            and hmac.compare_digest(given.strip().encode("utf-8", "surrogatepass"), expected)):
+        raise Unauthorized()
+
+
+def routes(hub: Hub) -> list[Route]:
+    async def deliveries(request: Request) -> Response:
+        require_admin(hub, request)
+        q = request.query_params
+        try:
+            limit = int(q.get("limit", "100"))
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= 1000:
+            raise RequestError("limit must be an integer between 1 and 1000")
+        status = q.get("status")
+        if status is not None and status not in STATUSES:
+            raise RequestError(f"status must be one of: {', '.join(STATUSES)}")
+        kind = q.get("kind")
+        if kind is not None and kind not in ("outgoing", "bridge"):
+            raise RequestError("kind must be outgoing or bridge")
+        rows = await list_deliveries(hub.store, message_id=q.get("message_id"), kind=kind,
+                                     target=q.get("target"), status=status, limit=limit)
+        return _json({"success": True, "deliveries": [delivery_json(r) for r in rows]})
+
+    async def enable(request: Request) -> Response:
+        require_admin(hub, request)
+        integ = hub.registry.integrations.get(request.path_params["id"])
+        if integ is None:
+            raise NotFound(f"integration {request.path_params['id']!r} not found")
+        service = getattr(hub, "outgoing", None)
+        yaml_enabled = service.yaml_enabled.get(integ.id, True) if service is not None else True
+        enabled = await state.enable(hub, integ, time.time(), yaml_enabled=yaml_enabled)
+        body: dict[str, Any] = {"success": True, "integration": integ.public()}
+        if not enabled:
+            body["note"] = "the integration stays disabled: it has enabled: false in the YAML file"
+        return _json(body)
+
+    return [
+        Route("/api/v1/deliveries", deliveries, methods=["GET"]),
+        Route("/api/v1/integrations/{id}/enable", enable, methods=["POST"]),
+    ]

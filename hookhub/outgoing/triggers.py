@@ -1,0 +1,126 @@
+"""Which outgoing integrations a posted message triggers (CONTRACT §7).
+
+* Channel filters: ``#name``, ``@user`` (direct conversations that user is
+  part of), ``all_public_channels``, ``all_private_groups``,
+  ``all_direct_messages``, or a bare channel id/name; no filter means all
+  public channels.
+* Trigger words: a prefix of the text by default, anywhere in it with
+  ``trigger_word_anywhere``; blank words are ignored (a list of only blank
+  words fires on every message, unlike Rocket.Chat #17820); the matched word
+  is sent as ``trigger_word``.
+* Edited messages (a document with ``editedAt``) only with ``run_on_edits``.
+* Loop protection: a message posted by an outgoing integration never
+  triggers that same integration, and a chain of replies between
+  integrations stops after :data:`MAX_REPLY_DEPTH` hops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import IntegrationConfig
+from ..registry import Registry
+
+#: events an outgoing integration can listen to in hookhub
+SUPPORTED_EVENTS = ("sendMessage",)
+#: Rocket.Chat events that have no source in hookhub (channels and users come from YAML)
+UNSUPPORTED_EVENTS = ("roomCreated", "roomJoined", "roomLeft", "roomArchived", "userCreated", "fileUploaded")
+#: a reply to a reply to ... stops triggering integrations after this many hops
+MAX_REPLY_DEPTH = 3
+#: the message field counting reply hops
+DEPTH_FIELD = "outgoing_depth"
+
+FILTER_WORDS = ("all_public_channels", "all_private_groups", "all_direct_messages")
+
+
+@dataclass(frozen=True)
+class Room:
+    """Where a message was posted, as the filters see it."""
+
+    kind: str  # "channel" | "direct"
+    name: str  # channel name, or the other user's username
+    id: str
+    private: bool
+    #: usernames taking part in a direct conversation
+    participants: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Match:
+    """An integration to call for a message."""
+
+    integration_id: str
+    trigger_word: str | None
+    room: Room
+
+
+def room_of(message: dict[str, Any], registry: Registry) -> Room:
+    label = str(message.get("channel") or "")
+    poster = (message.get("u") or {}).get("username")
+    if label.startswith("@"):
+        other = label[1:]
+        people = frozenset(p for p in (other, poster) if p)
+        return Room("direct", other, str(message.get("rid") or label), True, people)
+    channel = registry.channels.get(label) or registry.channels_by_id.get(str(message.get("rid") or ""))
+    if channel is None:
+        return Room("channel", label, str(message.get("rid") or label), False)
+    return Room("channel", channel.name, channel.channel_id, channel.private)
+
+
+def channel_matches(filters: list[str], room: Room, registry: Registry) -> bool:
+    for entry in filters or ["all_public_channels"]:
+        if entry == "all_public_channels":
+            if room.kind == "channel" and not room.private:
+                return True
+        elif entry == "all_private_groups":
+            if room.kind == "channel" and room.private:
+                return True
+        elif entry == "all_direct_messages":
+            if room.kind == "direct":
+                return True
+        elif entry.startswith("#"):
+            if room.kind == "channel" and room.name == entry[1:]:
+                return True
+        elif entry.startswith("@"):
+            if room.kind == "direct" and entry[1:] in room.participants:
+                return True
+        elif room.kind == "channel" and entry in (room.name, room.id):
+            return True
+        elif room.kind == "direct":
+            user = registry.users_by_id.get(entry)
+            if user is not None and user.username in room.participants:
+                return True
+    return False
+
+
+def find_trigger_word(words: list[str], text: str, anywhere: bool) -> tuple[bool, str | None]:
+    """``(fires, matched_word)``; blank words are ignored."""
+    usable = [w for w in words if w.strip()]
+    if not usable:
+        return True, None
+    for word in usable:
+        if (word in text) if anywhere else text.startswith(word):
+            return True, word
+    return False, None
+
+
+def matches(integ: IntegrationConfig, message: dict[str, Any], room: Room, registry: Registry) -> Match | None:
+    """The match when ``message`` triggers the outgoing integration ``integ``, else None."""
+    if integ.type != "outgoing" or not integ.enabled:
+        return None
+    if (integ.event or "sendMessage") != "sendMessage":
+        return None
+    if message.get("editedAt") and not integ.run_on_edits:
+        return None
+    if (message.get("bot") or {}).get("i") == integ.id:
+        return None
+    if int(message.get(DEPTH_FIELD) or 0) >= MAX_REPLY_DEPTH:
+        return None
+    if not channel_matches(list(integ.channel), room, registry):
+        return None
+    fires, word = find_trigger_word(list(integ.trigger_words), str(message.get("text") or ""),
+                                    integ.trigger_word_anywhere)
+    if not fires:
+        return None
+    return Match(integ.id, word, room)

@@ -1,0 +1,116 @@
+"""Retries with Rocket.Chat's delay strategies, driven by an injectable clock; restart during a backoff."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .conftest import deliveries, outgoing, post, stop, wait_history
+from .receiver import FakeClock, Receiver, wait_until
+
+
+def _advance(client, clock: FakeClock, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    clock.advance(seconds)
+    client.hub.outgoing.outbox.wake()
+
+
+def _pending(client, message_id: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    return wait_until(lambda: next((d for d in deliveries(client, message_id=message_id)
+                                    if d["status"] == "pending" and d["tries"] > 0), None),
+                      what="a pending retry")
+
+
+@pytest.mark.parametrize(("strategy", "delays_ms"), [
+    ("powers-of-ten", [100, 1_000, 10_000, 100_000]),
+    ("powers-of-two", [2_000, 4_000, 8_000, 16_000]),
+    ("increments-of-two", [2_000, 4_000, 6_000, 8_000]),
+])
+def test_each_strategy_waits_then_gives_up(start_hub, receiver: Receiver, clock: FakeClock, strategy: str,
+                                           delays_ms: list[int]) -> None:
+    receiver.default = (500, {}, b"boom")
+    client = start_hub(outgoing("out", [receiver.url()], retry_delay=strategy), clock=clock)
+    message = post(client, "x")
+    for attempt, delay in enumerate(delays_ms, start=1):
+        receiver.wait_for(attempt)
+        entries = wait_history(client, "out", attempt)
+        assert entries[0]["step"] == "retry-scheduled"
+        assert entries[0]["result"] == {"retry_in_ms": delay, "tries": attempt}
+        scheduled_at = clock.now
+        # not a millisecond early ...
+        _advance(client, clock, delay / 1000 - 0.001)
+        time.sleep(0.15)
+        assert len(receiver.requests) == attempt
+        # ... and on time
+        clock.now = scheduled_at + delay / 1000
+        client.hub.outgoing.outbox.wake()
+    receiver.wait_for(5)  # the first call and retry_count (4) retries
+    entries = wait_history(client, "out", 5)
+    assert entries[0]["step"] == "failed-and-retry-count-exceeded"
+    [delivery] = deliveries(client, message_id=message["_id"])
+    assert delivery["status"] == "failed" and delivery["tries"] == 4 and delivery["last_status"] == 500
+    _advance(client, clock, 10**7)
+    time.sleep(0.2)
+    assert len(receiver.requests) == 5
+
+
+def test_success_after_a_retry(start_hub, receiver: Receiver, clock: FakeClock) -> None:
+    receiver.answer(503, "busy")
+    client = start_hub(outgoing("out", [receiver.url()]), clock=clock)
+    message = post(client, "x")
+    _pending(client, message["_id"])
+    _advance(client, clock, 0.1)
+    receiver.wait_for(2)
+    wait_until(lambda: deliveries(client, message_id=message["_id"])[0]["status"] == "delivered", what="delivered")
+    steps = [e["step"] for e in wait_history(client, "out", 2)]
+    assert steps == ["sent", "retry-scheduled"]
+
+
+def test_network_errors_are_retried(start_hub, clock: FakeClock) -> None:
+    client = start_hub(outgoing("out", ["http://127.0.0.1:9/nothing-listens"], retry_count=1), clock=clock)
+    message = post(client, "x")
+    pending = _pending(client, message["_id"])
+    assert pending["last_status"] is None and pending["last_error"]
+    _advance(client, clock, 0.1)
+    wait_until(lambda: deliveries(client, message_id=message["_id"])[0]["status"] == "failed", what="failed")
+    assert wait_history(client, "out", 2)[0]["step"] == "failed-and-retry-count-exceeded"
+
+
+def test_no_retry_when_not_configured(start_hub, receiver: Receiver, clock: FakeClock) -> None:
+    receiver.default = (500, {}, b"")
+    client = start_hub(outgoing("out", [receiver.url()], retry_failed_calls=False), clock=clock)
+    post(client, "x")
+    assert wait_history(client, "out", 1)[0]["step"] == "failed-and-not-configured-to-retry"
+
+
+def test_429_retry_after_is_honoured(start_hub, receiver: Receiver, clock: FakeClock) -> None:
+    receiver.answer(429, "slow down", {"Retry-After": "30"})
+    client = start_hub(outgoing("out", [receiver.url()]), clock=clock)
+    message = post(client, "x")
+    pending = _pending(client, message["_id"])
+    assert pending["last_status"] == 429
+    scheduled_at = clock.now
+    _advance(client, clock, 29)  # powers-of-ten would have retried after 0.1 s
+    time.sleep(0.2)
+    assert len(receiver.requests) == 1
+    _advance(client, clock, scheduled_at + 30 - clock.now)
+    receiver.wait_for(2)
+
+
+def test_restart_during_backoff_delivers_the_pending_call(start_hub, receiver: Receiver, clock: FakeClock) -> None:
+    receiver.answer(500, "down for maintenance")
+    integ = outgoing("out", [receiver.url()], retry_delay="powers-of-two")
+    client = start_hub(integ, clock=clock)
+    message = post(client, "survive the restart")
+    _pending(client, message["_id"])
+    stop(client)
+
+    again = start_hub(integ, clock=clock)
+    time.sleep(0.2)
+    assert len(receiver.requests) == 1  # still backing off: 2 s have not passed
+    _advance(again, clock, 2)
+    got = receiver.wait_for(2)
+    assert got[1].json["text"] == "survive the restart"
+    wait_until(lambda: deliveries(again, message_id=message["_id"])[0]["status"] == "delivered", what="delivered")
+    time.sleep(0.2)
+    assert len(receiver.requests) == 2
