@@ -114,10 +114,10 @@ def main() -> None:
     args = parser.parse_args()
     try:
         import uvloop  # type: ignore[import-not-found]
-        runner = uvloop.run
     except ImportError:
-        runner = asyncio.run
-    result = runner(_run(args))
+        result = asyncio.run(_run(args))
+    else:
+        result = uvloop.run(_run(args))
     print("WRK_RESULT " + json.dumps(result), flush=True)
 
 
