@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "post.lua"
@@ -41,7 +42,7 @@ class LoadResult:
         return self.requests / self.duration_s if self.duration_s else 0.0
 
     @classmethod
-    def from_summary(cls, data: dict) -> LoadResult:
+    def from_summary(cls, data: dict[str, Any]) -> LoadResult:
         lat = data["latency_us"]
         return cls(requests=int(data["requests"]), duration_s=data["duration_us"] / 1e6,
                    errors=int(sum(data["errors"].values())),

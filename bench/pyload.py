@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -78,7 +79,7 @@ async def _connection(host: str, port: int, request: bytes, stop_at: float, late
         writer.close()
 
 
-async def _run(args: argparse.Namespace) -> dict:
+async def _run(args: argparse.Namespace) -> dict[str, Any]:
     with open(args.body, "rb") as fh:
         body = fh.read()
     host, port, request = _request_bytes(args.url, body, args.header)
@@ -113,7 +114,7 @@ def main() -> None:
     parser.add_argument("url")
     args = parser.parse_args()
     try:
-        import uvloop  # type: ignore[import-not-found]
+        import uvloop
     except ImportError:
         result = asyncio.run(_run(args))
     else:
