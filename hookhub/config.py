@@ -195,6 +195,7 @@ class IntegrationConfig(_Model):
     memory_mb: int | None = Field(None, gt=0)
     max_output_bytes: int | None = Field(None, gt=0)
     concurrency: int | None = Field(None, ge=1)
+    queue: int | None = Field(None, ge=0)
     http: HttpConfig = Field(default_factory=HttpConfig)
     rate_limit: RateLimitConfig | None = None
     verify: VerifyConfig | None = None
@@ -300,7 +301,7 @@ class Config(_Model):
             memory_mb=integration.memory_mb or sb.memory_mb,
             max_output_bytes=integration.max_output_bytes or sb.max_output_bytes,
             concurrency=integration.concurrency or sb.concurrency,
-            queue=sb.queue,
+            queue=integration.queue if integration.queue is not None else sb.queue,
         )
 
 

@@ -99,6 +99,7 @@ class ScriptUnavailable(ScriptRunError):
     """The integration is saturated (too many calls in flight or queued)."""
 
     status = 503
+    error = "integration busy: too many calls in flight or queued; retry later"
 
 
 # -- requests --------------------------------------------------------------

@@ -45,8 +45,10 @@ class Hub:
         if problems:
             raise ConfigError(problems)
         self.registry = Registry(config, self.engines)
-        self.sandbox: Sandbox = sandbox or make_sandbox(config.sandbox.mode, self.engines,
-                                                        workers=config.sandbox.workers)
+        self.sandbox: Sandbox = sandbox or make_sandbox(
+            config.sandbox.mode, self.engines, workers=config.sandbox.workers, pm=self.pm,
+            plugins={"block": list(config.disable_plugins),
+                     "plugins_dir": str(config.resolve(config.plugins_dir)) if config.plugins_dir else None})
         self.store = store or Store(config.storage_url())
         self._limiter = FixedWindowRateLimiter(MemoryStorage())
         self._limits = {

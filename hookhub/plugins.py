@@ -24,7 +24,7 @@ from . import hookspecs
 DEFAULT_PLUGINS: dict[str, str] = {
     "python-engine": "hookhub.engines.python",
     "verifiers": "hookhub.verifiers",
-    # outgoing integrations and onward delivery (branch outgoing)
+    "javascript-engine": "hookhub.engines.javascript",
     "outgoing": "hookhub.outgoing",
     "bridges": "hookhub.bridges",
 }

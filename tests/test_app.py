@@ -324,3 +324,28 @@ def test_none_values_in_content_are_dropped(make_client: Client) -> None:
     assert client.post("/hooks/nones/nones-token", json={}).status_code == 200
     msg = messages(client)[0]
     assert msg["alias"] == "Integration Alias" and msg["attachments"] == [{"title": "a"}]
+
+
+def test_saturated_integration_is_503_while_a_neighbour_still_answers(make_client: Client) -> None:
+    import threading
+    import time
+    loop = """
+    class Script:
+        def process_incoming_request(self, request):
+            while True:
+                pass
+    """
+    client = make_client(integration("busy", loop, concurrency=1, queue=0, timeout_ms=1500),
+                         integration("plain"), mode="process")
+    first: list[Any] = []
+    worker = threading.Thread(target=lambda: first.append(client.post("/hooks/busy/busy-token", json={})))
+    worker.start()
+    time.sleep(0.5)
+    r = client.post("/hooks/busy/busy-token", json={})
+    assert r.status_code == 503
+    assert r.json() == {"success": False, "error": "integration busy: too many calls in flight or queued; retry later"}
+    assert client.post("/hooks/plain/plain-token", json={"text": "still here"}).status_code == 200
+    worker.join()
+    assert (first[0].status_code, first[0].json()) == (400, {"success": False, "error": "error-running-script"})
+    logs = client.get("/api/v1/integrations/busy/logs", headers=AUTH).json()["logs"]
+    assert any("1500 ms" in entry["message"] for entry in logs), logs

@@ -68,8 +68,6 @@ class Server:
 def server(tmp_path: Path) -> Iterator[Server]:
     config = tmp_path / "hookhub.yaml"
     shutil.copy(ROOT / "config" / "hookhub.yaml", config)
-    if not (ROOT / "hookhub" / "sandbox" / "pool.py").exists():  # until the worker pool lands
-        config.write_text(config.read_text().replace("  workers: 2\n", "  workers: 2\n  mode: inprocess\n"))
     srv = Server(config)
     srv.start()
     yield srv

@@ -126,6 +126,11 @@ class ScriptEnv:
     #: ``http(method, url, options) -> dict`` honouring the integration's egress
     #: policy, or ``None`` when the integration allows no egress.
     http: Callable[[str, str, dict[str, Any] | None], dict[str, Any]] | None = None
+    #: helpers from ``hookhub_sandbox_globals`` plugins: name → function of JSON data
+    extra_globals: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    #: the integration's limits, for engines that enforce them internally too
+    timeout_ms: int | None = None
+    memory_mb: int | None = None
 
 
 @runtime_checkable

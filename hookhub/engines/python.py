@@ -10,6 +10,7 @@ module's :func:`hookhub_script_engines` registers it.
 from __future__ import annotations
 
 import hashlib
+import json
 from types import CodeType
 from typing import Any, Callable
 
@@ -121,6 +122,13 @@ class PythonScript:
         return getattr(self._instance, method)(**frozen)
 
 
+def _json_helper(helper: Callable[..., Any]) -> Callable[..., Any]:
+    """A plugin helper as scripts see it: JSON data in, JSON data out (nothing else leaks)."""
+    def call(*args: Any) -> Any:
+        return json.loads(json.dumps(helper(*[thaw(a) for a in args]), default=str))
+    return call
+
+
 class PythonEngine:
     """Restricted Python scripts (``.py``)."""
 
@@ -140,6 +148,12 @@ class PythonEngine:
             self._code[key] = code
         return code
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {}  # the compiled-code cache is rebuilt where the engine is unpickled
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._code = {}
+
     def check(self, source: str, filename: str) -> None:
         self._compile(source, filename)
 
@@ -157,6 +171,8 @@ class PythonEngine:
         namespace["_print_"] = namespace["__builtins__"]["_print_"]
         if env.http is not None:
             namespace["HTTP"] = _make_http(env)
+        for name, helper in env.extra_globals.items():
+            namespace[name] = _json_helper(helper)
         return namespace
 
     def instantiate(self, source: str, filename: str, env: ScriptEnv) -> PythonScript:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .base import CallOutcome, Limits, Sandbox, ScriptSpec
 
@@ -17,19 +17,25 @@ if TYPE_CHECKING:  # pragma: no cover
 KINDS = ("inprocess", "process")
 
 
-def make_sandbox(kind: str, engines: Mapping[str, ScriptEngine], *, workers: int = 2) -> Sandbox:
+def make_sandbox(kind: str, engines: Mapping[str, ScriptEngine], *, workers: int = 2,
+                 pm: Any = None, plugins: dict[str, Any] | None = None) -> Sandbox:
     """Build a sandbox of ``kind`` (``"inprocess"`` or ``"process"``) for ``engines``.
 
     :param workers: number of worker processes (``process`` only).
+    :param pm: the plugin manager whose ``hookhub_sandbox_globals`` helpers scripts get.
+    :param plugins: how worker processes rebuild that manager (``block``, ``plugins_dir``).
     """
+    from .runner import plugin_globals
+
+    globals_for = plugin_globals(pm) if pm is not None else None
     if kind == "inprocess":
         from .inprocess import InProcessSandbox
 
-        return InProcessSandbox(engines)
+        return InProcessSandbox(engines, globals_for=globals_for)
     if kind == "process":
         from .pool import WorkerPool
 
-        return WorkerPool(engines, workers=workers)
+        return WorkerPool(engines, workers=workers, plugins=plugins if globals_for is not None else None)
     raise ValueError(f"unknown sandbox kind {kind!r}; use one of: {', '.join(KINDS)}")
 
 

@@ -28,6 +28,8 @@ class Limits:
     concurrency: int = 2
     #: calls of one integration waiting for a slot before 503
     queue: int = 64
+    #: timeout of each ``HTTP()`` call a script makes (not counted in ``timeout_ms``)
+    http_timeout_ms: int = 20000
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,12 @@ def encoded_size(value: Any) -> int:
 
     Raises ``ScriptRunError`` for strings that are not valid Unicode (lone surrogates).
     """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except ValueError as exc:  # e.g. an int with more digits than Python converts
+        raise ScriptRunError(f"the script returned a value that cannot be written as JSON: {exc}") from None
+    except RecursionError:
+        raise ScriptRunError("the script returned a value nested too deeply") from None
     try:
         return len(text.encode("utf-8"))
     except UnicodeEncodeError as exc:

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..engines.base import LogRecord, ScriptEngine, ScriptStore
 from .base import CallOutcome, ScriptSpec
-from .runner import RunResult, ScriptRunner, ScriptTimeout
+from .runner import GlobalsFor, RunResult, ScriptRunner, ScriptTimeout
 
 #: Extra time given to a thread after its deadline before the caller gives up on it.
 GRACE_S = 0.5
@@ -66,11 +66,31 @@ class _Deadline:
             raise ScriptTimeout()
 
 
+def _http(spec: ScriptSpec, deadline: _Deadline) -> Any:
+    """``HTTP()`` for scripts of ``spec`` (None without egress); its time is not counted."""
+    if not spec.allow_hosts:
+        return None
+
+    def http(method: str, url: str, options: dict[str, Any] | None) -> dict[str, Any]:
+        from .. import egress
+
+        began = time.monotonic()
+        try:
+            return egress.perform(method, url, options, allow_hosts=spec.allow_hosts,
+                                  allow_private=spec.allow_private,
+                                  timeout_s=spec.limits.http_timeout_ms / 1000.0)
+        finally:
+            deadline.deadline += time.monotonic() - began
+
+    return http
+
+
 class InProcessSandbox:
     """:class:`~hookhub.sandbox.base.Sandbox` running scripts in threads of this process."""
 
-    def __init__(self, engines: Mapping[str, ScriptEngine], *, threads: int = 4) -> None:
-        self._runner = ScriptRunner(engines)
+    def __init__(self, engines: Mapping[str, ScriptEngine], *, threads: int = 4,
+                 globals_for: GlobalsFor | None = None) -> None:
+        self._runner = ScriptRunner(engines, globals_for)
         self._threads = threads
         self._executor: ThreadPoolExecutor | None = None
         self._slots: dict[str, _Slot] = {}
@@ -102,7 +122,7 @@ class InProcessSandbox:
         previous = sys.gettrace()
         sys.settrace(deadline.global_trace)
         try:
-            return self._runner.call(spec, method, kwargs, store)
+            return self._runner.call(spec, method, kwargs, store, _http(spec, deadline))
         finally:
             sys.settrace(previous)
 

@@ -182,11 +182,21 @@ class ModuleImporter:
         return self.module(name)
 
 
+#: Every time zone, loaded before workers are sealed (``ZoneInfo(key)`` then hits
+#: zoneinfo's cache instead of reading the tz database).
+_ZONES: dict[str, zoneinfo.ZoneInfo] = {}
+
+
 def warm_up() -> None:
     """Import what allowed modules load lazily, before file access is blocked.
 
-    Called by sandbox workers before they seal themselves.
+    Called by the sandbox zygote before it forks workers (which seal themselves).
     """
+    for key in zoneinfo.available_timezones():
+        try:
+            _ZONES[key] = zoneinfo.ZoneInfo(key)
+        except (ValueError, OSError):  # pragma: no cover - a broken tz file
+            continue
     for name in ALLOWED_MODULES:
         _static_attrs(name)
     _static_attrs("__future__")

@@ -208,8 +208,13 @@ def compile_script(source: str, filename: str) -> CodeType:
         raise ScriptCompileError(filename, exc.lineno, f"{type(exc).__name__}: {exc.msg}") from None
     except ValueError as exc:  # e.g. NUL bytes
         raise ScriptCompileError(filename, None, str(exc)) from None
+    except (RecursionError, MemoryError):
+        raise ScriptCompileError(filename, None, "the script is nested too deeply to compile") from None
     defines_script = _defines_script(tree)
-    result = compile_restricted_exec(tree, filename=filename, policy=HookhubPolicy)
+    try:
+        result = compile_restricted_exec(tree, filename=filename, policy=HookhubPolicy)
+    except (RecursionError, MemoryError):
+        raise ScriptCompileError(filename, None, "the script is nested too deeply to compile") from None
     if result.errors:
         first = _parse_error(filename, result.errors[0])
         if len(result.errors) > 1:

@@ -48,13 +48,29 @@ class _Loaded:
 
 
 Http = Callable[[str, str, "dict[str, Any] | None"], "dict[str, Any]"]
+#: ``globals_for(integration_id, engine) -> {name: helper}`` (``hookhub_sandbox_globals``)
+GlobalsFor = Callable[[str, str], "dict[str, Any]"]
+
+
+def plugin_globals(pm: Any) -> GlobalsFor | None:
+    """The ``hookhub_sandbox_globals`` helpers of a plugin manager, or None when no plugin has any."""
+    if not pm.hook.hookhub_sandbox_globals.get_hookimpls():
+        return None
+
+    def globals_for(integration_id: str, engine: str) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for found in reversed(pm.hook.hookhub_sandbox_globals(integration_id=integration_id, engine=engine)):
+            merged.update(found or {})
+        return merged
+    return globals_for
 
 
 class ScriptRunner:
     """Script instances by integration, and the call procedure."""
 
-    def __init__(self, engines: Mapping[str, ScriptEngine]) -> None:
+    def __init__(self, engines: Mapping[str, ScriptEngine], globals_for: GlobalsFor | None = None) -> None:
         self._engines = engines
+        self._globals_for = globals_for
         self._loaded: dict[str, _Loaded] = {}
 
     def engine(self, spec: ScriptSpec) -> ScriptEngine:
@@ -81,7 +97,10 @@ class ScriptRunner:
             loaded.env.http = http
             return loaded
         self._loaded.pop(spec.integration_id, None)
-        env = ScriptEnv(spec.integration_id, Console(spec.limits.max_log_bytes), store, http)
+        env = ScriptEnv(spec.integration_id, Console(spec.limits.max_log_bytes), store, http,
+                        timeout_ms=spec.limits.timeout_ms, memory_mb=spec.limits.memory_mb)
+        if self._globals_for is not None:
+            env.extra_globals = self._globals_for(spec.integration_id, spec.engine)
         instance = self.engine(spec).instantiate(spec.source, spec.filename, env)
         loaded = _Loaded(spec.digest, env, instance)
         self._loaded[spec.integration_id] = loaded

@@ -1,0 +1,187 @@
+"""Per-call cost of the sandbox, against calling the script in-process.
+
+    .venv/bin/python bench/sandbox_overhead.py [--calls 500] [--workers 2]
+
+Rows (each a median and p99 over ``--calls`` sequential calls, after warm-up):
+
+* ``direct``: ``Script.process_incoming_request`` called in this process, result
+  checked at the boundary - the floor, no isolation at all;
+* ``inprocess``: :class:`~hookhub.sandbox.inprocess.InProcessSandbox` (a thread
+  per call and a trace-function deadline);
+* ``pool``: :class:`~hookhub.sandbox.pool.WorkerPool`, the chosen design:
+  persistent sealed workers keeping the Script instance;
+* ``fork/call``: the alternative, a fork per call from a warm parent that already
+  holds the Script instance (the child calls it, sends the JSON result over a
+  pipe and exits) - the cheapest form of fork-per-call;
+* ``fork/call+new``: the same, but the child also creates ``Script()``, which
+  is what fork-per-call needs when no state may carry between calls.
+
+Payloads: a small webhook (~40 bytes) and a 70 KB GitHub push
+(``bench/payloads/github__push__70k.json``).  Also printed: the time to
+replace a worker (fork from the zygote until ``ready``) versus starting a fresh
+interpreter with the same imports.  Never run as a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hookhub.engines.base import ScriptEnv  # noqa: E402
+from hookhub.engines.python import PythonEngine  # noqa: E402
+from hookhub.sandbox import Limits, ScriptSpec  # noqa: E402
+from hookhub.sandbox.boundary import to_json_result  # noqa: E402
+from hookhub.sandbox.inprocess import InProcessSandbox  # noqa: E402
+from hookhub.sandbox.pool import WorkerPool  # noqa: E402
+
+SMALL_SCRIPT = """
+class Script:
+    def process_incoming_request(self, request):
+        return {'content': {'text': 'hello ' + str(request.content.text)}}
+"""
+
+
+def _payloads() -> dict[str, tuple[str, dict[str, Any]]]:
+    big = json.loads((ROOT / "bench" / "payloads" / "github__push__70k.json").read_text("utf-8"))
+    github = (ROOT / "bench" / "scripts" / "github_push.py").read_text("utf-8")
+    return {
+        "small": (SMALL_SCRIPT, {"request": {"content": {"text": "hi"}, "headers": {}}}),
+        "70 KB": (github, {"request": {"content": big, "headers": {"x-github-event": "push"}}}),
+    }
+
+
+def _stats(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1e6, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e6
+
+
+async def _measure(fn: Callable[[], Awaitable[Any]], calls: int) -> tuple[float, float]:
+    for _ in range(max(10, calls // 10)):
+        await fn()
+    samples = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        await fn()
+        samples.append(time.perf_counter() - started)
+    return _stats(samples)
+
+
+def _fork_call(make: Callable[[], Any], instance: Any, kwargs: dict[str, Any]) -> Any:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read)
+        try:
+            script = make() if instance is None else instance
+            value = to_json_result(script.call("process_incoming_request", kwargs), 1 << 24)
+            data = json.dumps(value).encode()
+            os.write(write, len(data).to_bytes(4, "big") + data)
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        size = int.from_bytes(pipe.read(4), "big")
+        value = json.loads(pipe.read(size))
+    os.waitpid(pid, 0)
+    return value
+
+
+async def run(calls: int, workers: int) -> list[dict[str, Any]]:
+    engine = PythonEngine()
+    rows: list[dict[str, Any]] = []
+    inprocess = InProcessSandbox({"python": engine})
+    pool = WorkerPool({"python": engine}, workers=workers)
+    await inprocess.start()
+    await pool.start()
+    try:
+        for label, (source, kwargs) in _payloads().items():
+            n = calls if label == "small" else max(50, calls // 3)
+            spec = ScriptSpec(f"bench-{label}", "python", source, "bench.py", Limits(timeout_ms=10000))
+            await inprocess.load(spec)
+            await pool.load(spec)
+
+            def make(source: str = source) -> Any:
+                return engine.instantiate(source, "bench.py", ScriptEnv("bench"))
+
+            instance = make()
+
+            async def direct(instance: Any = instance, kwargs: dict[str, Any] = kwargs) -> Any:
+                return to_json_result(instance.call("process_incoming_request", kwargs), 1 << 24)
+
+            async def via(sandbox: Any, spec: ScriptSpec = spec, kwargs: dict[str, Any] = kwargs) -> Any:
+                out = await sandbox.call(spec.integration_id, "process_incoming_request", kwargs)
+                assert out.ok, out.reason
+                return out.value
+
+            async def fork(keep: bool, make: Any = make, instance: Any = instance,
+                           kwargs: dict[str, Any] = kwargs) -> Any:
+                return _fork_call(make, instance if keep else None, kwargs)
+
+            measured = {
+                "direct": await _measure(direct, n),
+                "inprocess": await _measure(lambda: via(inprocess), n),
+                "pool": await _measure(lambda: via(pool), n),
+                "fork/call": await _measure(lambda: fork(True), n),
+                "fork/call+new": await _measure(lambda: fork(False), n),
+            }
+            base = measured["direct"][0]
+            for name, (median, p99) in measured.items():
+                rows.append({"payload": label, "mode": name, "median_us": median, "p99_us": p99,
+                             "overhead_us": median - base})
+        rows.append(await _replacement(pool))
+    finally:
+        await pool.close()
+        await inprocess.close()
+    return rows
+
+
+async def _replacement(pool: WorkerPool) -> dict[str, Any]:
+    samples = []
+    for _ in range(20):
+        started = time.perf_counter()
+        await pool._spawn_worker()  # the path taken after a worker is killed
+        samples.append(time.perf_counter() - started)
+    fresh = []
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import hookhub.sandbox.zygote, hookhub.engines.python; "
+                        "from hookhub.sandbox.modules import warm_up; warm_up()"], check=True, cwd=ROOT)
+        fresh.append(time.perf_counter() - started)
+    return {"payload": "-", "mode": "replace a worker", "median_us": statistics.median(samples) * 1e6,
+            "p99_us": max(samples) * 1e6, "overhead_us": None,
+            "note": f"fresh interpreter with the same imports: {statistics.median(fresh) * 1e3:.0f} ms"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", help="also write the rows to this file")
+    args = parser.parse_args()
+    rows = asyncio.run(run(args.calls, args.workers))
+    print(f"sandbox per-call cost ({args.calls} calls small, {max(50, args.calls // 3)} calls 70 KB; "
+          f"{args.workers} workers; µs)\n")
+    print("| payload | mode | median µs | p99 µs | overhead vs direct µs |")
+    print("|---|---|---:|---:|---:|")
+    for r in rows:
+        overhead = "" if r["overhead_us"] is None else f"{r['overhead_us']:.0f}"
+        print(f"| {r['payload']} | {r['mode']} | {r['median_us']:.0f} | {r['p99_us']:.0f} | {overhead} |"
+              + (f" {r['note']}" if r.get("note") else ""))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2), "utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+// hookhub's JavaScript prelude: Rocket.Chat's script globals and the harness
+// that loads and calls the Script instance.
+//
+// QuickJS refuses calls into Python while a time limit is set, so `console`
+// and `Store` never call Python: console records and Store writes are
+// buffered here and collected by hookhub/engines/javascript.py after each
+// call (__hookhub_take), and the Store contents are pushed in before a call
+// (__hookhub_store_load).  Only HTTP() and plugin helpers call Python, through
+// the __hookhub_bridge_* functions; every value crossing over is JSON text.
+(function (global) {
+  'use strict';
+
+  const bridge = {};
+  for (const name of ['http', 'extra']) {
+    bridge[name] = global['__hookhub_bridge_' + name];
+    delete global['__hookhub_bridge_' + name];
+  }
+
+  function define(name, value) {
+    Object.defineProperty(global, name, { value, writable: false, enumerable: false, configurable: false });
+  }
+
+  // -- errors -------------------------------------------------------------
+
+  function formatError(error) {
+    if (error instanceof Error) {
+      const head = error.name + (error.message ? ': ' + error.message : '');
+      return error.stack ? head + '\n' + error.stack : head;
+    }
+    try {
+      return 'uncaught value: ' + JSON.stringify(error);
+    } catch (_e) {
+      return 'uncaught value: ' + String(error);
+    }
+  }
+
+  // -- console --------------------------------------------------------------
+
+  function loggable(value) {
+    if (value === undefined) return 'undefined';
+    if (typeof value === 'function') return '[Function' + (value.name ? ': ' + value.name : '') + ']';
+    if (typeof value === 'symbol' || typeof value === 'bigint') return String(value);
+    if (value instanceof Error) return formatError(value);
+    if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+    if (value !== null && typeof value === 'object') {
+      try {
+        return JSON.parse(JSON.stringify(value));
+      } catch (_e) {
+        return String(value);
+      }
+    }
+    return value;
+  }
+
+  const MAX_LOG_RECORDS = 1000;
+  let logs = [];
+  let logsDropped = 0;
+  const console = {};
+  for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
+    console[level] = function (...args) {
+      if (logs.length >= MAX_LOG_RECORDS) {
+        logsDropped += 1;
+        return;
+      }
+      logs.push([level, args.map(loggable)]);
+    };
+  }
+  console.trace = console.debug;
+  console.dir = console.log;
+  Object.freeze(console);
+  Object.defineProperty(global, 'console', { value: console, writable: true, configurable: true });
+
+  // -- Store -----------------------------------------------------------------
+
+  let storeData = Object.create(null);  // key -> JSON text
+  let storeWrites = [];
+  const Store = Object.freeze({
+    get(key) {
+      const raw = storeData[String(key)];
+      return raw === undefined ? undefined : JSON.parse(raw);
+    },
+    set(key, value) {
+      let raw = JSON.stringify(value);
+      if (raw === undefined) raw = 'null';
+      storeData[String(key)] = raw;
+      storeWrites.push([String(key), raw]);
+      return value;
+    },
+  });
+  Object.defineProperty(global, 'Store', { value: Store, writable: true, configurable: true });
+
+  define('__hookhub_store_load', function __hookhub_store_load(json) {
+    const data = JSON.parse(json);
+    storeData = Object.create(null);
+    for (const key of Object.keys(data)) storeData[key] = JSON.stringify(data[key]);
+  });
+
+  define('__hookhub_take', function __hookhub_take() {
+    const out = JSON.stringify({ logs, dropped: logsDropped, writes: storeWrites });
+    logs = [];
+    logsDropped = 0;
+    storeWrites = [];
+    return out;
+  });
+
+  // -- HTTP (synchronous, as older Rocket.Chat versions offered) -------------
+
+  function HTTP(method, url, options) {
+    const raw = bridge.http(
+      String(method === undefined ? 'GET' : method).toUpperCase(),
+      String(url),
+      JSON.stringify(options === undefined || options === null ? {} : options),
+    );
+    return JSON.parse(raw);
+  }
+  Object.defineProperty(global, 'HTTP', { value: HTTP, writable: true, configurable: true });
+
+  // -- timers: ordered by delay, run when the job queue is empty (no real wait)
+
+  const timers = [];
+  let timerSeq = 0;
+  function setTimeout(callback, delay, ...args) {
+    if (typeof callback !== 'function') throw new TypeError('setTimeout: callback must be a function');
+    const id = ++timerSeq;
+    timers.push({ id, due: Math.max(0, Number(delay) || 0), seq: id, callback, args });
+    timers.sort((a, b) => a.due - b.due || a.seq - b.seq);
+    return id;
+  }
+  function clearTimeout(id) {
+    const at = timers.findIndex((t) => t.id === id);
+    if (at !== -1) timers.splice(at, 1);
+  }
+  for (const [name, value] of [['setTimeout', setTimeout], ['clearTimeout', clearTimeout]]) {
+    Object.defineProperty(global, name, { value, writable: true, configurable: true });
+  }
+
+  // -- extra helpers from hookhub_sandbox_globals plugins --------------------
+
+  define('__hookhub_extra', function __hookhub_extra(name) {
+    const helper = function (...args) {
+      const raw = bridge.extra(name, JSON.stringify(args.map(loggable)));
+      const reply = JSON.parse(raw);
+      if ('error' in reply) throw new Error(name + ': ' + reply.error);
+      return reply.value;
+    };
+    Object.defineProperty(global, name, { value: helper, writable: true, configurable: true });
+  });
+
+  // -- sloppy-mode scope ------------------------------------------------------
+  // Scripts are evaluated inside `with (scope) { ... }`.  Class bodies are
+  // strict, so an assignment to an undeclared name would throw ReferenceError;
+  // through this proxy the name resolves and the assignment creates a global,
+  // exactly what sloppy (Babel-transpiled) code did in Rocket.Chat.  Names
+  // that exist on the global object are not claimed, so lookups of real
+  // globals skip the proxy after the first check.
+  const scope = new Proxy(Object.create(null), {
+    has(_target, key) {
+      return typeof key === 'string' && !(key in global);
+    },
+    get(_target, key) {
+      return typeof key === 'string' ? global[key] : undefined;
+    },
+    set(_target, key, value) {
+      global[key] = value;
+      return true;
+    },
+    deleteProperty(_target, key) {
+      return delete global[key];
+    },
+  });
+
+  // -- the harness --------------------------------------------------------------
+
+  let instance = null;
+  let pending = null;
+
+  function encode(method, value) {
+    let text;
+    try {
+      text = JSON.stringify({ status: 'ok', value });
+    } catch (e) {
+      throw new TypeError('the value returned by Script.' + method + ' is not JSON data: ' + e.message);
+    }
+    return text;
+  }
+
+  define('__hookhub_load', function __hookhub_load(factory) {
+    const Script = factory(scope);
+    if (typeof Script !== 'function') return 'no-script';
+    instance = new Script();
+    return 'ok';
+  });
+
+  define('__hookhub_methods', function __hookhub_methods() {
+    const names = new Set();
+    for (let o = instance; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+      for (const name of Object.getOwnPropertyNames(o)) {
+        if (name !== 'constructor' && typeof instance[name] === 'function') names.add(name);
+      }
+    }
+    return JSON.stringify([...names]);
+  });
+
+  define('__hookhub_invoke', function __hookhub_invoke(method, argsJson) {
+    pending = null;
+    timers.length = 0;
+    const fn = instance === null ? undefined : instance[method];
+    if (typeof fn !== 'function') return '{"status":"missing"}';
+    const result = fn.call(instance, JSON.parse(argsJson));
+    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+      const box = { state: 'pending', method };
+      pending = box;
+      Promise.resolve(result).then(
+        (value) => { box.state = 'ok'; box.value = value; },
+        (error) => { box.state = 'error'; box.error = error; },
+      );
+      return '{"status":"pending"}';
+    }
+    return encode(method, result);
+  });
+
+  define('__hookhub_settle', function __hookhub_settle() {
+    const box = pending;
+    if (box === null) return '{"status":"missing"}';
+    if (box.state === 'pending') {
+      const timer = timers.shift();
+      if (timer === undefined) return '{"status":"stuck"}';
+      timer.callback(...timer.args);
+      return '{"status":"pending"}';
+    }
+    pending = null;
+    if (box.state === 'ok') return encode(box.method, box.value);
+    return JSON.stringify({ status: 'error', error: formatError(box.error) });
+  });
+})(globalThis);

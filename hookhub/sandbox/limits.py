@@ -1,0 +1,214 @@
+"""OS-level limits of a worker process.
+
+Applied in the worker right after it is forked from the zygote, after
+everything it needs is imported (:func:`seal`):
+
+* a scrubbed environment and no inherited file descriptors but its channel
+  (stdin, stdout and stderr are ``/dev/null``);
+* rlimits: no core files, no file writes (``RLIMIT_FSIZE=0``), no child
+  processes (``RLIMIT_NPROC=0``, not enforced for root, hence seccomp), few
+  descriptors, an address-space ceiling; per call (:class:`CallLimits`) an
+  address-space budget of ``memory_mb`` above the current size and a CPU
+  time budget;
+* a seccomp filter (libseccomp through ``pyseccomp``) refusing with
+  ``EPERM`` every syscall that opens files, creates processes or threads,
+  opens sockets, signals or traces other processes, or changes the system;
+  ``prlimit64`` only on itself;
+* the worker dies with its parent (``PR_SET_PDEATHSIG``).
+
+When libseccomp is missing the worker still runs (the language policy and
+the rlimits stay) and says so in its ``ready`` message.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import resource
+import signal
+import sys
+from typing import Any
+
+#: Environment of the zygote and its workers: nothing from the server's environment.
+SAFE_ENV_KEYS = ("PATH", "LANG", "LC_ALL", "TZ")
+
+#: Syscalls refused with EPERM once a worker is sealed.
+DENIED_SYSCALLS: tuple[str, ...] = (
+    # files
+    "open", "openat", "openat2", "creat", "open_by_handle_at", "name_to_handle_at",
+    "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename", "renameat", "renameat2",
+    "link", "linkat", "symlink", "symlinkat", "mknod", "mknodat", "truncate",
+    "chmod", "fchmod", "fchmodat", "chown", "fchown", "lchown", "fchownat",
+    "utime", "utimes", "utimensat", "futimesat", "memfd_create", "inotify_init", "inotify_init1",
+    "fanotify_init", "io_uring_setup", "io_uring_enter", "io_uring_register",
+    # processes ("clone" is refused unless it creates a thread, see install_seccomp)
+    "fork", "vfork", "execve", "execveat",
+    # network
+    "socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
+    # other processes
+    "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "ptrace",
+    "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_send_signal", "pidfd_getfd",
+    "setpriority", "sched_setaffinity", "sched_setscheduler", "sched_setparam", "ioprio_set",
+    "move_pages", "migrate_pages", "kcmp",
+    # the system
+    "mount", "umount2", "pivot_root", "chroot", "swapon", "swapoff", "reboot", "init_module",
+    "finit_module", "delete_module", "kexec_load", "kexec_file_load", "iopl", "ioperm",
+    "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname", "setdomainname",
+    "acct", "quotactl", "personality", "unshare", "setns", "bpf", "perf_event_open", "userfaultfd",
+    "keyctl", "add_key", "request_key", "syslog", "vhangup", "lookup_dcookie",
+    "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid",
+    "setgroups", "capset",
+)
+
+#: Address-space ceiling above the worker's size at start (per-call budgets are lower).
+HARD_MEMORY_MB = 4096
+
+_PR_SET_PDEATHSIG = 1
+_CLONE_THREAD = 0x00010000
+
+
+def scrubbed_env() -> dict[str, str]:
+    """The environment given to the zygote: a few harmless keys, plus the import path."""
+    env = {key: os.environ[key] for key in SAFE_ENV_KEYS if key in os.environ}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # one malloc arena per thread would reserve 64 MB of address space each,
+    # eating the per-call RLIMIT_AS budget of engines that use a thread
+    env["MALLOC_ARENA_MAX"] = "2"
+    return env
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
+def isolate_descriptors(keep: tuple[int, ...]) -> None:
+    """stdin/stdout/stderr to /dev/null, every other descriptor but ``keep`` closed."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        if fd != null:
+            os.dup2(null, fd)
+    low = 3
+    for fd in sorted(set(keep)):
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+    os.closerange(low, max(low, _max_fd()))
+
+
+def _max_fd() -> int:
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return 65536 if soft == resource.RLIM_INFINITY else min(soft, 1 << 20)
+
+
+def _set(limit: int, soft: int, hard: int | None = None) -> None:
+    try:
+        resource.setrlimit(limit, (soft, soft if hard is None else hard))
+    except (ValueError, OSError):  # pragma: no cover - already lower
+        pass
+
+
+class MemoryMeter:
+    """The process's virtual size, read through a descriptor opened before sealing."""
+
+    def __init__(self) -> None:
+        self._fd = os.open("/proc/self/statm", os.O_RDONLY)
+        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    def vm_bytes(self) -> int:
+        return int(os.pread(self._fd, 128, 0).split()[0]) * self._page
+
+    @property
+    def fd(self) -> int:
+        return self._fd
+
+
+def apply_rlimits(meter: MemoryMeter) -> None:
+    """The per-process rlimits of a worker (see the module docstring)."""
+    _set(resource.RLIMIT_CORE, 0)
+    _set(resource.RLIMIT_FSIZE, 0)
+    _set(resource.RLIMIT_NPROC, 0)
+    _set(resource.RLIMIT_NOFILE, 32)
+    _set(resource.RLIMIT_MEMLOCK, 0)
+    _set(resource.RLIMIT_MSGQUEUE, 0)
+    hard = meter.vm_bytes() + HARD_MEMORY_MB * 1024 * 1024
+    _set(resource.RLIMIT_AS, hard, hard)
+
+
+def install_seccomp() -> str | None:
+    """Load the syscall filter; return why it could not be, or ``None`` when it is active."""
+    try:
+        import pyseccomp as seccomp
+    except (ImportError, RuntimeError, OSError) as exc:
+        return f"seccomp unavailable ({exc}); install libseccomp2 and pyseccomp"
+    try:
+        flt = seccomp.SyscallFilter(seccomp.ALLOW)
+        for name in DENIED_SYSCALLS:
+            try:
+                flt.add_rule(seccomp.ERRNO(errno.EPERM), name)
+            except (OSError, ValueError, RuntimeError):
+                continue  # not a syscall on this architecture
+        try:
+            flt.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")  # makes libc fall back to clone
+        except (OSError, ValueError, RuntimeError):
+            pass
+        # clone() without CLONE_THREAD makes a process: refused.  Threads stay possible
+        # for engine internals (the JavaScript engine runs QuickJS on its own thread);
+        # script code has no way to start one.
+        flt.add_rule(seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, _CLONE_THREAD, 0))
+        flt.add_rule(seccomp.ERRNO(errno.EPERM), "prlimit64", seccomp.Arg(0, seccomp.NE, 0))
+        flt.load()
+    except (OSError, RuntimeError) as exc:
+        return f"seccomp filter could not be loaded: {exc}"
+    return None
+
+
+class CallLimits:
+    """Per-call budgets: address space ``memory_mb`` above the current size, CPU seconds."""
+
+    def __init__(self, meter: MemoryMeter) -> None:
+        self._meter = meter
+
+    def enter(self, memory_mb: int, timeout_ms: int) -> None:
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        budget = self._meter.vm_bytes() + memory_mb * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            budget = min(budget, hard)
+        _set(resource.RLIMIT_AS, budget, hard)
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = int(used.ru_utime + used.ru_stime) + timeout_ms // 1000 + 2
+        _set(resource.RLIMIT_CPU, cpu, resource.RLIM_INFINITY)
+
+    def leave(self) -> None:
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        _set(resource.RLIMIT_AS, hard, hard)
+        _set(resource.RLIMIT_CPU, resource.RLIM_INFINITY, resource.RLIM_INFINITY)
+
+
+def describe_status(status: int) -> str:
+    """Human words for a ``waitpid`` status."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        hint = {"SIGKILL": " (timeout, out of memory or killed)", "SIGSEGV": " (crash)",
+                "SIGXCPU": " (CPU time limit)", "SIGABRT": " (abort)", "SIGBUS": " (crash)"}.get(name, "")
+        return f"killed by {name}{hint}"
+    if os.WIFEXITED(status):
+        return f"exited with status {os.WEXITSTATUS(status)}"
+    return f"ended with status {status}"
+
+
+__all__: list[Any] = [
+    "CallLimits", "DENIED_SYSCALLS", "MemoryMeter", "apply_rlimits", "describe_status", "die_with_parent",
+    "install_seccomp", "isolate_descriptors", "scrubbed_env",
+]

@@ -1,0 +1,512 @@
+"""The worker pool: scripts run in sealed worker processes, never in the server.
+
+* **Processes.** A zygote (:mod:`.zygote`) forks ``workers`` persistent
+  workers (:mod:`.worker`); a worker that dies, times out or runs out of
+  memory is killed and replaced by a fresh fork (a few ms).
+* **Scheduling.** Any idle worker serves any integration.  An integration
+  may use at most ``min(concurrency, workers - 1)`` workers at once (so one
+  runaway integration always leaves a worker for the others) and queue at
+  most ``queue`` calls; beyond that, and after waiting longer than twice its
+  timeout, a call is ``saturated`` (503).  Waiting calls are served round
+  robin across integrations.
+* **Asyncio.** The server never blocks: channels are asyncio streams,
+  forwarded ``HTTP()`` calls run in a thread (or natively when egress is async).
+* **Timeouts.** The worker stops the script itself after ``timeout_ms``
+  (SIGALRM); if it does not answer ``GRACE_MS`` later it is SIGKILLed.
+* **Store.** The pool keeps each integration's Store, sends it with every
+  call and applies the keys the call changed; a killed worker loses nothing
+  that was committed.  Calls of a script that mentions ``Store`` are
+  serialised so that read-modify-write sequences never lose an update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import itertools
+import logging
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..engines.base import LEVELS, LogRecord, ScriptEngine
+from ..errors import HookhubError
+from . import channel
+from .base import CallOutcome, ScriptSpec
+from .boundary import to_json_result
+from .limits import scrubbed_env
+from .runner import ScriptRunner
+from .zygote import MAX_PACKET, engine_recipe
+
+log = logging.getLogger("hookhub.sandbox")
+
+_STORE_NAME = re.compile(r"\bStore\b")
+
+#: Time a worker gets after ``timeout_ms`` to report its own timeout before it is killed.
+GRACE_MS = 250
+#: Time to wait for a forked worker to say ``ready``.
+READY_TIMEOUT_S = 30.0
+
+
+class _Saturated(Exception):
+    pass
+
+
+@dataclass(eq=False)
+class _Worker:
+    pid: int
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    sealed: str | None = None
+    alive: bool = True
+    calls: int = 0
+
+
+@dataclass(eq=False)
+class _Integration:
+    spec: ScriptSpec
+    store: dict[str, Any] = field(default_factory=dict)
+    inflight: int = 0
+    waiters: deque[asyncio.Future[_Worker]] = field(default_factory=deque)
+    #: scripts that use ``Store`` run one call at a time, so that a read-modify-write
+    #: of the Store is atomic (as in Rocket.Chat, where scripts never run concurrently)
+    uses_store: bool = False
+
+    def set_spec(self, spec: ScriptSpec) -> None:
+        self.spec = spec
+        self.uses_store = _STORE_NAME.search(spec.source) is not None
+
+
+class WorkerPool:
+    """:class:`~hookhub.sandbox.base.Sandbox` backed by sealed worker processes."""
+
+    def __init__(self, engines: Mapping[str, ScriptEngine], *, workers: int = 2,
+                 plugins: dict[str, Any] | None = None) -> None:
+        """:param plugins: ``{"block": [...], "plugins_dir": "..."}``: the workers load the same
+        extension plugins for ``hookhub_sandbox_globals`` (None: no plugin helpers)."""
+        if workers < 1:
+            raise ValueError("sandbox.workers must be at least 1")
+        self._engines = dict(engines)
+        self._plugins = plugins
+        self._checker = ScriptRunner(self._engines)
+        self._size = workers
+        self._integrations: dict[str, _Integration] = {}
+        self._idle: list[_Worker] = []
+        self._workers: dict[int, _Worker] = {}
+        self._rr: deque[str] = deque()
+        self._ids = itertools.count(1)
+        self._zygote: subprocess.Popen[bytes] | None = None
+        self._ctl: socket.socket | None = None
+        self._ctl_task: asyncio.Task[None] | None = None
+        self._fork_lock = asyncio.Lock()
+        self._forked: asyncio.Future[int] | None = None
+        self._exits: dict[int, str] = {}
+        self._exit_events: dict[int, asyncio.Event] = {}
+        self._spawning: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self._started = False
+        #: why workers could not be sealed with seccomp (None when they were)
+        self.seccomp_problem: str | None = None
+
+    # -- lifecycle -----------------------------------------------------
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self._closed = False
+        await self._start_zygote()
+        await asyncio.gather(*(self._spawn_worker() for _ in range(self._size)))
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in list(self._spawning):
+            task.cancel()
+        for worker in list(self._workers.values()):
+            self._kill(worker)
+        for integ in self._integrations.values():
+            for fut in integ.waiters:
+                if not fut.done():
+                    fut.set_exception(_Saturated("the sandbox is shutting down"))
+        self._idle.clear()
+        await self._stop_zygote()
+        self._started = False
+
+    async def _start_zygote(self) -> None:
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._zygote = subprocess.Popen(
+                [sys.executable, "-m", "hookhub.sandbox.zygote", str(child.fileno())],
+                pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                env=scrubbed_env(), cwd="/", close_fds=True)
+        finally:
+            child.close()
+        parent.setblocking(False)
+        self._ctl = parent
+        loop = asyncio.get_running_loop()
+        init = {"op": "init", "engines": {name: engine_recipe(e) for name, e in self._engines.items()},
+                "plugins": self._plugins}
+        await loop.sock_sendall(parent, _json_bytes(init))
+        ready = await asyncio.wait_for(loop.sock_recv(parent, MAX_PACKET), READY_TIMEOUT_S)
+        if not ready:
+            raise RuntimeError("the sandbox zygote exited during start-up; see the server's stderr")
+        self._ctl_task = asyncio.create_task(self._read_ctl(parent))
+
+    async def _stop_zygote(self) -> None:
+        if self._ctl_task is not None:
+            self._ctl_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._ctl_task
+            self._ctl_task = None
+        if self._ctl is not None:
+            self._ctl.close()
+            self._ctl = None
+        if self._zygote is not None:
+            proc, self._zygote = self._zygote, None
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await asyncio.to_thread(proc.wait)
+
+    async def _read_ctl(self, ctl: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            data = await loop.sock_recv(ctl, MAX_PACKET)
+            if not data:
+                if not self._closed:
+                    log.error("the sandbox zygote died; restarting it")
+                    asyncio.get_running_loop().call_soon(self._restart_zygote)
+                return
+            message = channel.decode(data)
+            op = message.get("op")
+            if op == "forked" and self._forked is not None and not self._forked.done():
+                self._forked.set_result(int(message["pid"]))
+            elif op == "exited":
+                self._on_exit(int(message["pid"]), str(message.get("reason", "exited")))
+
+    def _restart_zygote(self) -> None:
+        async def restart() -> None:
+            await self._stop_zygote()
+            if self._closed:
+                return
+            await self._start_zygote()
+            while len(self._workers) + len(self._spawning) - 1 < self._size and not self._closed:
+                await self._spawn_worker()
+
+        self._track(asyncio.ensure_future(restart()))
+
+    def _track(self, task: asyncio.Future[Any]) -> None:
+        self._spawning.add(task)  # type: ignore[arg-type]
+        task.add_done_callback(self._spawning.discard)  # type: ignore[arg-type]
+
+    # -- workers -------------------------------------------------------
+
+    async def _fork(self) -> tuple[int, socket.socket]:
+        assert self._ctl is not None
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        async with self._fork_lock:
+            loop = asyncio.get_running_loop()
+            self._forked = loop.create_future()
+            try:
+                socket.send_fds(self._ctl, [_json_bytes({"op": "fork"})], [theirs.fileno()])
+            finally:
+                theirs.close()
+            pid = await asyncio.wait_for(self._forked, READY_TIMEOUT_S)
+        return pid, ours
+
+    async def _spawn_worker(self) -> None:
+        pid, sock = await self._fork()
+        self._exit_events[pid] = asyncio.Event()
+        reader, writer = await asyncio.open_unix_connection(sock=sock, limit=channel.MAX_FRAME)
+        try:
+            ready = await asyncio.wait_for(channel.read(reader), READY_TIMEOUT_S)
+        except (channel.ChannelError, asyncio.TimeoutError):
+            writer.close()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            raise RuntimeError("a sandbox worker failed to start; see the server's stderr") from None
+        worker = _Worker(pid, reader, writer, sealed=ready.get("sealed"))
+        if worker.sealed and worker.sealed != self.seccomp_problem:
+            self.seccomp_problem = worker.sealed
+            log.warning("sandbox workers run without a syscall filter: %s", worker.sealed)
+        self._workers[pid] = worker
+        if pid in self._exits:  # died before we got here
+            self._retire(worker)
+            return
+        self._idle.append(worker)
+        self._dispatch()
+
+    def _replace_later(self) -> None:
+        if self._closed:
+            return
+
+        async def spawn() -> None:
+            for attempt in range(5):
+                try:
+                    await self._spawn_worker()
+                    return
+                except (RuntimeError, OSError, asyncio.TimeoutError) as exc:
+                    log.error("could not replace a sandbox worker (attempt %d): %s", attempt + 1, exc)
+                    await asyncio.sleep(0.2 * (attempt + 1))
+
+        self._track(asyncio.ensure_future(spawn()))
+
+    def _kill(self, worker: _Worker) -> None:
+        if worker.alive:
+            worker.alive = False
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(worker.pid, signal.SIGKILL)
+        worker.writer.close()
+        self._workers.pop(worker.pid, None)
+        if worker in self._idle:
+            self._idle.remove(worker)
+
+    def _retire(self, worker: _Worker) -> None:
+        """Kill (if needed) and replace a worker."""
+        was_known = worker.pid in self._workers
+        self._kill(worker)
+        if was_known:
+            self._replace_later()
+
+    def _on_exit(self, pid: int, reason: str) -> None:
+        self._exits[pid] = reason
+        if len(self._exits) > 1024:
+            for old in list(self._exits)[:512]:
+                self._exits.pop(old, None)
+        event = self._exit_events.pop(pid, None)
+        if event is not None:
+            event.set()
+        worker = self._workers.get(pid)
+        if worker is not None and worker in self._idle:
+            log.warning("sandbox worker %d %s while idle; replacing it", pid, reason)
+            worker.alive = False
+            self._retire(worker)
+
+    async def _exit_reason(self, pid: int) -> str:
+        event = self._exit_events.get(pid)
+        if event is not None and pid not in self._exits:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(event.wait(), 0.5)
+        return self._exits.get(pid, "exited")
+
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for tests and ``/healthz``-style checks)."""
+        return sorted(pid for pid, w in self._workers.items() if w.alive)
+
+    # -- integrations --------------------------------------------------
+
+    async def load(self, spec: ScriptSpec) -> None:
+        engine = self._checker.engine(spec)
+        await asyncio.to_thread(engine.check, spec.source, spec.filename)
+        integ = self._integrations.get(spec.integration_id)
+        if integ is None:
+            integ = self._integrations[spec.integration_id] = _Integration(spec)
+        # workers re-create the instance when the digest changed; the Store is kept
+        integ.set_spec(spec)
+
+    async def unload(self, integration_id: str) -> None:
+        integ = self._integrations.pop(integration_id, None)
+        if integ is not None:
+            for fut in integ.waiters:
+                if not fut.done():
+                    fut.set_exception(_Saturated(f"integration {integration_id!r} was unloaded"))
+
+    def _cap(self, integ: _Integration) -> int:
+        if integ.uses_store:
+            return 1
+        share = self._size - 1 if self._size > 1 else 1
+        return max(1, min(integ.spec.limits.concurrency, share))
+
+    async def _acquire(self, integration_id: str, integ: _Integration) -> _Worker:
+        if integ.inflight < self._cap(integ) and self._idle:
+            integ.inflight += 1
+            return self._idle.pop()
+        limits = integ.spec.limits
+        if len(integ.waiters) >= limits.queue:
+            raise _Saturated(
+                f"integration {integration_id!r} is saturated: {integ.inflight} calls running and "
+                f"{len(integ.waiters)} waiting (sandbox concurrency={limits.concurrency}, queue={limits.queue})")
+        fut: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        integ.waiters.append(fut)
+        if integration_id not in self._rr:
+            self._rr.append(integration_id)
+        wait_s = 2 * max(limits.timeout_ms, 1000) / 1000.0
+        try:
+            return await asyncio.wait_for(asyncio.shield(fut), wait_s)
+        except asyncio.TimeoutError:
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                return fut.result()  # handed a worker just as the wait ended
+            self._forget_waiter(integ, fut)
+            raise _Saturated(
+                f"integration {integration_id!r} is saturated: a call waited {wait_s:.1f} s for a worker") from None
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                self._release(fut.result(), integ)
+            else:
+                self._forget_waiter(integ, fut)
+            raise
+
+    @staticmethod
+    def _forget_waiter(integ: _Integration, fut: asyncio.Future[_Worker]) -> None:
+        fut.cancel()
+        with contextlib.suppress(ValueError):
+            integ.waiters.remove(fut)
+
+    def _release(self, worker: _Worker, integ: _Integration) -> None:
+        integ.inflight -= 1
+        if worker.alive and worker.pid in self._workers and not self._closed:
+            self._idle.append(worker)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Hand idle workers to waiting calls, round robin across integrations."""
+        while self._idle and self._rr:
+            progressed = False
+            for _ in range(len(self._rr)):
+                iid = self._rr[0]
+                self._rr.rotate(-1)
+                integ = self._integrations.get(iid)
+                if integ is None:
+                    self._rr.remove(iid)
+                    continue
+                while integ.waiters and integ.waiters[0].done():
+                    integ.waiters.popleft()
+                if not integ.waiters:
+                    self._rr.remove(iid)
+                    continue
+                if integ.inflight >= self._cap(integ):
+                    continue
+                worker = self._idle.pop()
+                integ.inflight += 1
+                integ.waiters.popleft().set_result(worker)
+                progressed = True
+                if not self._idle:
+                    break
+            if not progressed:
+                break
+
+    # -- calls ---------------------------------------------------------
+
+    async def call(self, integration_id: str, method: str, kwargs: dict[str, Any]) -> CallOutcome:
+        started = time.perf_counter()
+        integ = self._integrations.get(integration_id)
+        if integ is None:
+            return CallOutcome(False, reason=f"integration {integration_id!r} has no script loaded")
+        if not self._started:
+            await self.start()
+        try:
+            worker = await self._acquire(integration_id, integ)
+        except _Saturated as exc:
+            return CallOutcome(False, reason=str(exc), saturated=True,
+                               duration_ms=(time.perf_counter() - started) * 1000.0)
+        try:
+            outcome = await self._run(worker, integ, method, kwargs)
+        finally:
+            self._release(worker, integ)
+        outcome.duration_ms = (time.perf_counter() - started) * 1000.0
+        return outcome
+
+    async def _run(self, worker: _Worker, integ: _Integration, method: str, kwargs: dict[str, Any]) -> CallOutcome:
+        spec = integ.spec
+        limits = spec.limits
+        call_id = next(self._ids)
+        worker.calls += 1
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (limits.timeout_ms + GRACE_MS) / 1000.0
+        max_frame = limits.max_output_bytes + 4 * limits.max_log_bytes + (4 << 20)
+        message = {"op": "call", "id": call_id, "spec": _spec_json(spec), "method": method,
+                   "kwargs": kwargs, "store": integ.store}
+        try:
+            await channel.write(worker.writer, message)
+            while True:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise asyncio.TimeoutError
+                reply = await asyncio.wait_for(channel.read(worker.reader, max_frame), remaining)
+                op = reply.get("op")
+                if op == "http" and reply.get("id") == call_id:
+                    began = loop.time()
+                    value = await self._egress(spec, reply)
+                    deadline += loop.time() - began
+                    await channel.write(worker.writer, {"op": "http_result", "id": call_id, "value": value})
+                    continue
+                if op == "result" and reply.get("id") == call_id:
+                    return self._outcome(worker, integ, reply)
+                raise channel.ChannelError(f"unexpected message {op!r}")
+        except asyncio.TimeoutError:
+            self._retire(worker)
+            return CallOutcome(False, reason=(
+                f"the script timed out after {limits.timeout_ms} ms (sandbox timeout_ms) and did not stop; "
+                "its worker was killed and replaced"))
+        except (channel.ChannelError, OSError, ValueError, TypeError, KeyError) as exc:
+            pid = worker.pid
+            self._retire(worker)
+            reason = await self._exit_reason(pid)
+            return CallOutcome(False, reason=(
+                f"the worker running the script {reason}; it was replaced ({exc})"))
+
+    def _outcome(self, worker: _Worker, integ: _Integration, reply: dict[str, Any]) -> CallOutcome:
+        logs = [_log_record(r) for r in reply.get("logs") or [] if isinstance(r, dict)]
+        store = reply.get("store")
+        if isinstance(store, dict):
+            integ.store.update(store)
+        if reply.get("recycle"):
+            self._retire(worker)
+        reason = reply.get("reason")
+        if reply.get("ok") is True:
+            try:
+                value = to_json_result(reply.get("value"), integ.spec.limits.max_output_bytes)
+            except HookhubError as exc:
+                return CallOutcome(False, reason=str(exc), logs=logs)
+            return CallOutcome(True, value=value, logs=logs)
+        return CallOutcome(False, reason=str(reason) if reason is not None else "the script failed", logs=logs)
+
+    async def _egress(self, spec: ScriptSpec, request: dict[str, Any]) -> dict[str, Any]:
+        if not spec.allow_hosts:
+            return {"error": "HTTP is not allowed for this integration (http.allow_hosts is empty)"}
+        method, url, options = request.get("method"), request.get("url"), request.get("options")
+        if not isinstance(method, str) or not isinstance(url, str) or not (options is None or isinstance(options, dict)):
+            return {"error": "HTTP(method, url, options): invalid arguments"}
+        try:
+            from .. import egress  # type: ignore[attr-defined]  # lands with the JS engine work
+        except ImportError:
+            return {"error": "HTTP from scripts is not available: hookhub.egress is not installed"}
+        perform = egress.perform
+        kwargs = {"allow_hosts": spec.allow_hosts, "allow_private": spec.allow_private,
+                  "timeout_s": spec.limits.http_timeout_ms / 1000.0}
+        try:
+            if inspect.iscoroutinefunction(perform):
+                value = await perform(method, url, options, **kwargs)
+            else:
+                value = await asyncio.to_thread(perform, method, url, options, **kwargs)
+            return to_json_result(value, 64 * 1024 * 1024)  # type: ignore[no-any-return]
+        except Exception as exc:  # noqa: BLE001 - egress failures are the script's answer, not ours
+            return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def _json_bytes(message: dict[str, Any]) -> bytes:
+    return channel.encode(message)[4:]
+
+
+def _spec_json(spec: ScriptSpec) -> dict[str, Any]:
+    return {"integration_id": spec.integration_id, "engine": spec.engine, "source": spec.source,
+            "filename": spec.filename, "limits": asdict(spec.limits), "allow_hosts": list(spec.allow_hosts),
+            "allow_private": spec.allow_private}
+
+
+def _log_record(data: dict[str, Any]) -> LogRecord:
+    level = data.get("level")
+    ts = data.get("ts")
+    message = data.get("message")
+    return LogRecord(level if level in LEVELS else "log",
+                     float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) else time.time(),
+                     message if isinstance(message, str) else str(message))

@@ -1,0 +1,163 @@
+"""A worker process: runs script calls sent by the server, one at a time.
+
+Forked from the zygote (:mod:`hookhub.sandbox.zygote`), it seals itself
+(:mod:`hookhub.sandbox.limits`), says ``ready`` and then serves ``call``
+messages until its channel closes.  Any worker can serve any integration:
+Script instances are cached per integration and re-created when the spec's
+digest changes.  The Store travels with each call: the server keeps the
+authoritative copy and applies the keys a call changed.
+
+Script ``HTTP()`` calls are forwarded to the server (the worker has no
+network) and the wall-clock budget is paused while the server performs them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from ..engines.base import ScriptEngine, ScriptStore
+from . import channel
+from .base import Limits, ScriptSpec
+from .boundary import to_json_result
+from .limits import CallLimits, MemoryMeter, apply_rlimits, die_with_parent, install_seccomp, isolate_descriptors
+from .runner import GlobalsFor, RunResult, ScriptRunner, ScriptTimeout
+
+#: Largest frame a worker accepts from the server (requests are capped by the server's body limit).
+MAX_REQUEST_FRAME = 256 * 1024 * 1024
+
+
+class _Clock:
+    """The call's wall-clock budget, enforced with SIGALRM; pausable around forwarded HTTP."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.remaining = 0.0
+        self.started = 0.0
+        signal.signal(signal.SIGALRM, self._alarm)
+
+    def _alarm(self, signum: int, frame: Any) -> None:
+        if self.active:
+            self.active = False
+            raise ScriptTimeout()
+
+    def start(self, seconds: float) -> None:
+        self.remaining = seconds
+        self.resume()
+
+    def resume(self) -> None:
+        self.started = time.monotonic()
+        self.active = True
+        signal.setitimer(signal.ITIMER_REAL, max(self.remaining, 0.001))
+
+    def pause(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        self.active = False
+        self.remaining -= time.monotonic() - self.started
+
+    def stop(self) -> None:
+        self.active = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def spec_from_json(data: dict[str, Any]) -> ScriptSpec:
+    return ScriptSpec(
+        integration_id=data["integration_id"], engine=data["engine"], source=data["source"],
+        filename=data["filename"], limits=Limits(**data["limits"]),
+        allow_hosts=tuple(data.get("allow_hosts", ())), allow_private=bool(data.get("allow_private", False)))
+
+
+class Worker:
+    """The serving loop of one worker process."""
+
+    def __init__(self, sock: socket.socket, engines: Mapping[str, ScriptEngine], meter: MemoryMeter,
+                 sealed: str | None, globals_for: GlobalsFor | None = None) -> None:
+        self.sock = sock
+        self.runner = ScriptRunner(engines, globals_for)
+        self.limits = CallLimits(meter)
+        self.clock = _Clock()
+        self.sealed = sealed
+
+    def _http(self, call_id: int) -> Any:
+        def forward(method: str, url: str, options: dict[str, Any] | None) -> dict[str, Any]:
+            payload = to_json_result(options, 16 * 1024 * 1024) if options is not None else None
+            self.clock.pause()
+            try:
+                channel.send(self.sock, {"op": "http", "id": call_id, "method": method, "url": url,
+                                         "options": payload})
+                reply = channel.recv(self.sock, MAX_REQUEST_FRAME)
+            finally:
+                self.clock.resume()
+            value = reply.get("value")
+            return value if isinstance(value, dict) else {"error": "invalid HTTP reply"}
+
+        return forward
+
+    def handle(self, message: dict[str, Any]) -> dict[str, Any]:
+        spec = spec_from_json(message["spec"])
+        store = ScriptStore(message.get("store") or {})
+        before = store.snapshot()
+        http = self._http(message["id"]) if spec.allow_hosts else None
+        self.limits.enter(spec.limits.memory_mb, spec.limits.timeout_ms)
+        result: RunResult
+        try:
+            self.clock.start(spec.limits.timeout_ms / 1000.0)
+            try:
+                result = self.runner.call(spec, message["method"], message.get("kwargs") or {}, store, http)
+            finally:
+                self.clock.stop()
+        except ScriptTimeout:  # the alarm fired between the script's end and stop()
+            result = RunResult(False, reason=f"the script timed out after {spec.limits.timeout_ms} ms (sandbox timeout_ms)")
+        finally:
+            self.limits.leave()
+        after = store.snapshot()
+        changes = {k: v for k, v in after.items() if before.get(k, _ABSENT) != v}
+        return {
+            "op": "result", "id": message["id"], "ok": result.ok, "value": result.value,
+            "reason": result.reason, "logs": [r.to_json() for r in result.logs],
+            "store": changes or None,
+            "recycle": bool(result.reason and "ran out of memory" in result.reason),
+        }
+
+    def serve(self) -> None:
+        channel.send(self.sock, {"op": "ready", "pid": os.getpid(), "sealed": self.sealed})
+        while True:
+            try:
+                message = channel.recv(self.sock, MAX_REQUEST_FRAME)
+            except (channel.ChannelError, OSError):
+                return
+            if message.get("op") != "call":
+                continue
+            reply = self.handle(message)
+            try:
+                channel.send(self.sock, reply)
+            except ValueError as exc:  # not JSON (cannot happen after the boundary, but never crash)
+                channel.send(self.sock, {"op": "result", "id": message["id"], "ok": False,
+                                         "reason": f"result could not be sent: {exc}", "logs": []})
+            if reply["recycle"]:
+                return
+
+
+_ABSENT = object()
+
+
+def run_worker(fd: int, engines: Mapping[str, ScriptEngine], globals_for: GlobalsFor | None = None) -> None:
+    """Entry point in the freshly forked child: seal, then serve.  Never returns normally."""
+    status = 0
+    try:
+        die_with_parent()
+        sock = socket.socket(fileno=fd)
+        meter = MemoryMeter()
+        isolate_descriptors(keep=(fd, meter.fd))
+        os.environ.clear()
+        apply_rlimits(meter)
+        sealed = install_seccomp()
+        Worker(sock, engines, meter, sealed, globals_for).serve()
+    except BaseException:  # noqa: BLE001 - a worker must never return into the zygote's code
+        status = 1
+    finally:
+        os._exit(status)

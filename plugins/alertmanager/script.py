@@ -1,0 +1,171 @@
+"""Prometheus Alertmanager → chat: one message per notification, one attachment per alert.
+
+Add a webhook receiver (webhook_configs: url: https://<host>/hooks/<id>/<token>)
+to alertmanager.yml; see README.md next to this file.
+"""
+
+import datetime
+import re
+
+# Alertmanager sends no event header: the group's "status" says what happened.
+EVENT_HEADER = None
+EVENTS = ("firing", "resolved")
+
+GREEN = "#2eb886"
+RED = "#a30200"
+YELLOW = "#daa038"
+BLUE = "#439fe0"
+
+# Colour of a firing alert by its "severity" label (anything else is red).
+SEVERITY_COLORS = {
+    "critical": RED,
+    "error": RED,
+    "page": RED,
+    "high": RED,
+    "warning": YELLOW,
+    "warn": YELLOW,
+    "medium": YELLOW,
+    "info": BLUE,
+    "low": BLUE,
+    "none": BLUE,
+}
+
+MAX_ALERTS = 10
+MAX_BODY = 500
+TIMESTAMP = re.compile(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+def link(label, url):
+    """A Markdown link; square brackets in the label are escaped."""
+    label = str(label).replace("[", "\\[").replace("]", "\\]")
+    if not url:
+        return label
+    return f"[{label}]({url})"
+
+
+def shorten(text, limit):
+    """At most ``limit`` characters, ending with an ellipsis when cut."""
+    if isinstance(text, (int, float)):
+        text = str(text)
+    text = text.strip() if isinstance(text, str) else ""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
+
+
+def field(title, value, short=True):
+    return {"title": title, "value": str(value), "short": short}
+
+
+def utc_time(value):
+    """RFC 3339 time (any offset, nanoseconds) → "2020-02-06 00:17:58 UTC"; None if unset."""
+    match = TIMESTAMP.match(str(value or ""))
+    if not match:
+        return None
+    year, month, day, hour, minute, second, zone = match.groups()
+    if int(year) < 1000:  # Go's zero time "0001-01-01T00:00:00Z" means "not set"
+        return None
+    stamp = datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                              tzinfo=datetime.timezone.utc)
+    if zone != "Z":
+        offset = datetime.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+        stamp = stamp - offset if zone[0] == "+" else stamp + offset
+    return stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def http_url(value):
+    """The value when it is an absolute http(s) URL, else None."""
+    value = str(value or "")
+    return value if value.startswith(("http://", "https://")) else None
+
+
+class Script:
+    def process_incoming_request(self, request):
+        content = request["content"]
+        if not isinstance(content, dict):
+            return {"error": "Alertmanager payload must be a JSON object"}
+        status = content.get("status")
+        if not status:
+            return {"error": "Alertmanager payload is missing 'status' (expected 'firing' or 'resolved')"}
+        if status not in EVENTS:
+            console.log(f"Alertmanager status '{status}' is not supported; nothing posted")
+            return None
+        alerts = content.get("alerts")
+        if not isinstance(alerts, (list, tuple)) or not alerts:
+            return {"error": "Alertmanager payload is missing 'alerts' (a non-empty list)"}
+        for index, alert in enumerate(alerts):
+            if not isinstance(alert, dict) or not isinstance(alert.get("labels"), dict):
+                return {"error": f"Alertmanager payload: alerts[{index}] has no 'labels' object"}
+        return self.notification(content, status, alerts)
+
+    def notification(self, content, status, alerts):
+        common = obj(content.get("commonLabels"))
+        names = []
+        for alert in alerts:
+            name = alert["labels"].get("alertname") or "alert"
+            if name not in names:
+                names.append(name)
+        count = len(alerts)
+        noun = "alert" if count == 1 else "alerts"
+        state = "Firing" if status == "firing" else "Resolved"
+        url = self.alerts_url(content)
+        text = f"{state} ({count} {noun}): {link(', '.join(names), url)}"
+        attachments = [self.attachment(alert, status, common) for alert in alerts[:MAX_ALERTS]]
+        if count > MAX_ALERTS:
+            text = f"{text} — showing {MAX_ALERTS}, {count - MAX_ALERTS} more in Alertmanager"
+        return {"content": {"text": text, "attachments": attachments}}
+
+    def alerts_url(self, content):
+        base = http_url(content.get("externalURL"))
+        if not base:
+            return None
+        receiver = content.get("receiver")
+        suffix = f"?receiver={receiver}" if receiver else ""
+        return f"{base.rstrip('/')}/#/alerts{suffix}"
+
+    def attachment(self, alert, group_status, common):
+        labels = alert["labels"]
+        annotations = obj(alert.get("annotations"))
+        status = alert.get("status") or group_status
+        severity = labels.get("severity") or common.get("severity")
+        if status == "resolved":
+            color = GREEN
+        elif severity:
+            color = SEVERITY_COLORS.get(str(severity).lower(), RED)
+        else:
+            color = RED
+        fields = []
+        if severity:
+            fields.append(field("Severity", severity))
+        for name in sorted(labels):
+            if name in ("alertname", "severity") or common.get(name) == labels[name]:
+                continue
+            fields.append(field(name, labels[name]))
+        started = utc_time(alert.get("startsAt"))
+        if started:
+            fields.append(field("Started", started))
+        ended = utc_time(alert.get("endsAt")) if status == "resolved" else None
+        if ended:
+            fields.append(field("Ended", ended))
+        runbook = http_url(annotations.get("runbook_url"))
+        if runbook:
+            fields.append(field("Runbook", link("open", runbook)))
+        return {
+            "color": color,
+            "title": annotations.get("summary") or labels.get("alertname") or "Alert",
+            "title_link": http_url(alert.get("generatorURL")),
+            "text": shorten(annotations.get("description") or annotations.get("message"), MAX_BODY) or None,
+            "fields": fields,
+        }

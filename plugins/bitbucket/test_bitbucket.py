@@ -1,0 +1,115 @@
+"""Fixture tests for the Bitbucket Cloud script: one per fixture, exact messages."""
+
+import json
+from pathlib import Path
+
+SCRIPT = Path(__file__).parent / "script.py"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load(name):
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_issue_comment_created__basic(check):
+    check(SCRIPT, "issue_comment_created__basic",
+          text=('Tomasz commented on issue [#1 '
+                'Bug](https://bitbucket.org/kolaszek/repository-name/issues/2#comment-28973596) in '
+                '[kolaszek/repository-name](https://bitbucket.org/kolaszek/repository-name)'),
+          attachments=[{'color': '#439fe0', 'text': 'Add comment'}])
+
+
+def test_pullrequest_created__with_reviewer(check):
+    check(SCRIPT, "pullrequest_created__with_reviewer",
+          text=('Tomasz opened pull request [#1 new '
+                'commit](https://bitbucket.org/kolaszek/repository-name/pull-requests/1) in '
+                '[kolaszek/repository-name](https://bitbucket.org/kolaszek/repository-name)'),
+          attachments=[{'color': '#439fe0',
+                        'title': '#1 new commit',
+                        'title_link': 'https://bitbucket.org/kolaszek/repository-name/pull-requests/1',
+                        'text': 'description',
+                        'fields': [{'title': 'Branches', 'value': 'new-branch → master', 'short': True},
+                                   {'title': 'Reviewers', 'value': 'Tomasz Kolek', 'short': True}]}])
+
+
+def test_repo_commit_status_created__successful(check):
+    check(SCRIPT, "repo_commit_status_created__successful",
+          text=('Build [Unit Tests (Python)](https://my-build-tool.com/builds/MY-PROJECT/BUILD-777) '
+                'succeeded for '
+                '[9fec847](https://bitbucket.org/kolaszek/repository-name/commits/9fec847784abb10b2fa567ee63b85bd238955d0e) '
+                'of [kolaszek/repository-name](https://bitbucket.org/kolaszek/repository-name)'),
+          attachments=[{'color': '#2eb886',
+                        'title': 'Unit Tests (Python)',
+                        'title_link': 'https://my-build-tool.com/builds/MY-PROJECT/BUILD-777',
+                        'text': 'Build finished'}])
+
+
+def test_repo_push__1_commit(check):
+    check(SCRIPT, "repo_push__1_commit",
+          text=('Emma pushed 1 commit to '
+                '[name-of-branch](https://bitbucket.org/user_name/repo_name/branch/master) of '
+                '[team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)'),
+          attachments=[{'color': '#439fe0',
+                        'title': '1 commit',
+                        'title_link': 'https://bitbucket.org/user_name/repo_name/branches/compare/c4b2b7914156a878aa7c9da452a09fb50c2091f2..b99ea6dad8f416e57c5ca78c1ccef590600d841b',
+                        'text': '[03f4a72](https://bitbucket.org/user/repo/commits/03f4a7270240708834de475bcf21532d6134777e) '
+                                'commit message — Emma'}])
+
+
+def test_repo_push__new_tag(check):
+    check(SCRIPT, "repo_push__new_tag",
+          text=('Tomasz pushed tag [a](https://bitbucket.org/kolaszek/repository-name/commits/tag/a) to '
+                '[kolaszek/repository-name](https://bitbucket.org/kolaszek/repository-name)'),
+          attachments=[{'color': '#439fe0',
+                        'text': '[450118a](https://bitbucket.org/kolaszek/repository-name/commits/450118afff93569d1ce362174e9f1a7f104f9166) '
+                                'abc'}])
+
+
+def test_header_as_sent_by_bitbucket_is_accepted(check):
+    check(SCRIPT, "repo_push__new_tag", headers={"X-Event-Key": "repo:push"},
+          text=("Tomasz pushed tag [a](https://bitbucket.org/kolaszek/repository-name/commits/tag/a) to "
+                "[kolaszek/repository-name](https://bitbucket.org/kolaszek/repository-name)"))
+
+
+def test_push_with_two_changes(check):
+    payload = load("repo_push__new_tag")
+    deleted = {"new": None, "old": {"type": "branch", "name": "old-feature"}, "closed": True, "created": False,
+               "forced": False, "truncated": False, "links": {}}
+    payload["push"]["changes"].append(deleted)
+    check(SCRIPT, payload, headers={"X-Event-Key": "repo:push"},
+          text=("Tomasz pushed 2 changes to "
+                "[kolaszek/repository-name](https://bitbucket.org/kolaszek/repository-name)"),
+          attachments=[{"color": "#439fe0", "title": "tag a",
+                        "text": ("[450118a](https://bitbucket.org/kolaszek/repository-name/commits/"
+                                 "450118afff93569d1ce362174e9f1a7f104f9166) abc")},
+                       {"color": "#808080", "title": "old-feature deleted"}])
+
+
+def test_pull_request_merged(check):
+    check(SCRIPT, "pullrequest_created__with_reviewer", headers={"X-Event-Key": "pullrequest:fulfilled"},
+          text=("Tomasz merged pull request [#1 new commit](https://bitbucket.org/kolaszek/repository-name/pull-requests/1)"
+                " in [kolaszek/repository-name](https://bitbucket.org/kolaszek/repository-name)"),
+          attachments=[{"color": "#6f42c1", "title": "#1 new commit",
+                        "title_link": "https://bitbucket.org/kolaszek/repository-name/pull-requests/1",
+                        "fields": [{"title": "Branches", "value": "new-branch → master", "short": True},
+                                   {"title": "Reviewers", "value": "Tomasz Kolek", "short": True}]}])
+
+
+def test_build_in_progress_posts_nothing(check):
+    payload = load("repo_commit_status_created__successful")
+    payload["commit_status"]["state"] = "INPROGRESS"
+    check(SCRIPT, payload, headers={"X-Event-Key": "repo:commit_status_updated"}, expect_nothing=True)
+
+
+def test_unsupported_event_posts_nothing(check):
+    check(SCRIPT, load("repo_push__new_tag"), headers={"X-Event-Key": "repo:fork"}, expect_nothing=True)
+
+
+def test_malformed_payload(check):
+    check(SCRIPT, {"repository": {"full_name": "a/b"}}, headers={"X-Event-Key": "repo:push"}, status=400,
+          error="Bitbucket 'repo:push' payload is missing 'push.changes'")
+
+
+def test_missing_event_header(check):
+    check(SCRIPT, load("repo_push__new_tag"), headers={}, status=400,
+          error="missing X-Event-Key header: is this a Bitbucket Cloud webhook delivery?")

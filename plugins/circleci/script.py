@@ -1,0 +1,217 @@
+"""CircleCI → chat: completed workflows and jobs (and the legacy 1.0/2.0 build webhook).
+
+Add a project webhook (Project Settings → Webhooks) with receiver URL
+https://<host>/hooks/<id>/<token>; see README.md next to this file.
+"""
+
+import datetime
+import re
+
+EVENT_HEADER = "Circleci-Event-Type"
+# Header values with "-" as "_". "legacy_build" is the old `notify: webhooks:` payload,
+# which has no event header (its body is {"payload": {...}}).
+EVENTS = ("workflow_completed", "job_completed", "legacy_build")
+
+GREEN = "#2eb886"
+RED = "#a30200"
+YELLOW = "#daa038"
+GREY = "#808080"
+
+# Status → (phrase, colour), for workflows, jobs and legacy builds.
+OUTCOMES = {
+    "success": ("succeeded", GREEN),
+    "fixed": ("was fixed", GREEN),
+    "failed": ("failed", RED),
+    "failing": ("failed", RED),
+    "error": ("errored", RED),
+    "infrastructure_fail": ("failed (infrastructure)", RED),
+    "timedout": ("timed out", RED),
+    "unauthorized": ("was unauthorized", RED),
+    "canceled": ("was canceled", GREY),
+    "not_run": ("was not run", GREY),
+    "no_tests": ("ran no tests", YELLOW),
+    "on_hold": ("is on hold", YELLOW),
+}
+
+TIMESTAMP = re.compile(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+def link(label, url):
+    """A Markdown link; square brackets in the label are escaped."""
+    label = str(label).replace("[", "\\[").replace("]", "\\]")
+    if not url:
+        return label
+    return f"[{label}]({url})"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
+
+
+def field(title, value, short=True):
+    return {"title": title, "value": str(value), "short": short}
+
+
+def seconds_since_epoch(value):
+    """RFC 3339 time → seconds (float), or None."""
+    match = TIMESTAMP.match(str(value or ""))
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    stamp = datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                              tzinfo=datetime.timezone.utc)
+    seconds = stamp.timestamp() + (float(fraction) if fraction else 0.0)
+    if zone != "Z":
+        offset = int(zone[1:3]) * 3600 + int(zone[4:6]) * 60
+        seconds = seconds - offset if zone[0] == "+" else seconds + offset
+    return seconds
+
+
+def duration(seconds):
+    """84 → "1m 24s"."""
+    seconds = int(round(seconds or 0))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m {secs}s"
+    return f"{secs}s"
+
+
+def repo_label(url):
+    """"https://github.com/org/repo" → "org/repo"."""
+    parts = str(url or "").rstrip("/").split("/")
+    return "/".join(parts[3:5]) if len(parts) >= 5 else None
+
+
+class Script:
+    def process_incoming_request(self, request):
+        content = request["content"]
+        header = request["headers"].get("circleci-event-type")
+        body_type = content.get("type") if isinstance(content, dict) else None
+        event = str(header or body_type or "").strip().lower().replace("-", "_")
+        if not event and isinstance(content, dict) and isinstance(content.get("payload"), dict):
+            event = "legacy_build"
+        if not event:
+            return {"error": "missing Circleci-Event-Type header (and no 'type' or 'payload' in the body)"}
+        if event not in EVENTS:
+            console.log(f"CircleCI event '{event}' is not supported; nothing posted")
+            return None
+        if not isinstance(content, dict):
+            return {"error": f"CircleCI '{event}' payload must be a JSON object"}
+        if event == "legacy_build":
+            return self.legacy(content)
+        workflow = content.get("workflow")
+        if not isinstance(workflow, dict) or not workflow.get("url"):
+            return {"error": f"CircleCI '{event}' payload is missing 'workflow' with 'url'"}
+        if event == "job_completed" and not isinstance(content.get("job"), dict):
+            return {"error": "CircleCI 'job_completed' payload is missing 'job'"}
+        return self.completed(content, event)
+
+    # -- helpers -------------------------------------------------------------
+
+    def source(self, content):
+        """Repository, branch and commit from the pipeline (GitHub/Bitbucket or GitLab triggers)."""
+        pipeline = obj(content.get("pipeline"))
+        vcs = obj(pipeline.get("vcs"))
+        params = obj(pipeline.get("trigger_parameters"))
+        gitlab = obj(params.get("gitlab"))
+        git = obj(params.get("git"))
+        commit = obj(vcs.get("commit"))
+        repo_url = vcs.get("target_repository_url") or gitlab.get("web_url")
+        sha = vcs.get("revision") or git.get("checkout_sha") or gitlab.get("commit_sha") or ""
+        commit_url = None
+        if repo_url and sha:
+            commit_url = f"{repo_url}/-/commit/{sha}" if gitlab else f"{repo_url}/commit/{sha}"
+        return {
+            "repo": link(repo_label(repo_url) or obj(content.get("project")).get("name") or "project", repo_url),
+            "branch": vcs.get("branch") or git.get("branch") or gitlab.get("branch"),
+            "tag": vcs.get("tag") or git.get("tag"),
+            "sha": sha,
+            "commit_url": commit_url,
+            "subject": commit.get("subject") or gitlab.get("commit_title"),
+            "author": obj(commit.get("author")).get("name") or gitlab.get("commit_author_name"),
+            "number": pipeline.get("number"),
+        }
+
+    # -- events --------------------------------------------------------------
+
+    def completed(self, content, event):
+        workflow = content["workflow"]
+        job = obj(content.get("job"))
+        thing = job if event == "job_completed" else workflow
+        status = thing.get("status") or "unknown"
+        phrase, color = OUTCOMES.get(status, (f"finished ({status})", YELLOW))
+        source = self.source(content)
+        ref = f"tag {source['tag']}" if source["tag"] else source["branch"]
+        where = f" on {ref}" if ref else ""
+        if event == "job_completed":
+            label = f"{job.get('name')} #{job.get('number')}" if job.get("number") else job.get("name")
+            job_url = f"{workflow['url']}/jobs/{job['number']}" if job.get("number") else None
+            text = (f"Job {link(label, job_url)} {phrase} in workflow {link(workflow.get('name'), workflow['url'])}"
+                    f"{where} of {source['repo']}")
+        else:
+            text = f"Workflow {link(workflow.get('name'), workflow['url'])} {phrase}{where} of {source['repo']}"
+        fields = []
+        if source["number"]:
+            fields.append(field("Pipeline", f"#{source['number']}"))
+        if source["sha"]:
+            fields.append(field("Commit", link(source["sha"][:7], source["commit_url"])))
+        if source["author"]:
+            fields.append(field("Author", source["author"]))
+        started = seconds_since_epoch(thing.get("started_at") or thing.get("created_at"))
+        stopped = seconds_since_epoch(thing.get("stopped_at"))
+        if started is not None and stopped is not None and stopped >= started:
+            fields.append(field("Duration", duration(stopped - started)))
+        attachment = {
+            "color": color,
+            "title": source["subject"],
+            "title_link": source["commit_url"] if source["subject"] else None,
+            "fields": fields,
+        }
+        return {"content": {"text": text, "attachments": [attachment]}}
+
+    def legacy(self, content):
+        build = content.get("payload")
+        if not isinstance(build, dict) or build.get("build_num") is None:
+            return {"error": "CircleCI legacy payload is missing 'payload' with 'build_num'"}
+        if build.get("lifecycle") and build["lifecycle"] != "finished":
+            console.log(f"CircleCI legacy build lifecycle '{build['lifecycle']}' is not posted")
+            return None
+        status = build.get("status") or build.get("outcome") or "unknown"
+        phrase, color = OUTCOMES.get(status, (f"finished ({status})", YELLOW))
+        repo_url = build.get("vcs_url")
+        repo = link(repo_label(repo_url) or build.get("reponame") or "project", repo_url)
+        branch = build.get("branch")
+        where = f" on {branch}" if branch else ""
+        number = build["build_num"]
+        text = f"Build {link(f'#{number}', build.get('build_url'))} {phrase}{where} of {repo}"
+        sha = str(build.get("vcs_revision") or "")
+        details = [item for item in objs(build.get("all_commit_details")) if item.get("commit") == sha]
+        commit_url = details[0].get("commit_url") if details else None
+        if not commit_url and repo_url and sha:
+            commit_url = f"{repo_url}/commit/{sha}"
+        fields = []
+        if sha:
+            fields.append(field("Commit", link(sha[:7], commit_url)))
+        author = build.get("author_name") or build.get("committer_name")
+        if author:
+            fields.append(field("Author", author))
+        if isinstance(build.get("build_time_millis"), (int, float)):
+            fields.append(field("Duration", duration(build["build_time_millis"] / 1000)))
+        attachment = {
+            "color": color,
+            "title": build.get("subject"),
+            "title_link": build.get("compare") if build.get("subject") else None,
+            "fields": fields,
+        }
+        return {"content": {"text": text, "attachments": [attachment]}}

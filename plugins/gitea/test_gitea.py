@@ -1,0 +1,124 @@
+"""Fixture tests for the Gitea script: one per fixture, exact messages."""
+
+import json
+from pathlib import Path
+
+SCRIPT = Path(__file__).parent / "script.py"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load(name):
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_create__branch(check):
+    check(SCRIPT, "create__branch",
+          text=('kostekIV created branch '
+                '[test-branch](https://try.gitea.io/kostekIV/test/src/branch/test-branch) in '
+                '[kostekIV/test](https://try.gitea.io/kostekIV/test)'),
+          attachments=[{'color': '#439fe0',
+                        'fields': [{'title': 'Commit',
+                                    'value': '[01efc1f](https://try.gitea.io/kostekIV/test/commit/01efc1fe09d4fba25397a386a6c623fd12eadd79)',
+                                    'short': True}]}])
+
+
+def test_issue_comment__created_on_issue(check):
+    check(SCRIPT, "issue_comment__created_on_issue",
+          text=('kostekIV commented on issue [#3 Test '
+                'issue](https://try.gitea.io/kostekIV/test/issues/3#issuecomment-24400) in '
+                '[kostekIV/test](https://try.gitea.io/kostekIV/test)'),
+          attachments=[{'color': '#439fe0', 'text': 'test comment'}])
+
+
+def test_issues__opened(check):
+    check(SCRIPT, "issues__opened",
+          text=('kostekIV opened issue [#3 Test issue](https://try.gitea.io/kostekIV/test/issues/3) in '
+                '[kostekIV/test](https://try.gitea.io/kostekIV/test)'),
+          attachments=[{'color': '#daa038',
+                        'title': '#3 Test issue',
+                        'title_link': 'https://try.gitea.io/kostekIV/test/issues/3',
+                        'text': 'Test body'}])
+
+
+def test_pull_request__opened(check):
+    check(SCRIPT, "pull_request__opened",
+          text=('kostekIV opened pull request [#4 New pr](https://try.gitea.io/kostekIV/test/pulls/4) in '
+                '[kostekIV/test](https://try.gitea.io/kostekIV/test)'),
+          attachments=[{'color': '#439fe0',
+                        'title': '#4 New pr',
+                        'title_link': 'https://try.gitea.io/kostekIV/test/pulls/4',
+                        'text': 'Body',
+                        'fields': [{'title': 'Branches', 'value': 'test-branch → master', 'short': True}]}])
+
+
+def test_push__5_commits(check):
+    check(SCRIPT, "push__5_commits",
+          text=('kostekIV pushed 5 commits to [d](https://try.gitea.io/kostekIV/test/src/branch/d) of '
+                '[kostekIV/test](https://try.gitea.io/kostekIV/test)'),
+          attachments=[{'color': '#439fe0',
+                        'title': '5 commits',
+                        'title_link': 'https://try.gitea.io/kostekIV/test/compare/21138d2ca0ce18f8e037696fdbe1b3f0c211f630...2ec0c971d04723523aa20f2b378f8b419b47d4ec',
+                        'text': '[2ec0c97](https://try.gitea.io/kostekIV/test/commit/2ec0c971d04723523aa20f2b378f8b419b47d4ec) '
+                                'commit — Jan Koscisz\n'
+                                '[6cb1701](https://try.gitea.io/kostekIV/test/commit/6cb1701c8b0114ad716f4cd49153076e7109cb85) '
+                                'commit — Jan Koscisz\n'
+                                '[6773eab](https://try.gitea.io/kostekIV/test/commit/6773eabc0778a3e38997c06a13f5f0c48b67e5dc) '
+                                'commit — Jan Koscisz\n'
+                                '[337402c](https://try.gitea.io/kostekIV/test/commit/337402cf675ce7082ddcd23d06a116c85241825a) '
+                                'commit — Jan Koscisz\n'
+                                '[0a38cad](https://try.gitea.io/kostekIV/test/commit/0a38cad3fac3a13bb78b738d13f15ce9cc3343fa) '
+                                'commit — Jan Koscisz'}])
+
+
+def test_pull_request_merged(check):
+    payload = load("pull_request__opened")
+    payload["action"] = "closed"
+    payload["pull_request"]["merged"] = True
+    check(SCRIPT, payload, headers={"X-Gitea-Event": "pull_request"},
+          text=("kostekIV merged pull request [#4 New pr](https://try.gitea.io/kostekIV/test/pulls/4) in "
+                "[kostekIV/test](https://try.gitea.io/kostekIV/test)"),
+          attachments=[{"color": "#6f42c1", "title": "#4 New pr",
+                        "title_link": "https://try.gitea.io/kostekIV/test/pulls/4",
+                        "fields": [{"title": "Branches", "value": "test-branch → master", "short": True}]}])
+
+
+def test_comment_on_pull_request(check):
+    payload = load("issue_comment__created_on_issue")
+    payload["is_pull"] = True
+    check(SCRIPT, payload, headers={"X-Gitea-Event": "issue_comment"},
+          text=("kostekIV commented on pull request "
+                "[#3 Test issue](https://try.gitea.io/kostekIV/test/issues/3#issuecomment-24400) in "
+                "[kostekIV/test](https://try.gitea.io/kostekIV/test)"))
+
+
+def test_branch_deleted(check):
+    payload = load("create__branch")
+    check(SCRIPT, payload, headers={"X-Gitea-Event": "delete"},
+          text="kostekIV deleted branch test-branch of [kostekIV/test](https://try.gitea.io/kostekIV/test)",
+          attachments=[])
+
+
+def test_forgejo_header_is_accepted(check):
+    check(SCRIPT, load("issues__opened"), headers={"X-Forgejo-Event": "issues"},
+          text=("kostekIV opened issue [#3 Test issue](https://try.gitea.io/kostekIV/test/issues/3) in "
+                "[kostekIV/test](https://try.gitea.io/kostekIV/test)"))
+
+
+def test_unsupported_event_posts_nothing(check):
+    check(SCRIPT, load("create__branch"), headers={"X-Gitea-Event": "repository"}, expect_nothing=True)
+
+
+def test_unposted_action_posts_nothing(check):
+    payload = load("issues__opened")
+    payload["action"] = "label_updated"
+    check(SCRIPT, payload, headers={"X-Gitea-Event": "issues"}, expect_nothing=True)
+
+
+def test_malformed_payload(check):
+    check(SCRIPT, {"not": "valid"}, headers={"X-Gitea-Event": "push"}, status=400,
+          error="Gitea 'push' payload is missing 'ref'")
+
+
+def test_missing_event_header(check):
+    check(SCRIPT, load("push__5_commits"), headers={}, status=400,
+          error="missing X-Gitea-Event header: is this a Gitea webhook delivery?")

@@ -1,0 +1,118 @@
+"""Fixture tests for the GitLab script: one per fixture, exact messages."""
+
+import json
+from pathlib import Path
+
+SCRIPT = Path(__file__).parent / "script.py"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load(name):
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_issue_hook__issue_closed(check):
+    check(SCRIPT, "issue_hook__issue_closed",
+          text=('Tomasz Kolek closed issue [#1 Issue '
+                'title_new](https://gitlab.com/tomaszkolek0/my-awesome-project/issues/1) in '
+                '[tomaszkolek0/my-awesome-project](https://gitlab.com/tomaszkolek0/my-awesome-project)'),
+          attachments=[{'color': '#2eb886',
+                        'title': '#1 Issue title_new',
+                        'title_link': 'https://gitlab.com/tomaszkolek0/my-awesome-project/issues/1',
+                        'fields': [{'title': 'Assignee', 'value': 'Tomasz Kolek', 'short': True},
+                                   {'title': 'Due', 'value': '2016-08-01', 'short': True}]}])
+
+
+def test_merge_request_hook__opened(check):
+    check(SCRIPT, "merge_request_hook__opened",
+          text=('Administrator opened merge request [!1 '
+                'MS-Viewport](http://example.com/diaspora/merge_requests/1) in '
+                '[gitlabhq/gitlab-test](http://example.com/gitlabhq/gitlab-test)'),
+          attachments=[{'color': '#439fe0',
+                        'title': '!1 MS-Viewport',
+                        'title_link': 'http://example.com/diaspora/merge_requests/1',
+                        'fields': [{'title': 'Branches', 'value': 'ms-viewport → master', 'short': True},
+                                   {'title': 'Assignees', 'value': 'User1', 'short': True},
+                                   {'title': 'Reviewers', 'value': 'User1', 'short': True},
+                                   {'title': 'Labels', 'value': 'API', 'short': True}]}])
+
+
+def test_note_hook__issue_comment(check):
+    check(SCRIPT, "note_hook__issue_comment",
+          text=('Administrator commented on issue [#17 '
+                'test](http://example.com/gitlab-org/gitlab-test/issues/17#note_1241) in '
+                '[gitlab-org/gitlab-test](http://example.com/gitlab-org/gitlab-test)'),
+          attachments=[{'color': '#439fe0', 'text': 'Hello world'}])
+
+
+def test_pipeline_hook__pipeline_succeeded(check):
+    check(SCRIPT, "pipeline_hook__pipeline_succeeded",
+          text=('Pipeline [#4414206](https://gitlab.com/TomaszKolek/my-awesome-project/-/pipelines/4414206) '
+                'succeeded on branch '
+                '[master](https://gitlab.com/TomaszKolek/my-awesome-project/-/tree/master) of '
+                '[TomaszKolek/my-awesome-project](https://gitlab.com/TomaszKolek/my-awesome-project)'),
+          attachments=[{'color': '#2eb886',
+                        'title': 'a',
+                        'title_link': 'https://gitlab.com/TomaszKolek/my-awesome-project/commit/6f88e719ccde3804b1b669cef9dfb236a92fbbff',
+                        'fields': [{'title': 'Commit',
+                                    'value': '[6f88e719](https://gitlab.com/TomaszKolek/my-awesome-project/commit/6f88e719ccde3804b1b669cef9dfb236a92fbbff)',
+                                    'short': True},
+                                   {'title': 'Duration', 'value': '1m 24s', 'short': True},
+                                   {'title': 'Triggered by', 'value': 'Tomasz Kolek', 'short': True}]}])
+
+
+def test_push_hook__2_commits(check):
+    check(SCRIPT, "push_hook__2_commits",
+          text=('Tomasz Kolek pushed 2 commits to '
+                '[tomek](https://gitlab.com/tomaszkolek0/my-awesome-project/-/tree/tomek) of '
+                '[tomaszkolek0/my-awesome-project](https://gitlab.com/tomaszkolek0/my-awesome-project)'),
+          attachments=[{'color': '#439fe0',
+                        'title': '2 commits',
+                        'title_link': 'https://gitlab.com/tomaszkolek0/my-awesome-project/-/compare/5fcdd5551fc3085df79bece2c32b1400802ac407...eb6ae1e591e0819dc5bf187c6bfe18ec065a80e9',
+                        'text': '[66abd2da](https://gitlab.com/tomaszkolek0/my-awesome-project/commit/66abd2da28809ffa128ed0447965cf11d7f863a7) '
+                                'b — Tomasz Kolek\n'
+                                '[eb6ae1e5](https://gitlab.com/tomaszkolek0/my-awesome-project/commit/eb6ae1e591e0819dc5bf187c6bfe18ec065a80e9) '
+                                'c — Tomasz Kolek'}])
+
+
+def test_header_as_sent_by_gitlab_is_accepted(check):
+    check(SCRIPT, "note_hook__issue_comment", headers={"X-Gitlab-Event": "Note Hook"},
+          attachments=[{"color": "#439fe0", "text": "Hello world"}])
+
+
+def test_pipeline_failed_lists_failed_jobs(check):
+    payload = load("pipeline_hook__pipeline_succeeded")
+    payload["object_attributes"]["status"] = "failed"
+    payload["builds"][0]["status"] = "failed"
+    message = check(SCRIPT, payload, headers={"X-Gitlab-Event": "Pipeline Hook"},
+                    text=("Pipeline [#4414206](https://gitlab.com/TomaszKolek/my-awesome-project/-/pipelines/4414206) "
+                          "failed on branch [master](https://gitlab.com/TomaszKolek/my-awesome-project/-/tree/master) "
+                          "of [TomaszKolek/my-awesome-project](https://gitlab.com/TomaszKolek/my-awesome-project)")).drafts[0].doc
+    assert message["attachments"][0]["color"] == "#a30200"
+    assert message["attachments"][0]["text"] == "Failed jobs: job_name2"
+
+
+def test_running_pipeline_posts_nothing(check):
+    payload = load("pipeline_hook__pipeline_succeeded")
+    payload["object_attributes"]["status"] = "running"
+    check(SCRIPT, payload, headers={"X-Gitlab-Event": "Pipeline Hook"}, expect_nothing=True)
+
+
+def test_issue_update_posts_nothing(check):
+    payload = load("issue_hook__issue_closed")
+    payload["object_attributes"]["action"] = "update"
+    check(SCRIPT, payload, headers={"X-Gitlab-Event": "Issue Hook"}, expect_nothing=True)
+
+
+def test_unsupported_event_posts_nothing(check):
+    check(SCRIPT, {"object_kind": "build"}, headers={"X-Gitlab-Event": "Job Hook"}, expect_nothing=True)
+
+
+def test_malformed_payload(check):
+    check(SCRIPT, {"object_kind": "push"}, headers={"X-Gitlab-Event": "Push Hook"}, status=400,
+          error="GitLab 'Push Hook' payload is missing 'ref'")
+
+
+def test_missing_event_header(check):
+    check(SCRIPT, load("push_hook__2_commits"), headers={}, status=400,
+          error="missing X-Gitlab-Event header: is this a GitLab webhook delivery?")

@@ -1,0 +1,173 @@
+"""Grafana → chat: Grafana Alerting (8+) notifications and legacy dashboard alerts.
+
+Add a "Webhook" contact point with URL https://<host>/hooks/<id>/<token>;
+see README.md next to this file.
+"""
+
+import re
+
+# Grafana sends no event header. The payload kind is told apart by its body:
+# "unified_alerting" has "alerts" and "version"; "legacy_alerting" has "ruleName" and "state".
+EVENT_HEADER = None
+EVENTS = ("unified_alerting", "legacy_alerting")
+
+# States posted per kind; others (pending, paused, ...) are logged and skipped.
+UNIFIED_STATUSES = ("firing", "resolved")
+LEGACY_STATES = {"alerting": "Alerting", "ok": "OK", "no_data": "No data"}
+
+GREEN = "#2eb886"
+RED = "#a30200"
+YELLOW = "#daa038"
+
+MAX_ALERTS = 10
+MAX_METRICS = 10
+MAX_BODY = 500
+# "[ var='B' labels={...} value=17 ]" → ("B", "17")
+VALUE = re.compile(r"var='([^']*)'[^\]]*?value=([^ \]]+)")
+
+
+def link(label, url):
+    """A Markdown link; square brackets in the label are escaped."""
+    label = str(label).replace("[", "\\[").replace("]", "\\]")
+    if not url:
+        return label
+    return f"[{label}]({url})"
+
+
+def shorten(text, limit):
+    """At most ``limit`` characters, ending with an ellipsis when cut."""
+    if isinstance(text, (int, float)):
+        text = str(text)
+    text = text.strip() if isinstance(text, str) else ""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
+
+
+def field(title, value, short=True):
+    return {"title": title, "value": str(value), "short": short}
+
+
+def http_url(value):
+    """The value when it is an absolute http(s) URL, else None."""
+    value = str(value or "")
+    return value if value.startswith(("http://", "https://")) else None
+
+
+class Script:
+    def process_incoming_request(self, request):
+        content = request["content"]
+        if not isinstance(content, dict):
+            return {"error": "Grafana payload must be a JSON object"}
+        if "alerts" in content:
+            return self.unified(content)
+        if "ruleName" in content or "evalMatches" in content:
+            return self.legacy(content)
+        return {"error": ("not a Grafana alert payload: expected 'alerts' (Grafana Alerting) "
+                          "or 'ruleName' and 'state' (legacy alerting)")}
+
+    # -- Grafana Alerting (unified) -----------------------------------------
+
+    def unified(self, content):
+        status = content.get("status")
+        alerts = content.get("alerts")
+        if not status:
+            return {"error": "Grafana alert payload is missing 'status' (expected 'firing' or 'resolved')"}
+        if not isinstance(alerts, (list, tuple)) or not alerts:
+            return {"error": "Grafana alert payload is missing 'alerts' (a non-empty list)"}
+        for index, alert in enumerate(alerts):
+            if not isinstance(alert, dict) or not isinstance(alert.get("labels"), dict):
+                return {"error": f"Grafana alert payload: alerts[{index}] has no 'labels' object"}
+        if status not in UNIFIED_STATUSES:
+            console.log(f"Grafana alert status '{status}' is not posted")
+            return None
+        names = []
+        for alert in alerts:
+            name = alert["labels"].get("alertname") or "alert"
+            if name not in names:
+                names.append(name)
+        count = len(alerts)
+        noun = "alert" if count == 1 else "alerts"
+        state = "Firing" if status == "firing" else "Resolved"
+        base = http_url(content.get("externalURL"))
+        url = f"{base.rstrip('/')}/alerting/list" if base else None
+        text = f"{state} ({count} {noun}): {link(', '.join(names), url)}"
+        if count > MAX_ALERTS:
+            text = f"{text} — showing {MAX_ALERTS}, {count - MAX_ALERTS} more in Grafana"
+        common = obj(content.get("commonLabels"))
+        attachments = [self.alert(alert, status, common) for alert in alerts[:MAX_ALERTS]]
+        return {"content": {"text": text, "attachments": attachments}}
+
+    def alert(self, alert, group_status, common):
+        labels = alert["labels"]
+        annotations = obj(alert.get("annotations"))
+        status = alert.get("status") or group_status
+        fields = []
+        for name in sorted(labels):
+            if name == "alertname" or common.get(name) == labels[name]:
+                continue
+            fields.append(field(name, labels[name]))
+        values = self.values(alert)
+        if values:
+            fields.append(field("Value", values))
+        links = []
+        for label, key in (("Dashboard", "dashboardURL"), ("Panel", "panelURL"), ("Silence", "silenceURL")):
+            if http_url(alert.get(key)):
+                links.append(link(label, alert[key]))
+        if http_url(annotations.get("runbook_url")):
+            links.append(link("Runbook", annotations["runbook_url"]))
+        if links:
+            fields.append(field("Links", " · ".join(links), short=False))
+        return {
+            "color": GREEN if status == "resolved" else RED,
+            "title": annotations.get("summary") or labels.get("alertname") or "Alert",
+            "title_link": http_url(alert.get("generatorURL")),
+            "text": shorten(annotations.get("description"), MAX_BODY) or None,
+            "fields": fields,
+        }
+
+    def values(self, alert):
+        """"B=17, C=1" from Grafana's "values" object or its "valueString"."""
+        values = alert.get("values")
+        if isinstance(values, dict) and values:
+            return ", ".join(f"{key}={values[key]}" for key in sorted(values))
+        pairs = VALUE.findall(str(alert.get("valueString") or ""))
+        return ", ".join(f"{name}={value}" for name, value in pairs)
+
+    # -- legacy dashboard alerting (Grafana ≤ 10) ----------------------------
+
+    def legacy(self, content):
+        state = content.get("state")
+        if not state:
+            return {"error": "Grafana legacy alert payload is missing 'state'"}
+        if state not in LEGACY_STATES:
+            console.log(f"Grafana legacy alert state '{state}' is not posted")
+            return None
+        rule = content.get("ruleName") or content.get("title") or "Grafana alert"
+        text = f"{LEGACY_STATES[state]}: {link(rule, http_url(content.get('ruleUrl')))}"
+        colors = {"alerting": RED, "ok": GREEN, "no_data": YELLOW}
+        matches = objs(content.get("evalMatches"))
+        fields = [field(match.get("metric") or "value", match.get("value")) for match in matches[:MAX_METRICS]]
+        if len(matches) > MAX_METRICS:
+            fields.append(field("…", f"{len(matches) - MAX_METRICS} more"))
+        attachment = {
+            "color": colors[state],
+            "title": content.get("title"),
+            "title_link": http_url(content.get("ruleUrl")),
+            "text": shorten(content.get("message"), MAX_BODY) or None,
+            "image_url": http_url(content.get("imageUrl")),
+            "fields": fields,
+        }
+        return {"content": {"text": text, "attachments": [attachment]}}

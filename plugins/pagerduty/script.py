@@ -1,0 +1,194 @@
+"""PagerDuty → chat: incidents triggered, acknowledged, resolved, reassigned, escalated.
+
+Add a Generic Webhook (V3) subscription with URL https://<host>/hooks/<id>/<token>;
+legacy V1/V2 webhooks ({"messages": [...]}) are understood too. See README.md.
+"""
+
+# PagerDuty sends no event header: the type is in the body, "event.event_type" (V3)
+# or "messages[].event" / "messages[].type" (V2/V1); listed here with "." as "_".
+EVENT_HEADER = None
+EVENTS = (
+    "incident_triggered",
+    "incident_acknowledged",
+    "incident_unacknowledged",
+    "incident_resolved",
+    "incident_reassigned",
+    "incident_escalated",
+    "incident_trigger",
+    "incident_acknowledge",
+    "incident_unacknowledge",
+    "incident_resolve",
+    "incident_assign",
+    "incident_escalate",
+)
+
+GREEN = "#2eb886"
+RED = "#a30200"
+YELLOW = "#daa038"
+BLUE = "#439fe0"
+
+# V1/V2 names → V3 names, and how each is shown.
+LEGACY_NAMES = {
+    "incident_trigger": "incident_triggered",
+    "incident_acknowledge": "incident_acknowledged",
+    "incident_unacknowledge": "incident_unacknowledged",
+    "incident_resolve": "incident_resolved",
+    "incident_assign": "incident_reassigned",
+    "incident_escalate": "incident_escalated",
+}
+SHOWN_AS = {
+    "incident_triggered": ("Triggered", RED),
+    "incident_acknowledged": ("Acknowledged", YELLOW),
+    "incident_unacknowledged": ("Unacknowledged", RED),
+    "incident_resolved": ("Resolved", GREEN),
+    "incident_reassigned": ("Reassigned", BLUE),
+    "incident_escalated": ("Escalated", RED),
+}
+MAX_INCIDENTS = 10
+
+
+def link(label, url):
+    """A Markdown link; square brackets in the label are escaped."""
+    label = str(label).replace("[", "\\[").replace("]", "\\]")
+    if not url:
+        return label
+    return f"[{label}]({url})"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
+
+
+def field(title, value, short=True):
+    return {"title": title, "value": str(value), "short": short}
+
+
+def ref_name(ref):
+    """Name of a PagerDuty reference object (V3 "summary", V1 "name")."""
+    if not isinstance(ref, dict):
+        return None
+    return ref.get("summary") or ref.get("name") or ref.get("email")
+
+
+class Script:
+    def process_incoming_request(self, request):
+        content = request["content"]
+        if not isinstance(content, dict):
+            return {"error": "PagerDuty payload must be a JSON object"}
+        if isinstance(content.get("event"), dict):
+            incidents = self.from_v3(content["event"])
+        elif "messages" in content:
+            incidents = self.from_legacy(content["messages"])
+        else:
+            return {"error": "not a PagerDuty webhook: expected 'event' (V3) or 'messages' (V1/V2)"}
+        if isinstance(incidents, dict):  # an error answer
+            return incidents
+        if not incidents:
+            return None
+        return self.message(incidents)
+
+    # -- payload generations → one incident shape ------------------------------
+
+    def from_v3(self, event):
+        kind = str(event.get("event_type") or "").replace(".", "_")
+        if not kind:
+            return {"error": "PagerDuty V3 payload is missing 'event.event_type'"}
+        if kind not in EVENTS:
+            console.log(f"PagerDuty event '{event.get('event_type')}' is not supported; nothing posted")
+            return []
+        data = event.get("data")
+        if not isinstance(data, dict) or not data.get("html_url"):
+            return {"error": "PagerDuty V3 payload is missing 'event.data' with 'html_url'"}
+        return [{
+            "kind": kind,
+            "number": data.get("number"),
+            "title": data.get("title") or data.get("summary") or "incident",
+            "url": data["html_url"],
+            "service": ref_name(data.get("service")),
+            "service_url": obj(data.get("service")).get("html_url"),
+            "assignees": [ref_name(person) for person in objs(data.get("assignees"))],
+            "urgency": data.get("urgency"),
+            "policy": ref_name(data.get("escalation_policy")),
+            "agent": ref_name(event.get("agent")),
+        }]
+
+    def from_legacy(self, messages):
+        if not isinstance(messages, (list, tuple)):
+            return {"error": "PagerDuty V1/V2 payload: 'messages' must be a list"}
+        incidents = []
+        for index, message in enumerate(messages):
+            if not isinstance(message, dict):
+                return {"error": f"PagerDuty V1/V2 payload: messages[{index}] must be an object"}
+            kind = str(message.get("event") or message.get("type") or "").replace(".", "_")
+            if kind not in EVENTS:
+                console.log(f"PagerDuty event '{kind}' is not supported; skipped")
+                continue
+            incident = message.get("incident") or obj(message.get("data")).get("incident")
+            if not isinstance(incident, dict) or not incident.get("html_url"):
+                return {"error": f"PagerDuty V1/V2 payload: messages[{index}] has no 'incident' with 'html_url'"}
+            incidents.append(self.legacy_incident(LEGACY_NAMES.get(kind, kind), message, incident))
+        return incidents
+
+    def legacy_incident(self, kind, message, incident):
+        subject = obj(incident.get("trigger_summary_data")).get("subject")
+        assignees = [ref_name(item.get("assignee")) for item in objs(incident.get("assignments"))]
+        if not assignees and incident.get("assigned_to_user"):
+            assignees = [ref_name(incident["assigned_to_user"])]
+        entries = objs(message.get("log_entries"))
+        agent = ref_name(entries[0].get("agent")) if entries and isinstance(entries[0], dict) else None
+        return {
+            "kind": kind,
+            "number": incident.get("incident_number"),
+            "title": incident.get("title") or subject or incident.get("summary") or "incident",
+            "url": incident["html_url"],
+            "service": ref_name(incident.get("service")),
+            "service_url": obj(incident.get("service")).get("html_url"),
+            "assignees": assignees,
+            "urgency": incident.get("urgency"),
+            "policy": ref_name(incident.get("escalation_policy")),
+            "agent": agent,
+        }
+
+    # -- message ----------------------------------------------------------------
+
+    def summary(self, incident):
+        state, _ = SHOWN_AS[incident["kind"]]
+        if incident["kind"] == "incident_reassigned" and incident["assignees"]:
+            state = f"Reassigned to {', '.join(incident['assignees'])}"
+        elif incident["agent"]:
+            state = f"{state} by {incident['agent']}"
+        label = f"#{incident['number']} {incident['title']}" if incident["number"] else incident["title"]
+        text = f"{state}: {link(label, incident['url'])}"
+        if incident["service"]:
+            text = f"{text} in {link(incident['service'], incident['service_url'])}"
+        return text
+
+    def attachment(self, incident):
+        _, color = SHOWN_AS[incident["kind"]]
+        fields = []
+        if incident["urgency"]:
+            fields.append(field("Urgency", incident["urgency"]))
+        if incident["assignees"]:
+            fields.append(field("Assigned to", ", ".join(incident["assignees"])))
+        if incident["policy"]:
+            fields.append(field("Escalation policy", incident["policy"]))
+        return {"color": color, "title": incident["title"], "title_link": incident["url"], "fields": fields}
+
+    def message(self, incidents):
+        if len(incidents) == 1:
+            text = self.summary(incidents[0])
+        else:
+            lines = [self.summary(incident) for incident in incidents[:MAX_INCIDENTS]]
+            if len(incidents) > MAX_INCIDENTS:
+                lines.append(f"… and {len(incidents) - MAX_INCIDENTS} more")
+            text = f"{len(incidents)} PagerDuty incident updates:\n" + "\n".join(lines)
+        attachments = [self.attachment(incident) for incident in incidents[:MAX_INCIDENTS]]
+        return {"content": {"text": text, "attachments": attachments}}

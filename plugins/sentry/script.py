@@ -1,0 +1,200 @@
+"""Sentry → chat: issue changes, alert-rule notifications, errors, legacy WebHooks plugin.
+
+Create an internal integration (Settings → Developer Settings) with webhook URL
+https://<host>/hooks/<id>/<token>; see README.md next to this file.
+"""
+
+import re
+
+EVENT_HEADER = "Sentry-Hook-Resource"
+# "legacy_plugin" is the old WebHooks plugin, which sends no Sentry-Hook-Resource header.
+EVENTS = ("issue", "event_alert", "error", "legacy_plugin")
+
+ISSUE_ACTIONS = ("created", "resolved", "assigned", "ignored", "archived", "unresolved")
+
+REQUIRED = {
+    "issue": ("action", "data.issue.id", "data.issue.title"),
+    "event_alert": ("data.event.event_id",),
+    "error": ("data.error.event_id",),
+    "legacy_plugin": ("project_name", "url"),
+}
+
+GREEN = "#2eb886"
+RED = "#a30200"
+YELLOW = "#daa038"
+BLUE = "#439fe0"
+GREY = "#808080"
+
+LEVEL_COLORS = {"fatal": RED, "error": RED, "warning": YELLOW, "info": BLUE, "debug": GREY}
+MAX_TITLE = 200
+MAX_BODY = 500
+# ".../api/0/projects/<org>/<project>/events/..." → <project>
+PROJECT_IN_URL = re.compile(r"/projects/[^/]+/([^/]+)/")
+
+
+def link(label, url):
+    """A Markdown link; square brackets in the label are escaped."""
+    label = str(label).replace("[", "\\[").replace("]", "\\]")
+    if not url:
+        return label
+    return f"[{label}]({url})"
+
+
+def shorten(text, limit):
+    """At most ``limit`` characters, ending with an ellipsis when cut."""
+    if isinstance(text, (int, float)):
+        text = str(text)
+    text = text.strip() if isinstance(text, str) else ""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+def obj(value):
+    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value):
+    """The JSON objects in ``value`` when it is a list, else an empty list."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, dict)]
+
+
+def field(title, value, short=True):
+    return {"title": title, "value": str(value), "short": short}
+
+
+def find_missing(content, paths):
+    """The first dotted path that is absent (or null) in ``content``, else None."""
+    for path in paths:
+        value = content
+        for key in path.split("."):
+            if not isinstance(value, dict) or value.get(key) is None:
+                return path
+            value = value[key]
+    return None
+
+
+def tag(event, name):
+    """The value of tag ``name`` in Sentry's [[key, value], ...] tag list."""
+    tags = event.get("tags")
+    for pair in tags if isinstance(tags, (list, tuple)) else ():
+        if isinstance(pair, (list, tuple)) and len(pair) == 2 and pair[0] == name:
+            return pair[1]
+    return None
+
+
+class Script:
+    def process_incoming_request(self, request):
+        resource = (request["headers"].get("sentry-hook-resource") or "legacy_plugin").strip().lower()
+        if resource not in EVENTS:
+            console.log(f"Sentry resource '{resource}' is not supported; nothing posted")
+            return None
+        content = request["content"]
+        if not isinstance(content, dict):
+            return {"error": f"Sentry '{resource}' payload must be a JSON object"}
+        missing = find_missing(content, REQUIRED[resource])
+        if missing:
+            return {"error": f"Sentry '{resource}' payload is missing '{missing}'"}
+        if resource == "issue":
+            return self.issue(content)
+        if resource == "event_alert":
+            return self.event_alert(content)
+        if resource == "error":
+            return self.error(content)
+        return self.legacy(content)
+
+    # -- helpers -------------------------------------------------------------
+
+    def actor(self, content):
+        actor = obj(content.get("actor"))
+        return actor.get("name") if actor.get("type") == "user" else None
+
+    def project_from_url(self, event):
+        match = PROJECT_IN_URL.search(str(event.get("url") or ""))
+        return match.group(1) if match else None
+
+    def event_attachment(self, event, title, url):
+        level = event.get("level") or "error"
+        fields = [field("Level", level)]
+        if event.get("platform"):
+            fields.append(field("Platform", event["platform"]))
+        environment = event.get("environment") or tag(event, "environment")
+        if environment:
+            fields.append(field("Environment", environment))
+        if event.get("release"):
+            fields.append(field("Release", event["release"]))
+        return {
+            "color": LEVEL_COLORS.get(level, RED),
+            "title": title,
+            "title_link": url,
+            "text": shorten(event.get("culprit"), MAX_BODY) or None,
+            "fields": fields,
+        }
+
+    # -- resources -------------------------------------------------------------
+
+    def issue(self, content):
+        action = content["action"]
+        if action not in ISSUE_ACTIONS:
+            console.log(f"Sentry issue action '{action}' is not posted")
+            return None
+        issue = content["data"]["issue"]
+        project = obj(issue.get("project")).get("name") or "Sentry"
+        url = issue.get("web_url") or issue.get("permalink")
+        verb = action
+        if action == "assigned":
+            assignee = obj(issue.get("assignedTo")).get("name")
+            verb = f"assigned to {assignee}" if assignee else "assigned"
+        by = self.actor(content)
+        if by:
+            verb = f"{verb} by {by}"
+        short_id = issue.get("shortId") or issue["id"]
+        title = shorten(issue["title"], MAX_TITLE)
+        text = f"Issue {link(short_id, url)} {verb} in {project}: {title}"
+        level = issue.get("level") or "error"
+        colors = {"resolved": GREEN, "ignored": GREY, "archived": GREY, "assigned": BLUE}
+        fields = [field("Level", level)]
+        if issue.get("platform"):
+            fields.append(field("Platform", issue["platform"]))
+        if issue.get("count") is not None:
+            fields.append(field("Events", issue["count"]))
+        if issue.get("userCount") is not None:
+            fields.append(field("Users", issue["userCount"]))
+        attachment = {
+            "color": colors.get(action, LEVEL_COLORS.get(level, RED)),
+            "title": title,
+            "title_link": url,
+            "text": shorten(issue.get("culprit"), MAX_BODY) or None,
+            "fields": fields,
+        }
+        return {"content": {"text": text, "attachments": [attachment]}}
+
+    def event_alert(self, content):
+        event = content["data"]["event"]
+        rule = content["data"].get("triggered_rule") or "an alert rule"
+        title = shorten(event.get("title") or event.get("message") or event["event_id"], MAX_TITLE)
+        url = event.get("web_url")
+        project = self.project_from_url(event)
+        where = f" in {project}" if project else ""
+        text = f"Alert “{rule}” triggered{where}: {link(title, url)}"
+        return {"content": {"text": text, "attachments": [self.event_attachment(event, title, url)]}}
+
+    def error(self, content):
+        event = content["data"]["error"]
+        title = shorten(event.get("title") or event.get("message") or event["event_id"], MAX_TITLE)
+        url = event.get("web_url")
+        project = self.project_from_url(event)
+        where = f" in {project}" if project else ""
+        text = f"New error{where}: {link(title, url)}"
+        return {"content": {"text": text, "attachments": [self.event_attachment(event, title, url)]}}
+
+    def legacy(self, content):
+        event = dict(obj(content.get("event")))
+        event["level"] = content.get("level") or event.get("level")
+        event["culprit"] = content.get("culprit") or event.get("culprit")
+        title = shorten(content.get("message") or event.get("title") or "Sentry event", MAX_TITLE)
+        text = f"New {event['level'] or 'event'} in {content['project_name']}: {link(title, content['url'])}"
+        return {"content": {"text": text, "attachments": [self.event_attachment(event, title, content["url"])]}}

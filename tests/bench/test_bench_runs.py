@@ -1,0 +1,143 @@
+"""The benchmark runs (``bench/run.py --quick``) and produces numbers.
+
+No timed assertion here, ever: these tests only check that every measurement
+happened, returned answers without errors, and that the report was written.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN = ROOT / "bench" / "run.py"
+HOOKHUB = Path(sys.executable).parent / "hookhub"
+
+sys.path.insert(0, str(ROOT))
+from bench import deployment  # noqa: E402
+from bench.payloads import build_github_push  # noqa: E402
+from bench.scenarios import SCALING_INTEGRATION, all_scenarios  # noqa: E402
+
+
+def _cannot(code: str, what: str) -> str | None:
+    """Why ``code`` fails in a fresh interpreter (``what`` is not there yet), or None."""
+    if importlib.util.find_spec("hookhub.cli") is None or not HOOKHUB.exists():
+        return "hookhub's CLI (`hookhub serve`) is not there yet"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return f"{what} is not there yet: {last}"
+    return None
+
+
+_CANNOT_SERVE = _cannot("import hookhub.hub, hookhub.engines.python", "`hookhub serve`")
+_NO_WORKER_POOL = _CANNOT_SERVE or _cannot(
+    "from hookhub.sandbox import make_sandbox; make_sandbox('process', {}, workers=1)",
+    "the sandbox worker pool (hookhub's default sandbox)")
+
+
+def run_bench(tmp_path: Path, *options: str) -> tuple[dict[str, Any], str]:
+    results, data = tmp_path / "RESULTS.md", tmp_path / "results.json"
+    done = subprocess.run([sys.executable, str(RUN), "--quick", "--results", str(results), "--json", str(data),
+                           *options], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"bench/run.py exited {done.returncode}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    return json.loads(data.read_text()), results.read_text()
+
+
+def assert_measured(load: dict[str, Any]) -> None:
+    assert load["requests"] > 0
+    assert load["errors"] == 0
+    assert load["rps"] > 0
+    assert 0 < load["p50_ms"] <= load["p99_ms"] <= load["max_ms"]
+    assert load["cpu_us_per_req"] > 0 and load["cpu_pct"] > 0
+
+
+def assert_scenario_measured(scenario: dict[str, Any], concurrency: list[int]) -> None:
+    assert scenario["status"] == "ok", scenario["note"]
+    assert [run["concurrency"] for run in scenario["runs"]] == concurrency
+    for run in scenario["runs"]:
+        assert_measured(run["bare"])
+        assert_measured(run["hookhub"])
+        assert run["ratio_rps"] == pytest.approx(run["hookhub"]["rps"] / run["bare"]["rps"])
+        assert run["ratio_cpu"] == pytest.approx(run["bare"]["cpu_us_per_req"] / run["hookhub"]["cpu_us_per_req"])
+
+
+def test_calibration_run_bare_against_bare(tmp_path: Path) -> None:
+    data, text = run_bench(tmp_path, "--against-bare", "--scenarios", "python,github")
+    assert data["meta"]["mode"] == "against-bare"
+    assert [s["key"] for s in data["scenarios"]] == ["python", "github"]
+    for scenario in data["scenarios"]:
+        assert_scenario_measured(scenario, [1])
+    assert "Calibration run" in text
+    assert "| 1 |" in text
+
+
+def test_python_load_generator_fallback(tmp_path: Path) -> None:
+    data, text = run_bench(tmp_path, "--against-bare", "--loadgen", "python", "--scenarios", "noscript")
+    assert "pyload" in data["meta"]["loadgen"]
+    assert_scenario_measured(data["scenarios"][0], [1])
+    assert "bench/pyload.py" in text
+
+
+@pytest.mark.skipif(_CANNOT_SERVE is not None, reason=_CANNOT_SERVE or "")
+def test_quick_run_against_hookhub_with_the_in_process_sandbox(tmp_path: Path) -> None:
+    data, text = run_bench(tmp_path, "--sandbox-mode", "inprocess", "--scenarios", "python,noscript")
+    assert [s["key"] for s in data["scenarios"]] == ["python", "noscript"]
+    for scenario in data["scenarios"]:
+        assert_scenario_measured(scenario, [1])
+        assert scenario["stored"].startswith("yes"), scenario["stored"]
+    assert "mode: inprocess" in text
+
+
+@pytest.mark.skipif(_NO_WORKER_POOL is not None, reason=_NO_WORKER_POOL or "")
+def test_quick_run_against_hookhub(tmp_path: Path) -> None:
+    data, text = run_bench(tmp_path, "--scenarios", "python,js,github,noscript,scaling")
+    scenarios = {s["key"]: s for s in data["scenarios"]}
+    assert set(scenarios) == {"python", "js", "github", "noscript"}
+    for key, scenario in scenarios.items():
+        if key == "js" and scenario["status"] == "skipped":
+            assert "JavaScript engine" in scenario["note"]
+            continue
+        assert_scenario_measured(scenario, [1])
+        assert scenario["startup_s"] > 0
+        assert scenario["stored"].startswith("yes"), scenario["stored"]
+    scaling = data["scaling"]
+    assert scaling["status"] == "ok", scaling["note"]
+    (row,) = scaling["rows"]
+    assert row["integrations"] == 10
+    assert row["startup_s"] > 0 and row["rss_mb"] > 0 and row["processes"] >= 1
+    assert_measured(row)
+    assert "ratio req/s" in text and "## Scaling" in text
+
+
+def test_generated_config_follows_the_contract(tmp_path: Path) -> None:
+    scenario = all_scenarios()["python"]
+    path, hooks = deployment.write(tmp_path, "python", {"a": scenario.integration, "b": SCALING_INTEGRATION}, 4321)
+    config = yaml.safe_load(path.read_text())
+    assert config["server"]["port"] == 4321
+    assert config["storage"]["url"] == f"sqlite:///{tmp_path.resolve() / 'python.db'}"
+    assert config["admin"]["token"] == deployment.ADMIN_TOKEN
+    assert [u["username"] for u in config["users"]] == ["rocket.cat"]
+    assert [c["name"] for c in config["channels"]] == ["general"]
+    first, second = config["integrations"]
+    assert first["id"] == "a" and first["type"] == "incoming" and first["channel"] == "#general"
+    assert first["username"] == "rocket.cat" and first["token"] == hooks["a"].token
+    assert first["script"].startswith("# Alertmanager") and "class Script:" in first["script"]
+    assert "script: |" in path.read_text()
+    assert (path.parent / second["script_file"]).is_file()
+    assert hooks["b"].path == f"/hooks/b/{hooks['b'].token}"
+
+
+def test_github_payload_is_70_kb_and_reproducible() -> None:
+    payload, _ = build_github_push.smallest_over_target()
+    stored = (ROOT / "bench" / "payloads" / "github__push__70k.json").read_text()
+    assert json.loads(stored) == payload
+    assert 70 * 1024 <= len(stored) < 75 * 1024
+    assert len(payload["commits"]) == 20

@@ -1,0 +1,7 @@
+# attack: sleep
+# expect: run
+# reason: time.sleep is not available
+import time
+class Script:
+    def process_incoming_request(self, request):
+        time.sleep(10)
