@@ -96,3 +96,11 @@ def wait_history(client: TestClient, integration_id: str, count: int, timeout: f
         entries = history(client, integration_id)
         return entries if len(entries) >= count else None
     return wait_until(enough, timeout, f"{count} history entries of {integration_id}")  # type: ignore[no-any-return]
+
+
+def wait_delivery(client: TestClient, message_id: str, status: str, timeout: float = 10.0) -> dict[str, Any]:
+    """The first delivery of a message once it has ``status`` (the outbox row is updated after history)."""
+    def ready() -> dict[str, Any] | None:
+        rows = deliveries(client, message_id=message_id)
+        return rows[0] if rows and rows[0]["status"] == status else None
+    return wait_until(ready, timeout, f"a {status} delivery of {message_id}")  # type: ignore[no-any-return]
