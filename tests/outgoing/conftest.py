@@ -49,8 +49,9 @@ def start_hub(write_config: Callable[..., Path]) -> Iterator[Callable[..., TestC
     """``start_hub(*integrations, clock=None, extra="")`` → a started TestClient; ``client.hub`` is the Hub."""
     clients: list[TestClient] = []
 
-    def start(*integrations: str, clock: Callable[[], float] | None = None, extra: str = "") -> TestClient:
-        config = load_config(write_config(*integrations, extra=extra))
+    def start(*integrations: str, clock: Callable[[], float] | None = None, extra: str = "",
+              mode: str = "inprocess") -> TestClient:
+        config = load_config(write_config(*integrations, extra=extra, mode=mode))
         hub = Hub(config)
         if clock is not None:
             hub.clock = clock  # type: ignore[attr-defined]
