@@ -189,7 +189,9 @@ class PythonEngine:
         if env.http is not None:
             namespace["HTTP"] = _make_http(env)
         for name, helper in env.extra_globals.items():
-            namespace[name] = _json_helper(helper)
+            # a plugin helper never replaces a guard or a built-in global
+            if name.isidentifier() and not name.startswith("_") and name not in namespace:
+                namespace[name] = _json_helper(helper)
         return namespace
 
     def instantiate(self, source: str, filename: str, env: ScriptEnv) -> PythonScript:
