@@ -4,11 +4,12 @@
   workers (:mod:`.worker`); a worker that dies, times out or runs out of
   memory is killed and replaced by a fresh fork (a few ms).
 * **Scheduling.** Any idle worker serves any integration.  An integration
-  may use at most ``min(concurrency, workers - 1)`` workers at once (so one
-  runaway integration always leaves a worker for the others) and queue at
-  most ``queue`` calls; beyond that, and after waiting longer than twice its
-  timeout, a call is ``saturated`` (503).  Waiting calls are served round
-  robin across integrations.
+  may use at most ``concurrency`` workers at once, and never all of them
+  unless its calls have proven fast (so one runaway integration always
+  leaves a worker for the others), and queue at most ``queue`` calls;
+  beyond that, and after waiting longer than twice its timeout, a call is
+  ``saturated`` (503).  Waiting calls are served round robin across
+  integrations.
 * **Asyncio.** The server never blocks: channels are asyncio streams,
   forwarded ``HTTP()`` calls run in a thread (or natively when egress is async).
 * **Timeouts.** The worker stops the script itself after ``timeout_ms``
@@ -53,6 +54,8 @@ _STORE_NAME = re.compile(r"\bStore\b")
 
 #: Time a worker gets after ``timeout_ms`` to report its own timeout before it is killed.
 GRACE_MS = 250
+#: Calls of an integration averaging less than this may use every worker.
+FAST_MS = 50.0
 #: Time to wait for a forked worker to say ``ready``.
 READY_TIMEOUT_S = 30.0
 
@@ -81,9 +84,17 @@ class _Integration:
     #: of the Store is atomic (as in Rocket.Chat, where scripts never run concurrently)
     uses_store: bool = False
 
+    #: moving average of its calls' durations (None until one finished)
+    avg_ms: float | None = None
+
     def set_spec(self, spec: ScriptSpec) -> None:
+        if spec.digest != self.spec.digest:
+            self.avg_ms = None  # a new script has to prove itself again
         self.spec = spec
         self.uses_store = _STORE_NAME.search(spec.source) is not None
+
+    def note_duration(self, ms: float) -> None:
+        self.avg_ms = ms if self.avg_ms is None else 0.7 * self.avg_ms + 0.3 * ms
 
 
 class WorkerPool:
@@ -335,10 +346,18 @@ class WorkerPool:
                     fut.set_exception(_Saturated(f"integration {integration_id!r} was unloaded"))
 
     def _cap(self, integ: _Integration) -> int:
+        """Workers one integration may use at once.
+
+        ``concurrency``, but never every worker unless its calls have proven
+        fast (average under ``FAST_MS``): a new or slow integration always
+        leaves one worker to the others, a fast busy one may use them all.
+        """
         if integ.uses_store:
             return 1
-        share = self._size - 1 if self._size > 1 else 1
-        return max(1, min(integ.spec.limits.concurrency, share))
+        cap = min(integ.spec.limits.concurrency, self._size)
+        if self._size > 1 and (integ.avg_ms is None or integ.avg_ms > FAST_MS):
+            cap = min(cap, self._size - 1)
+        return max(1, cap)
 
     async def _acquire(self, integration_id: str, integ: _Integration) -> _Worker:
         if integ.inflight < self._cap(integ) and self._idle:
@@ -422,9 +441,11 @@ class WorkerPool:
         except _Saturated as exc:
             return CallOutcome(False, reason=str(exc), saturated=True,
                                duration_ms=(time.perf_counter() - started) * 1000.0)
+        ran = time.perf_counter()
         try:
             outcome = await self._run(worker, integ, method, kwargs)
         finally:
+            integ.note_duration((time.perf_counter() - ran) * 1000.0)
             self._release(worker, integ)
         outcome.duration_ms = (time.perf_counter() - started) * 1000.0
         return outcome

@@ -377,3 +377,23 @@ async def test_a_worker_that_keeps_growing_is_recycled(pool: WorkerPool) -> None
     await wait_for_workers(pool, 2)
     assert set(pool.pids) != before, "a worker holding 256 MB more than at start is replaced"
     assert values[-1] < 4, "the replacement starts with a fresh Script instance"
+
+
+async def test_a_proven_fast_integration_may_use_every_worker(pool: WorkerPool) -> None:
+    await pool.load(spec("""
+        import time
+        class Script:
+            def process_incoming_request(self, request):
+                end = time.monotonic() + (request.content.spin or 0)
+                while time.monotonic() < end:
+                    pass
+                return 1
+    """))
+    started = time.monotonic()
+    await asyncio.gather(*(pool.call("it", "process_incoming_request", req(spin=0.3)) for _ in range(2)))
+    assert time.monotonic() - started > 0.55, "an unproven integration is held to workers - 1"
+    for _ in range(10):
+        assert (await pool.call("it", "process_incoming_request", req(spin=0))).ok
+    started = time.monotonic()
+    await asyncio.gather(*(pool.call("it", "process_incoming_request", req(spin=0.3)) for _ in range(2)))
+    assert time.monotonic() - started < 0.55, "a fast integration runs on both workers"
