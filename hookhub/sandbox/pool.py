@@ -206,6 +206,10 @@ class WorkerPool:
                 self._on_exit(int(message["pid"]), str(message.get("reason", "exited")))
 
     def _restart_zygote(self) -> None:
+        # Its workers die with it (PR_SET_PDEATHSIG); busy ones fail their call on EOF.
+        for worker in list(self._idle):
+            self._kill(worker)
+
         async def restart() -> None:
             await self._stop_zygote()
             if self._closed:
