@@ -287,6 +287,8 @@ async def test_reload_changes_the_script_in_every_worker(pool: WorkerPool) -> No
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's API
+        if self.path == "/slow":
+            time.sleep(0.5)
         body = b'{"pong": true}'
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -320,6 +322,12 @@ async def test_script_http_is_forwarded_to_the_server(pool: WorkerPool, http_ser
     out = await pool.call("web", "process_incoming_request", req())
     assert out.ok, out.reason
     assert out.value == {"content": {"text": "200 {'pong': True}"}}
+
+    slow = source.replace("/ping", "/slow")
+    await pool.load(ScriptSpec("slow", "python", slow, "slow.py", Limits(timeout_ms=200),
+                               allow_hosts=("127.0.0.1",), allow_private=True))
+    out = await pool.call("slow", "process_incoming_request", req())
+    assert out.ok, "time spent in HTTP() does not count against timeout_ms"
 
     await pool.load(ScriptSpec("private", "python", source, "private.py", allow_hosts=("127.0.0.1",)))
     out = await pool.call("private", "process_incoming_request", req())
