@@ -199,7 +199,7 @@ class PythonEngine:
         namespace = self.script_globals(env)
         exec(code, namespace)  # noqa: S102 - restricted code with guarded globals
         cls = namespace.get("Script")
-        if not is_script_class(cls):
+        if cls is None or not is_script_class(cls):
             raise ScriptCompileError(filename, None, "`Script` must be a class defined in the script (`class Script:`)")
         return PythonScript(cls(), filename)
 

@@ -21,7 +21,7 @@ import re
 from types import CodeType
 from typing import Any
 
-from RestrictedPython import compile_restricted_exec
+from RestrictedPython.compile import compile_restricted_exec
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer
 
 from ..errors import ScriptCompileError

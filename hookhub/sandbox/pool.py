@@ -122,7 +122,7 @@ class WorkerPool:
         self._forked: asyncio.Future[int] | None = None
         self._exits: dict[int, str] = {}
         self._exit_events: dict[int, asyncio.Event] = {}
-        self._spawning: set[asyncio.Task[None]] = set()
+        self._spawning: set[asyncio.Future[Any]] = set()
         self._closed = False
         self._started = False
         #: why workers could not be sealed with seccomp (None when they were)
@@ -221,8 +221,8 @@ class WorkerPool:
         self._track(asyncio.ensure_future(restart()))
 
     def _track(self, task: asyncio.Future[Any]) -> None:
-        self._spawning.add(task)  # type: ignore[arg-type]
-        task.add_done_callback(self._spawning.discard)  # type: ignore[arg-type]
+        self._spawning.add(task)
+        task.add_done_callback(self._spawning.discard)
 
     # -- workers -------------------------------------------------------
 
@@ -519,18 +519,20 @@ class WorkerPool:
         if not isinstance(method, str) or not isinstance(url, str) or not (options is None or isinstance(options, dict)):
             return {"error": "HTTP(method, url, options): invalid arguments"}
         try:
-            from .. import egress  # type: ignore[attr-defined]  # lands with the JS engine work
+            from .. import egress
         except ImportError:
             return {"error": "HTTP from scripts is not available: hookhub.egress is not installed"}
-        perform = egress.perform
-        kwargs = {"allow_hosts": spec.allow_hosts, "allow_private": spec.allow_private,
-                  "timeout_s": spec.limits.http_timeout_ms / 1000.0}
+        perform: Any = egress.perform
+        timeout_s = spec.limits.http_timeout_ms / 1000.0
         try:
             if inspect.iscoroutinefunction(perform):
-                value = await perform(method, url, options, **kwargs)
+                value = await perform(method, url, options, allow_hosts=spec.allow_hosts,
+                                      allow_private=spec.allow_private, timeout_s=timeout_s)
             else:
-                value = await asyncio.to_thread(perform, method, url, options, **kwargs)
-            return to_json_result(value, 64 * 1024 * 1024)  # type: ignore[no-any-return]
+                value = await asyncio.to_thread(perform, method, url, options, allow_hosts=spec.allow_hosts,
+                                                allow_private=spec.allow_private, timeout_s=timeout_s)
+            result: dict[str, Any] = to_json_result(value, 64 * 1024 * 1024)
+            return result
         except Exception as exc:  # noqa: BLE001 - egress failures are the script's answer, not ours
             return {"error": f"{type(exc).__name__}: {exc}"}
 

@@ -101,7 +101,8 @@ def main(argv: list[str]) -> int:
     _send(ctl, {"op": "ready", "pid": os.getpid()})
 
     while True:
-        readable, _, _ = select.select([ctl, wake_r], [], [])
+        readable: list[Any]
+        readable, _, _ = select.select([ctl, wake_r], [], [])  # type: ignore[type-var]
         if wake_r in readable:
             os.read(wake_r, 4096)
             while True:
