@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from types import CodeType
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import ScriptCompileError
 from ..hookspecs import hookimpl
@@ -29,7 +30,7 @@ STORE_VALUE_MAX_BYTES = 256 * 1024
 class ScriptConsole:
     """The ``console`` global."""
 
-    __slots__ = ("log", "info", "warn", "warning", "error", "debug")
+    __slots__ = ("debug", "error", "info", "log", "warn", "warning")
     _hh_not_iterable = True
 
     def __init__(self, console: Console) -> None:
@@ -88,7 +89,7 @@ class ScriptStoreProxy:
 
 
 def _make_http(env: ScriptEnv) -> Callable[..., Any]:
-    def HTTP(method: str, url: str, options: Any = None) -> Any:  # noqa: N802 - Rocket.Chat's name
+    def HTTP(method: str, url: str, options: Any = None) -> Any:
         """``HTTP(method, url, options)``: an outbound request under the integration's egress policy."""
         if not isinstance(method, str) or not isinstance(url, str):
             raise TypeError("HTTP(method, url, options): method and url must be strings")

@@ -25,8 +25,9 @@ import copy
 import operator
 import weakref
 import zoneinfo
+from collections.abc import Callable, Iterable, Iterator
 from types import MethodDescriptorType, WrapperDescriptorType
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 

@@ -211,6 +211,13 @@ def describe_status(status: int) -> str:
 
 
 __all__: list[Any] = [
-    "CallLimits", "DENIED_SYSCALLS", "MemoryMeter", "apply_rlimits", "describe_status", "die_with_parent",
-    "install_seccomp", "isolate_descriptors", "scrubbed_env",
+    "DENIED_SYSCALLS",
+    "CallLimits",
+    "MemoryMeter",
+    "apply_rlimits",
+    "describe_status",
+    "die_with_parent",
+    "install_seccomp",
+    "isolate_descriptors",
+    "scrubbed_env",
 ]

@@ -75,7 +75,7 @@ EXTRA_DUNDER_METHODS: frozenset[str] = frozenset({
     "__getitem__", "__hash__", "__enter__", "__exit__",
 })
 
-_LINE = re.compile(r"^Line (\d+): (.*)$", re.S)
+_LINE = re.compile(r"^Line (\d+): (.*)$", re.DOTALL)
 
 
 def attribute_refusal(name: str) -> str | None:

@@ -281,7 +281,7 @@ class WorkerPool:
                 try:
                     await self._spawn_worker()
                     return
-                except (RuntimeError, OSError, asyncio.TimeoutError) as exc:
+                except (TimeoutError, RuntimeError, OSError) as exc:
                     log.error("could not replace a sandbox worker (attempt %d): %s", attempt + 1, exc)
                     await asyncio.sleep(0.2 * (attempt + 1))
 
@@ -379,7 +379,7 @@ class WorkerPool:
         wait_s = 2 * max(limits.timeout_ms, 1000) / 1000.0
         try:
             return await asyncio.wait_for(asyncio.shield(fut), wait_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             if fut.done() and not fut.cancelled() and fut.exception() is None:
                 return fut.result()  # handed a worker just as the wait ended
             self._forget_waiter(integ, fut)
@@ -469,7 +469,7 @@ class WorkerPool:
             while True:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
-                    raise asyncio.TimeoutError
+                    raise TimeoutError
                 reply = await asyncio.wait_for(channel.read(worker.reader, max_frame), remaining)
                 op = reply.get("op")
                 if op == "http" and reply.get("id") == call_id:
@@ -484,7 +484,7 @@ class WorkerPool:
                     log.error("sandbox worker %d failed internally:\n%s", worker.pid, str(reply.get("error"))[-4000:])
                     raise channel.ChannelError("the worker failed internally (see the server log)")
                 raise channel.ChannelError(f"unexpected message {op!r}")
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._retire(worker)
             return CallOutcome(False, reason=(
                 f"the script timed out after {limits.timeout_ms} ms (sandbox timeout_ms) and did not stop; "

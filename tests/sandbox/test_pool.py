@@ -286,7 +286,7 @@ async def test_reload_changes_the_script_in_every_worker(pool: WorkerPool) -> No
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's API
+    def do_GET(self) -> None:
         if self.path == "/slow":
             time.sleep(0.5)
         body = b'{"pong": true}'
