@@ -224,6 +224,8 @@ def warm_up() -> None:
         _static_attrs(name)
     _static_attrs("__future__")
     datetime.datetime.strptime("2024-01-02", "%Y-%m-%d")
+    time.localtime()  # glibc reads /etc/localtime once, lazily
+    datetime.datetime.now().astimezone()
     time.strptime("2024", "%Y")
     json.loads(json.dumps({"a": [1.5, "é"]}))
     re.compile(r"(?P<x>\w+)\s*").match("warm up")
