@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import ScriptCompileError
 from ..hookspecs import hookimpl
 from ..request import freeze, thaw
+from ..sandbox.boundary import encoded_size
 from ..sandbox.guards import guard_globals, is_script_class, make_builtins
 from ..sandbox.modules import ModuleImporter
 from ..sandbox.policy import compile_script
@@ -25,6 +26,8 @@ from .base import Console, ScriptEnv, ScriptStore
 
 #: Largest JSON text a single ``Store.set`` value may take.
 STORE_VALUE_MAX_BYTES = 256 * 1024
+#: Largest JSON text the whole Store of one integration may take (the sandbox pool enforces it too).
+STORE_MAX_BYTES = 1024 * 1024
 
 
 class ScriptConsole:
@@ -78,7 +81,12 @@ class ScriptStoreProxy:
 
     def set(self, key: str, value: Any) -> Any:
         copy = _json_copy(value, f"Store.set({key!r}, ...) needs JSON data")
-        self._store().set(str(key), copy)
+        store = self._store()
+        after = store.snapshot()
+        after[str(key)] = copy
+        if encoded_size(after) > STORE_MAX_BYTES:
+            raise ValueError(f"Store.set({key!r}, ...): the Store would exceed {STORE_MAX_BYTES} bytes of JSON")
+        store.set(str(key), copy)
         return value
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -43,7 +43,8 @@ from ..engines.base import LEVELS, LogRecord, ScriptEngine
 from ..errors import HookhubError
 from . import channel
 from .base import CallOutcome, ScriptSpec
-from .boundary import to_json_result
+from ..engines.python import STORE_MAX_BYTES
+from .boundary import encoded_size, to_json_result
 from .limits import scrubbed_env
 from .runner import ScriptRunner
 from .zygote import MAX_PACKET, engine_recipe
@@ -499,8 +500,13 @@ class WorkerPool:
     def _outcome(self, worker: _Worker, integ: _Integration, reply: dict[str, Any]) -> CallOutcome:
         logs = [_log_record(r) for r in reply.get("logs") or [] if isinstance(r, dict)]
         store = reply.get("store")
-        if isinstance(store, dict):
-            integ.store.update(store)
+        if isinstance(store, dict) and store:
+            merged = {**integ.store, **store}
+            if encoded_size(merged) > STORE_MAX_BYTES:
+                logs.append(LogRecord("error", time.time(), f"Store changes dropped: the Store would exceed "
+                                                            f"{STORE_MAX_BYTES} bytes of JSON"))
+            else:
+                integ.store = merged
         if reply.get("recycle"):
             self._retire(worker, kill=False)  # it exits by itself after this reply
         reason = reply.get("reason")
