@@ -161,7 +161,10 @@ class WorkerPool:
             self._zygote = subprocess.Popen(
                 [sys.executable, "-m", "hookhub.sandbox.zygote", str(child.fileno())],
                 pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                env=scrubbed_env(), cwd="/", close_fds=True)
+                env=scrubbed_env(), cwd="/", close_fds=True,
+                # its own session: a Ctrl-C meant for the server must not reach the
+                # zygote and workers (they follow the server through their channel)
+                start_new_session=True)
         finally:
             child.close()
         parent.setblocking(False)

@@ -89,6 +89,7 @@ def _plugin_globals(options: dict[str, Any] | None) -> Any:
 def main(argv: list[str]) -> int:
     ctl = socket.socket(fileno=int(argv[1]))
     die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when we stop
     init = json.loads(ctl.recv(MAX_PACKET))
     engines = {name: _build_engine(recipe) for name, recipe in init["engines"].items()}
     globals_for = _plugin_globals(init.get("plugins"))
