@@ -33,6 +33,12 @@ def _ratio(value: float | None) -> str:
     return "–" if value is None else f"**{value:.2f}×**"
 
 
+def _range(bounds: list[float | None] | None) -> str:
+    if not bounds or bounds[0] is None or bounds[1] is None or bounds[0] == bounds[1]:
+        return ""
+    return f" ({bounds[0]:.2f}–{bounds[1]:.2f})"
+
+
 def scenario_table(scenario: dict[str, Any], other: str) -> list[str]:
     lines = [f"| c | bare req/s | {other} req/s | ratio req/s | bare p50 ms | {other} p50 ms "
              f"| bare p99 ms | {other} p99 ms | p99 ratio | server CPU % (bare/{other}) "
@@ -41,7 +47,8 @@ def scenario_table(scenario: dict[str, Any], other: str) -> list[str]:
     for run in scenario["runs"]:
         bare, hub = run["bare"], run["hookhub"]
         lines.append(
-            f"| {run['concurrency']} | {_fmt(bare['rps'], 0)} | {_fmt(hub['rps'], 0)} | {_ratio(run['ratio_rps'])} "
+            f"| {run['concurrency']} | {_fmt(bare['rps'], 0)} | {_fmt(hub['rps'], 0)} | {_ratio(run['ratio_rps'])}"
+            f"{_range(run.get('ratio_range'))} "
             f"| {_fmt(bare['p50_ms'])} | {_fmt(hub['p50_ms'])} | {_fmt(bare['p99_ms'])} | {_fmt(hub['p99_ms'])} "
             f"| {_fmt(run['ratio_p99'])}× | {_fmt(bare.get('cpu_pct'), 0)}/{_fmt(hub.get('cpu_pct'), 0)} "
             f"| {_fmt(bare.get('cpu_us_per_req'), 0)}/{_fmt(hub.get('cpu_us_per_req'), 0)} "
@@ -91,7 +98,9 @@ def render(results: dict[str, Any]) -> str:
         f"- Code: {meta['commit']}",
         f"- Load generator: {meta['loadgen']}",
         f"- Per measurement: {meta['warmup_s']:g} s warm-up, then {meta['duration_s']:g} s measured; "
-        f"concurrency {', '.join(map(str, meta['concurrency']))}",
+        f"concurrency {', '.join(map(str, meta['concurrency']))}"
+        + (f"; {meta['repeat']} rounds of bare+hookhub each, the round with the median ratio shown, "
+           f"the range over the rounds in brackets" if meta.get("repeat", 1) > 1 else ""),
         f"- Python {meta['python']}; uvicorn {meta['uvicorn']}; starlette {meta['starlette']}",
     ]
     if meta["mode"] != "hookhub":

@@ -58,6 +58,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, help="whole seconds of warm-up before each run (default 1; --quick: 0)")
     parser.add_argument("--concurrency", type=_ints, help="connections, e.g. 1,16,64 (default; --quick: 1)")
     parser.add_argument("--scaling", type=_ints, help="integration counts, e.g. 10,1000,10000 (default; --quick: 10)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of bare+hookhub per concurrency; the round with the median ratio is "
+                             "reported, with the range of the ratio over all rounds (default 1)")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto",
                         help="wrk (installed with apt-get if missing) or the Python fallback")
     parser.add_argument("--workers", type=int, help="sandbox workers in the generated YAML (default: hookhub's)")
@@ -82,6 +85,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.warmup = max(0, args.warmup if args.warmup is not None else (0 if quick else 1))
     args.concurrency = args.concurrency or ([1] if quick else [1, 16, 64])
     args.scaling = args.scaling or ([10] if quick else [10, 1000, 10000])
+    args.repeat = max(1, args.repeat)
     args.selected = [key.strip() for key in args.scenarios.split(",") if key.strip()]
     unknown = sorted(set(args.selected) - set(SCENARIO_KEYS) - set(OPTIONAL_KEYS))
     if unknown:
@@ -148,6 +152,7 @@ class Bench:
                 "starlette": _version("starlette"),
                 "duration_s": args.duration,
                 "warmup_s": args.warmup,
+                "repeat": args.repeat,
                 "concurrency": args.concurrency,
                 "server_cpu": args.server_cpu,
                 "client_cpu": args.client_cpu,
@@ -166,8 +171,7 @@ class Bench:
 
     def hookhub_server(self, name: str, config: Path, port: int) -> Server:
         if self.args.against_bare:
-            server = self.bare_server(name)
-            return server
+            return self.bare_server(name.replace("hookhub", "bare#2"))
         argv = [str(self.hookhub), "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
         return Server(name, argv, port, self.workdir / f"{name}.log", pin=self.server_pin, cwd=self.workdir)
 
@@ -219,6 +223,14 @@ class Bench:
                 "cpu_us_per_req": 1e6 * cpu / result.requests if cpu is not None and result.requests else None,
                 "workers_cpu_us_per_req": (1e6 * result.children_cpu_s / result.requests
                                            if result.children_cpu_s is not None and result.requests else None)}
+
+    def _pair(self, concurrency: int, b: LoadResult, h: LoadResult) -> dict[str, Any]:
+        run: dict[str, Any] = {"concurrency": concurrency, "bare": self._load_json(b), "hookhub": self._load_json(h),
+                               "ratio_rps": h.rps / b.rps if b.rps else None,
+                               "ratio_p99": h.p99_ms / b.p99_ms if b.p99_ms else None}
+        cpu_b, cpu_h = run["bare"]["cpu_us_per_req"], run["hookhub"]["cpu_us_per_req"]
+        run["ratio_cpu"] = cpu_b / cpu_h if cpu_b and cpu_h else None
+        return run
 
     def sanity(self, server: Server, path: str, body: Path, headers: dict[str, str]) -> str | None:
         """One request first: benchmarking error answers would be meaningless."""
@@ -288,21 +300,25 @@ class Bench:
                     print(f"   FAILED: {problem}", flush=True)
                     return
             for i, concurrency in enumerate(self.args.concurrency):
-                order = (bare, hub) if i % 2 == 0 else (hub, bare)  # alternate who goes first
-                measured = {s.name: self.measure(s, path, scenario.body, scenario.headers, concurrency)
-                            for s in order}
-                b, h = measured[bare.name], measured[hub.name]
-                run = {"concurrency": concurrency, "bare": self._load_json(b), "hookhub": self._load_json(h),
-                       "ratio_rps": h.rps / b.rps if b.rps else None,
-                       "ratio_p99": h.p99_ms / b.p99_ms if b.p99_ms else None}
-                cpu_b, cpu_h = run["bare"]["cpu_us_per_req"], run["hookhub"]["cpu_us_per_req"]
-                run["ratio_cpu"] = cpu_b / cpu_h if cpu_b and cpu_h else None
+                rounds = []
+                for r in range(self.args.repeat):
+                    order = (bare, hub) if (i + r) % 2 == 0 else (hub, bare)  # alternate who goes first
+                    measured = {s.name: self.measure(s, path, scenario.body, scenario.headers, concurrency)
+                                for s in order}
+                    rounds.append(self._pair(concurrency, measured[bare.name], measured[hub.name]))
+                # the round with the median ratio: bare and hookhub measured side by side, under the same load
+                rounds.sort(key=lambda run: run["ratio_rps"] or 0.0)
+                run = rounds[len(rounds) // 2]
+                run["ratio_range"] = [rounds[0]["ratio_rps"], rounds[-1]["ratio_rps"]]
+                run["rounds"] = len(rounds)
                 entry["runs"].append(run)
-                print(f"   c={concurrency:<3} bare {b.rps:9.0f} req/s p50 {b.p50_ms:6.2f} p99 {b.p99_ms:6.2f} ms | "
-                      f"{hub.name} {h.rps:9.0f} req/s p50 {h.p50_ms:6.2f} p99 {h.p99_ms:6.2f} ms | "
-                      f"ratio {run['ratio_rps']:.2f}x  errors {b.errors}/{h.errors}  "
-                      f"CPU/request {run['bare']['cpu_us_per_req'] or 0:.0f}/{run['hookhub']['cpu_us_per_req'] or 0:.0f} µs",
-                      flush=True)
+                b, h = run["bare"], run["hookhub"]
+                spread = (f" (rounds {run['ratio_range'][0]:.2f}-{run['ratio_range'][1]:.2f})"
+                          if len(rounds) > 1 else "")
+                print(f"   c={concurrency:<3} bare {b['rps']:9.0f} req/s p50 {b['p50_ms']:6.2f} p99 {b['p99_ms']:6.2f} ms | "
+                      f"{hub.name} {h['rps']:9.0f} req/s p50 {h['p50_ms']:6.2f} p99 {h['p99_ms']:6.2f} ms | "
+                      f"ratio {run['ratio_rps']:.2f}x{spread}  errors {b['errors']}/{h['errors']}  "
+                      f"CPU/request {b['cpu_us_per_req'] or 0:.0f}/{h['cpu_us_per_req'] or 0:.0f} µs", flush=True)
             entry["stored"] = self.stored(hub)
             if self.args.profile:
                 self.profile(entry, hub, path, scenario)
