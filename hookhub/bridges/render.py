@@ -156,6 +156,25 @@ def _embed_size(embed: dict[str, Any]) -> int:
     return size
 
 
+def _fit(embed: dict[str, Any], budget: int) -> int:
+    """Drop fields, then shorten the description, until the embed fits ``budget`` characters."""
+    size = _embed_size(embed)
+    fields = embed.get("fields", [])
+    while size > budget and fields:
+        fields.pop()
+        size = _embed_size(embed)
+    if not fields:
+        embed.pop("fields", None)
+    if size > budget and "description" in embed:
+        keep = len(embed["description"]) - (size - budget)
+        if keep > 0:
+            embed["description"] = cut(embed["description"], keep)
+        else:
+            del embed["description"]
+        size = _embed_size(embed)
+    return size
+
+
 def discord(message: dict[str, Any], limit: int) -> dict[str, Any]:
     body: dict[str, Any] = {"content": cut(message.get("text"), min(limit, 2000)),
                             "username": cut(author_of(message), DISCORD["username"]),
@@ -166,15 +185,9 @@ def discord(message: dict[str, Any], limit: int) -> dict[str, Any]:
     budget = DISCORD["total"]
     for att in [a for a in message.get("attachments") or [] if isinstance(a, dict)][: DISCORD["embeds"]]:
         embed = discord_embed(att)
-        size = _embed_size(embed)
-        if size > budget:  # shorten the description to stay within the 6000-character total
-            if "description" in embed:
-                keep = len(embed["description"]) - (size - budget)
-                if keep > 0:
-                    embed["description"] = cut(embed["description"], keep)
-                    size = _embed_size(embed)
-            if size > budget:
-                break
+        size = _fit(embed, budget)
+        if size > budget:
+            break
         budget -= size
         if embed:
             embeds.append(embed)

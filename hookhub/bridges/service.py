@@ -104,7 +104,7 @@ class BridgeService:
         host = httpx.URL(request.url).host
         reply = await http.send(request.method, request.url, allow_hosts=[host], allow_private=bridge.allow_private,
                                 headers=request.headers, data=request.body, timeout_s=bridge.timeout_ms / 1000)
-        secrets = self._secrets(bridge)
+        secrets = [secret for b in self.bridges.values() for secret in self._secrets(b)]
         error = mask_value(reply.error, secrets) if reply.error else None
         status = reply.status_code
         if status is not None and 200 <= status < 300:

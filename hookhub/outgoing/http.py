@@ -2,27 +2,23 @@
 
 :func:`send` performs one call with :mod:`httpx` and never raises: the
 answer, or why there is none, comes back as a :class:`Reply`.  Before
-connecting, the URL must pass the policy (:func:`resolve_target`): the host
+connecting, the URL must pass the policy: the host
 matches ``allow_hosts`` (exact names, ``*.example.com``, ``*``) and, unless
 ``allow_private``, every address it resolves to is public (no loopback,
 private, link-local, multicast or reserved address), so neither a script nor a
-mistyped URL can probe the internal network.  The connection goes to the
-address that was checked (the ``Host`` header and TLS server name keep the
-original name), so DNS cannot swap it between the check and the call.
-Redirects are not followed: a 3xx is an answer like any other.
-
-Note for the lead: ``hookhub.egress`` (branch ``jsengine``) implements the
-same policy for the script ``HTTP()`` helper; once both are on main the
-host-pattern and address checks here can call it instead.
+mistyped URL can probe the internal network.  The policy is
+:func:`hookhub.egress.check_url`, shared with the scripts' ``HTTP()`` helper.
+The connection goes to the address that was checked (the ``Host`` header and
+TLS server name keep the original name), so DNS cannot swap it between the
+check and the call.  Redirects are not followed: a 3xx is an answer like any
+other.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import ipaddress
 import json
-import socket
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,24 +26,14 @@ from typing import Any
 
 import httpx
 
+from ..egress import check_url
 from ..errors import EgressRefused
 
-__all__ = ["Reply", "Target", "host_allowed", "resolve_target", "send", "MAX_RESPONSE_BYTES"]
+__all__ = ["Reply", "send", "retry_after", "basic_auth", "MAX_RESPONSE_BYTES"]
 
 #: answers larger than this are cut (their status still counts)
 MAX_RESPONSE_BYTES = 1024 * 1024
 USER_AGENT = "hookhub-outgoing/0.1"
-
-_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-@dataclass(frozen=True)
-class Target:
-    """A URL that passed the policy and the address to connect to."""
-
-    url: httpx.URL
-    address: _Address
-
 
 @dataclass
 class Reply:
@@ -68,73 +54,6 @@ class Reply:
         """The ``response`` given to ``process_outgoing_response`` (CONTRACT §7)."""
         return {"status_code": self.status_code, "content": self.content, "content_raw": self.content_raw,
                 "headers": dict(self.headers), "error": self.error}
-
-
-def host_allowed(host: str, patterns: Iterable[str]) -> bool:
-    """``host`` matches an exact name, ``*.example.com`` (subdomains only) or ``*``."""
-    name = host.strip().rstrip(".").lower().strip("[]")
-    for raw in patterns:
-        pattern = raw.strip().rstrip(".").lower().strip("[]")
-        if pattern == "*" or pattern == name:
-            return True
-        if pattern.startswith("*.") and name.endswith(pattern[1:]) and name != pattern[2:]:
-            return True
-    return False
-
-
-def _not_public(address: _Address) -> str | None:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    checks = (("loopback", address.is_loopback), ("private", address.is_private),
-              ("link-local", address.is_link_local), ("multicast", address.is_multicast),
-              ("reserved", address.is_reserved), ("unspecified", address.is_unspecified),
-              ("not globally routable", not address.is_global))
-    return next((label for label, flag in checks if flag), None)
-
-
-async def _addresses(host: str, port: int) -> list[_Address]:
-    try:
-        return [ipaddress.ip_address(host.strip("[]"))]
-    except ValueError:
-        pass
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise EgressRefused(f"cannot resolve host {host!r}: {exc}") from None
-    found: list[_Address] = []
-    for info in infos:
-        addr = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if addr not in found:
-            found.append(addr)
-    if not found:
-        raise EgressRefused(f"cannot resolve host {host!r}")
-    return found
-
-
-async def resolve_target(url: str, allow_hosts: Iterable[str], allow_private: bool) -> Target:
-    """Check ``url`` against the policy; raise :class:`~hookhub.errors.EgressRefused` naming the reason."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise EgressRefused(f"invalid URL: {exc}") from None
-    if parsed.scheme not in ("http", "https"):
-        raise EgressRefused(f"URL scheme {parsed.scheme!r} is not allowed: use http or https")
-    if not parsed.host:
-        raise EgressRefused("the URL has no host")
-    patterns = list(allow_hosts)
-    if not host_allowed(parsed.host, patterns):
-        raise EgressRefused(f"host {parsed.host!r} is not allowed: add it to http.allow_hosts "
-                            f"(now {patterns!r})")
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    addresses = await _addresses(parsed.host, port)
-    if not allow_private:
-        for address in addresses:
-            why = _not_public(address)
-            if why:
-                raise EgressRefused(f"host {parsed.host!r} resolves to {address} ({why}); set "
-                                    "http.allow_private: true to reach internal addresses")
-    return Target(parsed, addresses[0])
 
 
 def basic_auth(auth: str) -> str:
@@ -163,7 +82,7 @@ async def send(method: str, url: str, *, allow_hosts: Iterable[str], allow_priva
         return reply
 
     try:
-        target = await resolve_target(url, allow_hosts, allow_private)
+        target = await asyncio.to_thread(check_url, url, list(allow_hosts), allow_private)
     except EgressRefused as exc:
         return done(Reply(None, error=f"egress refused: {exc.error}", refused=True))
     out: dict[str, str] = {"User-Agent": USER_AGENT}
@@ -188,7 +107,7 @@ async def send(method: str, url: str, *, allow_hosts: Iterable[str], allow_priva
     try:
         async with httpx.AsyncClient(timeout=timeout_s, trust_env=False, follow_redirects=False) as client:
             request = client.build_request(method.upper(), pinned, headers=out, content=body,
-                                           extensions={"sni_hostname": target.url.host})
+                                           extensions={"sni_hostname": target.host})
             response = await client.send(request, stream=True)
             try:
                 chunks: list[bytes] = []

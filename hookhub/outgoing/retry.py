@@ -24,9 +24,9 @@ STRATEGIES = ("powers-of-ten", "powers-of-two", "increments-of-two")
 def delay_ms(strategy: str, tries: int) -> int:
     """The wait before the next call after failed attempt number ``tries`` (0-based)."""
     if strategy == "powers-of-ten":
-        return 10 ** (tries + 2)
+        return int(10 ** (tries + 2))
     if strategy == "powers-of-two":
-        return 2 ** (tries + 1) * 1000
+        return int(2 ** (tries + 1)) * 1000
     if strategy == "increments-of-two":
         return (tries + 1) * 2000
     raise ValueError(f"unknown retry_delay {strategy!r}; use one of: {', '.join(STRATEGIES)}")

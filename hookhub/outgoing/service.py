@@ -155,11 +155,11 @@ class OutgoingService:
                 found.append(auth)
                 if ":" in auth:
                     found.append(auth.split(":", 1)[1])
-            url = opts.get("url")
-            if isinstance(url, str):
+            target = opts.get("url")
+            if isinstance(target, str):
                 try:
-                    if httpx.URL(url).password:
-                        found.append(httpx.URL(url).password)
+                    if httpx.URL(target).password:
+                        found.append(httpx.URL(target).password)
                 except (httpx.InvalidURL, TypeError):
                     pass
         return [s for s in found if s]

@@ -49,8 +49,9 @@ def start_hub(write_config: Callable[..., Path]) -> Iterator[Callable[..., TestC
     """``start_hub(*integrations, clock=None, extra="")`` → a started TestClient; ``client.hub`` is the Hub."""
     clients: list[TestClient] = []
 
-    def start(*integrations: str, clock: Callable[[], float] | None = None, extra: str = "") -> TestClient:
-        config = load_config(write_config(*integrations, extra=extra))
+    def start(*integrations: str, clock: Callable[[], float] | None = None, extra: str = "",
+              mode: str = "inprocess") -> TestClient:
+        config = load_config(write_config(*integrations, extra=extra, mode=mode))
         hub = Hub(config)
         if clock is not None:
             hub.clock = clock  # type: ignore[attr-defined]
@@ -96,3 +97,11 @@ def wait_history(client: TestClient, integration_id: str, count: int, timeout: f
         entries = history(client, integration_id)
         return entries if len(entries) >= count else None
     return wait_until(enough, timeout, f"{count} history entries of {integration_id}")  # type: ignore[no-any-return]
+
+
+def wait_delivery(client: TestClient, message_id: str, status: str, timeout: float = 10.0) -> dict[str, Any]:
+    """The first delivery of a message once it has ``status`` (the outbox row is updated after history)."""
+    def ready() -> dict[str, Any] | None:
+        rows = deliveries(client, message_id=message_id)
+        return rows[0] if rows and rows[0]["status"] == status else None
+    return wait_until(ready, timeout, f"a {status} delivery of {message_id}")  # type: ignore[no-any-return]

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from .conftest import deliveries, outgoing, post, stop, wait_history
+from .conftest import deliveries, outgoing, post, stop, wait_delivery, wait_history
 from .receiver import FakeClock, Receiver, wait_until
 
 
@@ -47,8 +47,8 @@ def test_each_strategy_waits_then_gives_up(start_hub, receiver: Receiver, clock:
     receiver.wait_for(5)  # the first call and retry_count (4) retries
     entries = wait_history(client, "out", 5)
     assert entries[0]["step"] == "failed-and-retry-count-exceeded"
-    [delivery] = deliveries(client, message_id=message["_id"])
-    assert delivery["status"] == "failed" and delivery["tries"] == 4 and delivery["last_status"] == 500
+    delivery = wait_delivery(client, message["_id"], "failed")
+    assert delivery["tries"] == 4 and delivery["last_status"] == 500
     _advance(client, clock, 10**7)
     time.sleep(0.2)
     assert len(receiver.requests) == 5
@@ -61,7 +61,7 @@ def test_success_after_a_retry(start_hub, receiver: Receiver, clock: FakeClock) 
     _pending(client, message["_id"])
     _advance(client, clock, 0.1)
     receiver.wait_for(2)
-    wait_until(lambda: deliveries(client, message_id=message["_id"])[0]["status"] == "delivered", what="delivered")
+    wait_delivery(client, message["_id"], "delivered")
     steps = [e["step"] for e in wait_history(client, "out", 2)]
     assert steps == ["sent", "retry-scheduled"]
 
@@ -72,7 +72,7 @@ def test_network_errors_are_retried(start_hub, clock: FakeClock) -> None:
     pending = _pending(client, message["_id"])
     assert pending["last_status"] is None and pending["last_error"]
     _advance(client, clock, 0.1)
-    wait_until(lambda: deliveries(client, message_id=message["_id"])[0]["status"] == "failed", what="failed")
+    wait_delivery(client, message["_id"], "failed")
     assert wait_history(client, "out", 2)[0]["step"] == "failed-and-retry-count-exceeded"
 
 
@@ -111,6 +111,6 @@ def test_restart_during_backoff_delivers_the_pending_call(start_hub, receiver: R
     _advance(again, clock, 2)
     got = receiver.wait_for(2)
     assert got[1].json["text"] == "survive the restart"
-    wait_until(lambda: deliveries(again, message_id=message["_id"])[0]["status"] == "delivered", what="delivered")
+    wait_delivery(again, message["_id"], "delivered")
     time.sleep(0.2)
     assert len(receiver.requests) == 2

@@ -7,7 +7,7 @@ import time
 
 from tests.conftest import AUTH, messages
 
-from .conftest import deliveries, history, outgoing, post, wait_history
+from .conftest import outgoing, post, wait_delivery, wait_history
 from .receiver import Receiver, wait_until
 
 
@@ -199,8 +199,8 @@ def test_script_error_is_logged_and_not_retried(start_hub, receiver: Receiver) -
     assert entry["step"] == "error" and "broken on purpose" in entry["error"]
     logs = client.get("/api/v1/integrations/out/logs", headers=AUTH).json()["logs"]
     assert any("broken on purpose" in line["message"] for line in logs)
-    [delivery] = deliveries(client, message_id=message["_id"])
-    assert delivery["status"] == "failed" and delivery["tries"] == 0
+    delivery = wait_delivery(client, message["_id"], "failed")
+    assert delivery["tries"] == 0
 
 
 def test_loopback_refused_without_allow_private(start_hub, receiver: Receiver) -> None:
@@ -209,7 +209,7 @@ def test_loopback_refused_without_allow_private(start_hub, receiver: Receiver) -
     entry = wait_history(client, "out", 1)[0]
     assert entry["step"] == "error" and "allow_private" in entry["error"]
     assert receiver.requests == []
-    assert deliveries(client, message_id=message["_id"])[0]["status"] == "failed"
+    wait_delivery(client, message["_id"], "failed")
 
 
 def test_script_cannot_reach_unlisted_host(start_hub, receiver: Receiver) -> None:
@@ -233,7 +233,7 @@ def test_4xx_is_not_retried(start_hub, receiver: Receiver) -> None:
     assert entry["step"] == "failed" and entry["status"] == 400
     time.sleep(0.4)
     assert len(receiver.requests) == 1
-    assert deliveries(client, message_id=message["_id"])[0]["status"] == "failed"
+    wait_delivery(client, message["_id"], "failed")
 
 
 def test_410_with_body_disables_and_survives_restart(start_hub, receiver: Receiver) -> None:

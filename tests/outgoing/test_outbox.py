@@ -1,0 +1,87 @@
+"""The durable outbox on a real SQLite file: claiming, leases, verdicts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from hookhub.outgoing.outbox import DELIVERED, FAILED, PENDING, Delivery, Outbox, Verdict, list_deliveries
+from hookhub.store import Store
+
+from .receiver import FakeClock
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    s = Store(f"sqlite:///{tmp_path / 'o.db'}")
+    s.open()
+    yield s
+    s.close()
+
+
+async def test_claim_lease_and_verdicts(store: Store) -> None:
+    clock = FakeClock(1000.0)
+    seen: list[str] = []
+    verdicts = {"a": Verdict(DELIVERED, last_status=200),
+                "b": Verdict(PENDING, next_attempt_at=1010.0, tries=1, last_status=500, error="boom"),
+                "c": Verdict(FAILED, last_status=404)}
+
+    async def handler(d: Delivery) -> Verdict:
+        seen.append(d.payload["name"])
+        return verdicts[d.payload["name"]]
+
+    box = Outbox(store, "test", handler, clock=clock, lease_s=60)
+    await box.enqueue([{"target": "t1", "message_id": "m", "payload": {"name": n}} for n in "abc"])
+    assert await box.run_due() == 3
+    assert seen == ["a", "b", "c"]  # one target: in order
+    rows = {r.payload["name"]: r for r in [Delivery.from_row(x) for x in await list_deliveries(store, kind="test")]}
+    assert rows["a"].status == DELIVERED and rows["c"].status == FAILED
+    assert rows["b"].status == PENDING and rows["b"].tries == 1 and rows["b"].last_error == "boom"
+    assert await box.run_due() == 0  # b is not due yet
+    assert await box.next_due() == 1010.0
+    clock.now = 1010.0
+    verdicts["b"] = Verdict(DELIVERED)
+    assert await box.run_due() == 1 and seen[-1] == "b"
+
+
+async def test_a_claimed_delivery_is_not_taken_twice_until_its_lease_expires(store: Store) -> None:
+    clock = FakeClock(0.0)
+    started = asyncio.Event()
+    release = asyncio.Event()
+    calls: list[str] = []
+
+    async def slow(d: Delivery) -> Verdict:
+        calls.append(d.id)
+        started.set()
+        await release.wait()
+        return Verdict(DELIVERED)
+
+    first = Outbox(store, "test", slow, clock=clock, lease_s=30)
+    second = Outbox(store, "test", slow, clock=clock, lease_s=30)  # another node
+    await first.enqueue([{"target": "t", "payload": {}}])
+    task = asyncio.create_task(first.run_due())
+    await started.wait()
+    assert await second.run_due() == 0
+    clock.now = 31.0  # the first node is presumed dead: its lease expired
+    started.clear()
+    task2 = asyncio.create_task(second.run_due())
+    await started.wait()
+    release.set()
+    assert await task == 1 and await task2 == 1
+    assert len(calls) == 2 and calls[0] == calls[1]  # at-least-once
+
+
+async def test_a_crashing_handler_reschedules(store: Store) -> None:
+    clock = FakeClock(0.0)
+
+    async def broken(d: Delivery) -> Verdict:
+        raise RuntimeError("bug")
+
+    box = Outbox(store, "test", broken, clock=clock)
+    await box.enqueue([{"target": "t", "payload": {}}])
+    assert await box.run_due() == 1
+    [row] = [Delivery.from_row(r) for r in await list_deliveries(store)]
+    assert row.status == PENDING and row.next_attempt_at == 60 and "bug" in (row.last_error or "")
