@@ -142,11 +142,14 @@ def render(results: dict[str, Any]) -> str:
                     f"| {row['rss_idle_mb']:.0f} | {row['rss_mb']:.0f} | {row['pss_mb']:.0f} | {row['processes']} "
                     f"| {_fmt(row['rps'], 0)} | {_fmt(row['p50_ms'])} | {_fmt(row['p99_ms'])} "
                     f"| {_fmt(row['cpu_pct'], 0)} | {_fmt(row['cpu_us_per_req'], 0)} | {_fmt(row['vs_smallest'])}× |")
-        prof = scaling.get("profile")
-        if prof:
-            out += ["", f"Profile ({prof['note']}):" if prof["status"] == "ok" else f"Profile FAILED: {prof['note']}"]
-            if prof["lines"]:
-                out += [""] + prof["lines"]
+        for key, what in (("profile_requests", "requests to the largest deployment"),
+                          ("profile", "start-up")):
+            prof = scaling.get(key)
+            if prof:
+                out += ["", f"Profile of the {what} ({prof['note']}):" if prof["status"] == "ok"
+                        else f"Profile of the {what} FAILED: {prof['note']}"]
+                if prof["lines"]:
+                    out += [""] + prof["lines"]
     sandbox = results.get("sandbox_overhead")
     if sandbox:
         out += ["", "## Isolation cost: per-call overhead of the sandbox (`bench/sandbox_overhead.py`)", ""]

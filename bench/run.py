@@ -321,31 +321,31 @@ class Bench:
                       f"CPU/request {b['cpu_us_per_req'] or 0:.0f}/{h['cpu_us_per_req'] or 0:.0f} µs", flush=True)
             entry["stored"] = self.stored(hub)
             if self.args.profile:
-                self.profile(entry, hub, path, scenario)
+                self.profile(entry, hub, path, scenario.body, scenario.headers, scenario.key)
         except (ServerError, LoadError) as exc:
             entry["status"], entry["note"] = "failed", str(exc)
             print(f"   FAILED: {exc}", flush=True)
         finally:
             hub.stop()
 
-    def profile(self, entry: dict[str, Any], hub: Server, path: str, scenario: Scenario) -> None:
-        """A separate run under py-spy (sampling slows the server: never the measured run)."""
+    def profile(self, entry: dict[str, Any], hub: Server, path: str, body: Path, headers: dict[str, str],
+                name: str, key: str = "profile") -> None:
+        """A separate run under py-spy (sampling slows the server: never the measured run); into ``entry[key]``."""
         assert hub.process is not None
         concurrency = TARGET_CONCURRENCY
-        raw = self.args.json.parent / f"profile-{scenario.key}.txt"
+        raw = self.args.json.parent / f"profile-{name}.txt"
         raw.parent.mkdir(parents=True, exist_ok=True)
         seconds = max(2, self.args.duration)
         print(f"   profiling {hub.name} at c{concurrency} for {seconds} s with py-spy", flush=True)
         try:
             sampler = profile.record(hub.process.pid, seconds, raw, self.loadgen.pin)
             time.sleep(0.5)  # let py-spy attach
-            self.loadgen.run(f"http://127.0.0.1:{hub.port}{path}", scenario.body, scenario.headers,
-                             concurrency, seconds + 1)
+            self.loadgen.run(f"http://127.0.0.1:{hub.port}{path}", body, headers, concurrency, seconds + 1)
             output, _ = sampler.communicate(timeout=120)
             if sampler.returncode != 0 or not raw.exists():
                 raise profile.ProfileError(f"py-spy exited {sampler.returncode}: {output.strip()[-500:]}")
         except (profile.ProfileError, LoadError, subprocess.TimeoutExpired) as exc:
-            entry["profile"] = {"status": "failed", "note": str(exc), "lines": []}
+            entry[key] = {"status": "failed", "note": str(exc), "lines": []}
             print(f"   profile failed: {exc}", flush=True)
             return
         summary = profile.summarise(raw.read_text(encoding="utf-8", errors="replace"), hub.process.pid)
@@ -353,7 +353,7 @@ class Bench:
         unread = (f"; py-spy could read {len(summary.pids)} of the {tree} processes (sealed sandbox workers "
                   f"refuse to be traced): their CPU time is in the tables above, not here"
                   if len(summary.pids) < tree else "")
-        entry["profile"] = {"status": "ok", "note": f"py-spy, {summary.samples} samples at c{concurrency}; "
+        entry[key] = {"status": "ok", "note": f"py-spy, {summary.samples} samples at c{concurrency}; "
                                                      f"collapsed stacks: {raw.name}{unread}",
                             "lines": profile.render(summary)}
 
@@ -387,6 +387,8 @@ class Bench:
                     raise ServerError(problem + f"\n\n{hub.log_tail()}")
                 result = self.measure(hub, path, SCALING_BODY, {}, TARGET_CONCURRENCY)
                 loaded = hub.memory()
+                if self.args.profile and count == counts[-1]:
+                    self.profile(scaling, hub, path, SCALING_BODY, {}, f"scale-{count}", key="profile_requests")
             except (ServerError, LoadError) as exc:
                 scaling["status"], scaling["note"] = "failed", f"{count} integrations: {exc}"
                 print(f"   FAILED: {exc}", flush=True)
