@@ -499,6 +499,7 @@ class Bench:
         needs_hookhub = bool(wanted) or "scaling" in selected
         problem = self.hookhub_available() if needs_hookhub else None
         if problem:
+            shutil.rmtree(self.workdir, ignore_errors=True)
             raise SystemExit(f"bench: cannot benchmark hookhub: {problem}\n"
                              f"(`python bench/run.py --against-bare` measures bare vs bare meanwhile)")
         print(f"bench: scratch directory {self.workdir}; load generator: {self.loadgen.description}", flush=True)
