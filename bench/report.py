@@ -6,6 +6,9 @@ import os
 import subprocess
 from typing import Any
 
+#: the connection count at which the issue sets its targets and scaling is measured
+TARGET_CONCURRENCY = 16
+
 
 def machine() -> dict[str, Any]:
     model = "unknown"
@@ -23,6 +26,32 @@ def machine() -> dict[str, Any]:
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issue's targets, met or not, from a run's results."""
+    found: list[dict[str, Any]] = []
+    scenarios = {s["key"]: s for s in results["scenarios"] if s["status"] == "ok"}
+    for key, scenario in scenarios.items():
+        minimum = scenario["target_ratio"]
+        run = next((r for r in scenario["runs"] if r["concurrency"] == TARGET_CONCURRENCY), None)
+        if minimum is not None and run and run["ratio_rps"] is not None:
+            found.append({"what": f"`{key}` req/s at c16 ≥ {minimum}× bare", "measured":
+                          f"{run['ratio_rps']:.2f}×", "met": run["ratio_rps"] >= minimum})
+            if key == "python" and run["ratio_p99"] is not None:
+                found.append({"what": "`python` p99 at c16 ≤ 3× bare", "measured": f"{run['ratio_p99']:.2f}×",
+                              "met": run["ratio_p99"] <= 3.0})
+    scaling = results.get("scaling") or {}
+    rows = scaling.get("rows") or []
+    if scaling.get("status") == "ok" and rows:
+        big = max(rows, key=lambda r: r["integrations"])
+        found.append({"what": f"start-up with {big['integrations']:,} integrations ≤ 5 s",
+                      "measured": f"{big['startup_s']:.2f} s", "met": big["startup_s"] <= 5.0})
+        if len(rows) > 1 and big["vs_smallest"] is not None:
+            found.append({"what": f"per-request cost with {big['integrations']:,} integrations within 10% "
+                                  f"of {rows[0]['integrations']:,}",
+                          "measured": f"{big['vs_smallest']:.2f}×", "met": big["vs_smallest"] <= 1.10})
+    return found
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:

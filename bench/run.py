@@ -39,8 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_KEYS = ("python", "js", "github", "noscript", "scaling", "sandbox")
 #: scenarios run only when named in --scenarios
 OPTIONAL_KEYS = ("inprocess",)
-#: the connection count at which the issue sets its targets and scaling is measured
-TARGET_CONCURRENCY = 16
+TARGET_CONCURRENCY = report.TARGET_CONCURRENCY
 
 
 def _ints(text: str) -> list[int]:
@@ -468,30 +467,6 @@ class Bench:
         print(done.stdout, flush=True)
 
     # -- the whole run ------------------------------------------------------------------------
-    def targets(self) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        scenarios = {s["key"]: s for s in self.results["scenarios"] if s["status"] == "ok"}
-        for key, scenario in scenarios.items():
-            minimum = scenario["target_ratio"]
-            run = next((r for r in scenario["runs"] if r["concurrency"] == TARGET_CONCURRENCY), None)
-            if minimum is not None and run and run["ratio_rps"] is not None:
-                found.append({"what": f"`{key}` req/s at c16 ≥ {minimum}× bare", "measured":
-                              f"{run['ratio_rps']:.2f}×", "met": run["ratio_rps"] >= minimum})
-                if key == "python" and run["ratio_p99"] is not None:
-                    found.append({"what": "`python` p99 at c16 ≤ 3× bare", "measured": f"{run['ratio_p99']:.2f}×",
-                                  "met": run["ratio_p99"] <= 3.0})
-        scaling = self.results.get("scaling") or {}
-        rows = scaling.get("rows") or []
-        if scaling.get("status") == "ok" and rows:
-            big = max(rows, key=lambda r: r["integrations"])
-            found.append({"what": f"start-up with {big['integrations']:,} integrations ≤ 5 s",
-                          "measured": f"{big['startup_s']:.2f} s", "met": big["startup_s"] <= 5.0})
-            if len(rows) > 1 and big["vs_smallest"] is not None:
-                found.append({"what": f"per-request cost with {big['integrations']:,} integrations within 10% "
-                                      f"of {rows[0]['integrations']:,}",
-                              "measured": f"{big['vs_smallest']:.2f}×", "met": big["vs_smallest"] <= 1.10})
-        return found
-
     def run(self) -> dict[str, Any]:
         selected = self.args.selected
         scenarios = all_scenarios()
@@ -524,7 +499,7 @@ class Bench:
             else:
                 shutil.rmtree(self.workdir, ignore_errors=True)
         self.results["meta"]["load_after"] = report.load_average()
-        self.results["targets"] = self.targets()
+        self.results["targets"] = report.targets(self.results)
         return self.results
 
 
