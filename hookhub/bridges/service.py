@@ -53,7 +53,8 @@ class BridgeService:
         self.hub = hub
         self.clock = clock
         self.bridges: dict[str, BridgeConfig] = {b.name: b for b in hub.config.bridges}
-        self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock())
+        self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock(), items_for=self.items_for,
+                             keep_s=hub.config.storage.history_max_age_days * 86400)
         self.blocked_until: dict[str, float] = {}
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._limits = {b.name: RateLimitItemPerSecond(b.rate_limit.calls, b.rate_limit.per_seconds)

@@ -101,7 +101,9 @@ class OutgoingService:
     def __init__(self, hub: Hub, *, clock: Clock = time.time) -> None:
         self.hub = hub
         self.clock = clock
-        self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock())
+        self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock(),
+                             items_for=self.deliveries_for,
+                             keep_s=hub.config.storage.history_max_age_days * 86400)
         self.yaml_enabled = {i.id: i.config.enabled for i in hub.registry.integrations.values()}
 
     # -- lifecycle -------------------------------------------------------------
