@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "post.lua"
@@ -33,13 +34,15 @@ class LoadResult:
     first_error: str = ""
     #: CPU seconds the server (process tree) used during the run, when measured
     server_cpu_s: float | None = None
+    #: the part of it used by the server's descendants (sandbox workers)
+    children_cpu_s: float | None = None
 
     @property
     def rps(self) -> float:
         return self.requests / self.duration_s if self.duration_s else 0.0
 
     @classmethod
-    def from_summary(cls, data: dict) -> LoadResult:
+    def from_summary(cls, data: dict[str, Any]) -> LoadResult:
         lat = data["latency_us"]
         return cls(requests=int(data["requests"]), duration_s=data["duration_us"] / 1e6,
                    errors=int(sum(data["errors"].values())),

@@ -63,6 +63,8 @@ class Summary:
     self_time: Counter[str] = field(default_factory=Counter)
     #: samples with the function anywhere on the stack (counted once per sample)
     inclusive: Counter[str] = field(default_factory=Counter)
+    #: the processes that py-spy could read
+    pids: set[int] = field(default_factory=set)
 
 
 def summarise(raw: str, server_pid: int) -> Summary:
@@ -77,7 +79,9 @@ def summarise(raw: str, server_pid: int) -> Summary:
         match = _PROCESS.match(frames[0])
         if match:
             frames = frames[1:]
-            role = "server" if int(match.group(1)) == server_pid else "sandbox workers"
+            pid = int(match.group(1))
+            summary.pids.add(pid)
+            role = "server" if pid == server_pid else "sandbox workers"
         # one entry per function, not per line: "f (path.py:12)" -> "f (path.py)"
         frames = [_LINE.sub(")", f) for f in frames if not f.startswith("thread ")]
         if not frames:

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -78,7 +79,7 @@ async def _connection(host: str, port: int, request: bytes, stop_at: float, late
         writer.close()
 
 
-async def _run(args: argparse.Namespace) -> dict:
+async def _run(args: argparse.Namespace) -> dict[str, Any]:
     with open(args.body, "rb") as fh:
         body = fh.read()
     host, port, request = _request_bytes(args.url, body, args.header)
@@ -113,11 +114,11 @@ def main() -> None:
     parser.add_argument("url")
     args = parser.parse_args()
     try:
-        import uvloop  # type: ignore[import-not-found]
-        runner = uvloop.run
+        import uvloop
     except ImportError:
-        runner = asyncio.run
-    result = runner(_run(args))
+        result = asyncio.run(_run(args))
+    else:
+        result = uvloop.run(_run(args))
     print("WRK_RESULT " + json.dumps(result), flush=True)
 
 

@@ -36,8 +36,8 @@ def _ratio(value: float | None) -> str:
 def scenario_table(scenario: dict[str, Any], other: str) -> list[str]:
     lines = [f"| c | bare req/s | {other} req/s | ratio req/s | bare p50 ms | {other} p50 ms "
              f"| bare p99 ms | {other} p99 ms | p99 ratio | server CPU % (bare/{other}) "
-             f"| CPU µs/request (bare/{other}) | CPU ratio | errors (bare/{other}) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|"]
+             f"| CPU µs/request (bare/{other}) | of which sandbox workers | CPU ratio | errors (bare/{other}) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|"]
     for run in scenario["runs"]:
         bare, hub = run["bare"], run["hookhub"]
         lines.append(
@@ -45,6 +45,7 @@ def scenario_table(scenario: dict[str, Any], other: str) -> list[str]:
             f"| {_fmt(bare['p50_ms'])} | {_fmt(hub['p50_ms'])} | {_fmt(bare['p99_ms'])} | {_fmt(hub['p99_ms'])} "
             f"| {_fmt(run['ratio_p99'])}× | {_fmt(bare.get('cpu_pct'), 0)}/{_fmt(hub.get('cpu_pct'), 0)} "
             f"| {_fmt(bare.get('cpu_us_per_req'), 0)}/{_fmt(hub.get('cpu_us_per_req'), 0)} "
+            f"| {_fmt(hub.get('workers_cpu_us_per_req'), 0)} "
             f"| {_fmt(run.get('ratio_cpu'))}× | {bare['errors']}/{hub['errors']} |")
     return lines
 

@@ -200,9 +200,11 @@ class Bench:
         if self.args.warmup > 0:
             self.loadgen.run(url, body, headers, concurrency, self.args.warmup)
             server.wait_idle()
-        cpu_before = server.cpu_seconds()
+        own_before, children_before = server.cpu_split()
         result = self.loadgen.run(url, body, headers, concurrency, self.args.duration)
-        result.server_cpu_s = server.cpu_seconds() - cpu_before
+        own_after, children_after = server.cpu_split()
+        result.children_cpu_s = max(0.0, children_after - children_before)  # a replaced worker takes its time
+        result.server_cpu_s = own_after - own_before + result.children_cpu_s
         server.wait_idle()  # leave the core to the next measurement
         return result
 
@@ -214,7 +216,9 @@ class Bench:
                 "statuses": result.statuses, "first_error": result.first_error,
                 # server CPU use: share of one core over the run, and CPU time per request
                 "cpu_pct": 100 * cpu / result.duration_s if cpu is not None and result.duration_s else None,
-                "cpu_us_per_req": 1e6 * cpu / result.requests if cpu is not None and result.requests else None}
+                "cpu_us_per_req": 1e6 * cpu / result.requests if cpu is not None and result.requests else None,
+                "workers_cpu_us_per_req": (1e6 * result.children_cpu_s / result.requests
+                                           if result.children_cpu_s is not None and result.requests else None)}
 
     def sanity(self, server: Server, path: str, body: Path, headers: dict[str, str]) -> str | None:
         """One request first: benchmarking error answers would be meaningless."""
@@ -329,8 +333,12 @@ class Bench:
             print(f"   profile failed: {exc}", flush=True)
             return
         summary = profile.summarise(raw.read_text(encoding="utf-8", errors="replace"), hub.process.pid)
+        tree = len(process_tree(hub.process.pid))
+        unread = (f"; py-spy could read {len(summary.pids)} of the {tree} processes (sealed sandbox workers "
+                  f"refuse to be traced): their CPU time is in the tables above, not here"
+                  if len(summary.pids) < tree else "")
         entry["profile"] = {"status": "ok", "note": f"py-spy, {summary.samples} samples at c{concurrency}; "
-                                                     f"collapsed stacks: {raw.name}",
+                                                     f"collapsed stacks: {raw.name}{unread}",
                             "lines": profile.render(summary)}
 
     def run_scaling(self) -> None:

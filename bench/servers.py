@@ -149,8 +149,15 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the server process and its live descendants."""
+        return sum(self.cpu_split())
+
+    def cpu_split(self) -> tuple[float, float]:
+        """CPU time so far of the server process itself, and of its live descendants (sandbox workers)."""
         assert self.process is not None
-        return sum(_cpu_ticks(p) for p in process_tree(self.process.pid)) / _TICKS
+        main = self.process.pid
+        own = _cpu_ticks(main)
+        children = sum(_cpu_ticks(p) for p in process_tree(main) if p != main)
+        return own / _TICKS, children / _TICKS
 
     def wait_idle(self, quiet_s: float = 0.1, busy_cpu_s: float = 0.005, timeout: float = 30.0) -> float:
         """Wait until the server stops working off requests a finished load run left in flight.

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .errors import HookhubError, MessageError, NotFound, RequestError, Unauthorized
+from .errors import ConfigError, HookhubError, MessageError, NotFound, RequestError, Unauthorized
 from .message import build_doc, check_allowed, resolve, split_targets, stamp, store_rows, Draft
 from .pipeline import Inbound, commit, process
 from .store import new_id, op_insert_messages
@@ -135,6 +135,14 @@ def routes(hub: Hub) -> list[Route]:
             body["messages"] = [d.doc for d in drafts]
         return _json(body)
 
+    async def reload(request: Request) -> Response:
+        try:
+            changes = await hub.reload_file()
+        except ConfigError as exc:
+            return _json({"success": False, "error": "the configuration is invalid; nothing was changed",
+                          "problems": [str(p) for p in exc.problems]}, 400)
+        return _json({"success": True, "changes": changes})
+
     def guarded(handler: Handler) -> Handler:
         return authenticated(handler)
 
@@ -146,6 +154,7 @@ def routes(hub: Hub) -> list[Route]:
         Route("/api/v1/integrations/{id}/history", guarded(history), methods=["GET"]),
         Route("/api/v1/integrations/{id}/history/{hid}/replay", guarded(replay), methods=["POST"]),
         Route("/api/v1/chat.postMessage", guarded(post_message), methods=["POST"]),
+        Route("/api/v1/reload", guarded(reload), methods=["POST"]),
     ]
 
 

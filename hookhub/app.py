@@ -6,8 +6,10 @@ Every answer is JSON with ``Cache-Control: no-store``; every error uses the
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import api
-from .errors import HookhubError, PayloadTooLarge
+from .errors import ConfigError, HookhubError, PayloadTooLarge
 from .hub import Hub
 from .pipeline import Inbound, receive
 
@@ -48,6 +50,32 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _on_sighup(hub: Hub) -> None:
+    """``kill -HUP <pid>`` re-reads the YAML file (a bad file is logged and ignored)."""
+    loop = asyncio.get_running_loop()
+
+    async def reload() -> None:
+        try:
+            await hub.reload_file()
+        except ConfigError as exc:
+            log.error("reload refused, the configuration is invalid:\n%s", exc)
+        except Exception:  # noqa: BLE001 - a failed reload must not take the server down
+            log.exception("reload failed")
+
+    def handler() -> None:
+        task = loop.create_task(reload())
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+
+    try:
+        loop.add_signal_handler(signal.SIGHUP, handler)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread (tests), or no signals
+        pass
+
+
+_background: set[asyncio.Task[None]] = set()
 
 
 def make_app(hub: Hub, *, manage_hub: bool = True) -> Starlette:
@@ -110,6 +138,7 @@ def make_app(hub: Hub, *, manage_hub: bool = True) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_hub:
             await hub.start()
+            _on_sighup(hub)
         try:
             yield
         finally:

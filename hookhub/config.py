@@ -280,6 +280,11 @@ class Config(_Model):
     base_dir: Path = Field(default=Path("."), exclude=True)
     file: str = Field(default="<config>", exclude=True)
     dev_defaults_used: tuple[str, ...] = Field(default=(), exclude=True)
+    #: line of each key path in the file (``integrations[2].script_file`` → 41)
+    key_lines: dict[str, int] = Field(default_factory=dict, exclude=True)
+
+    def line_of(self, path: str) -> int | None:
+        return self.key_lines.get(path)
 
     def resolve(self, relative: str) -> Path:
         """A path from the file, relative to the YAML file's folder."""
@@ -305,7 +310,7 @@ class Config(_Model):
         )
 
 
-_INTERNAL = {"base_dir", "file", "dev_defaults_used"}
+_INTERNAL = {"base_dir", "file", "dev_defaults_used", "key_lines"}
 
 
 def _message(err: dict[str, Any], model_fields: Iterable[str] = ()) -> str:
@@ -357,8 +362,9 @@ def parse_config(src: yamlsource.Source, base_dir: Path) -> Config:
         problems.append(Problem(src.file, 1, "", "the file must be a mapping with keys such as server, integrations"))
     elif data is not None:
         try:
-            config = Config.model_validate({**data, "base_dir": base_dir, "file": src.file,
-                                            "dev_defaults_used": tuple(src.dev_defaults_used)})
+            config = Config.model_validate({
+                **data, "base_dir": base_dir, "file": src.file, "dev_defaults_used": tuple(src.dev_defaults_used),
+                "key_lines": {yamlsource.format_path(k): v for k, v in src.lines.items()}})
         except ValidationError as exc:
             for err in exc.errors():
                 loc = tuple(err["loc"])

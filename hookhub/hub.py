@@ -8,6 +8,7 @@ all drive the same object.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -20,7 +21,7 @@ from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import select
 
 from . import plugins, schema
-from .config import Config
+from .config import Config, load_config
 from .errors import ConfigError, RateLimited, ScriptCompileError
 from .registry import Integration, Registry, plugin_problems
 from .sandbox import make_sandbox
@@ -51,16 +52,64 @@ class Hub:
                      "plugins_dir": str(config.resolve(config.plugins_dir)) if config.plugins_dir else None})
         self.store = store or Store(config.storage_url())
         self._limiter = FixedWindowRateLimiter(MemoryStorage())
-        self._limits = {
-            i.id: RateLimitItemPerSecond(i.config.rate_limit.calls, i.config.rate_limit.per_seconds)
-            for i in self.registry.integrations.values() if i.config.rate_limit
-        }
+        self._limits = self._rate_limits(self.registry)
         self.started = False
         self._writes: dict[str, int] = {}
         #: replay handlers for history kinds other than incoming (outgoing registers one)
         self.replayers: dict[str, Any] = {}
         #: delivery ids being processed right now (de-duplication of concurrent deliveries)
         self.in_flight: set[tuple[str, str]] = set()
+
+    @staticmethod
+    def _rate_limits(registry: Registry) -> dict[str, RateLimitItemPerSecond]:
+        return {i.id: RateLimitItemPerSecond(i.config.rate_limit.calls, i.config.rate_limit.per_seconds)
+                for i in registry.integrations.values() if i.config.rate_limit}
+
+    async def reload(self, config: Config) -> list[str]:
+        """Switch to a new configuration without a restart; returns what changed.
+
+        Scripts whose source or limits changed are re-created on their next
+        call (their ``Store`` is kept); removed integrations are unloaded.
+        Server, storage, sandbox and plugin settings need a restart; a change
+        there is reported, not applied.  Raises ``ConfigError`` (and changes
+        nothing) when the new configuration is invalid.
+        """
+        problems = plugin_problems(config, self.verifiers)
+        if problems:
+            raise ConfigError(problems)
+        registry = Registry(config, self.engines)
+        old = self.registry.integrations
+        changes = [f"removed {i}" for i in old if i not in registry.integrations]
+        for integ in registry.integrations.values():
+            before = old.get(integ.id)
+            if before is None:
+                changes.append(f"added {integ.id}")
+            elif before.config != integ.config or (before.spec and integ.spec and before.spec.digest != integ.spec.digest):
+                changes.append(f"changed {integ.id}")
+        for section in ("server", "storage", "plugins_dir", "disable_plugins"):
+            if getattr(config, section) != getattr(self.config, section):
+                changes.append(f"{section}: needs a restart to take effect")
+                config = config.model_copy(update={section: getattr(self.config, section)})
+        for key in ("mode", "workers"):
+            if getattr(config.sandbox, key) != getattr(self.config.sandbox, key):
+                changes.append(f"sandbox.{key}: needs a restart to take effect")
+        users = [{"id": u.user_id, "username": u.username, "name": u.name} for u in config.users]
+        channels = [{"id": c.channel_id, "name": c.name, "private": c.private, "members": list(c.members)}
+                    for c in config.channels]
+        await self.store.write(op_sync_directory(users, channels))
+        for integration_id in old:
+            if integration_id not in registry.integrations:
+                await self.sandbox.unload(integration_id)
+        for integ in registry.integrations.values():
+            await self.load_script(integ)
+        self.config, self.registry, self._limits = config, registry, self._rate_limits(registry)
+        log.info("configuration reloaded: %s", "; ".join(changes) or "no changes")
+        return changes
+
+    async def reload_file(self) -> list[str]:
+        """Re-read the YAML file this hub was started from (SIGHUP, ``POST /api/v1/reload``)."""
+        config = await asyncio.to_thread(load_config, self.config.file, dev=bool(self.config.dev_defaults_used))
+        return await self.reload(config)
 
     def due_for_pruning(self, integration_id: str, every: int = 100) -> bool:
         """True on the first and then every ``every``-th write of an integration."""

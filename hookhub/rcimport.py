@@ -193,6 +193,11 @@ def convert(docs: Iterable[dict[str, Any]], *, scripts_dir: str = "scripts") -> 
                                     "channels: (by name) or users: (by id), or write '#name'")
         if doc.get("username"):
             users.setdefault(str(doc["username"]), {"username": str(doc["username"])})
+        if kind == "incoming":
+            for key, what in (("username", "the user it posts as (username)"), ("channel", "a channel")):
+                if not entry.get(key):
+                    result.notes.append(f"{where}: no {key} in the export; an incoming integration needs "
+                                        f"{what}: add it before `hookhub check`")
 
         token = doc.get("token")
         if token:

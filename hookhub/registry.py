@@ -88,8 +88,8 @@ def compile_problems(config: Config, engines: Mapping[str, Any]) -> list[Problem
         try:
             build_integration(config, integ, engines, raise_errors=True)
         except ScriptCompileError as exc:
-            key = "script_file" if integ.script_file else "script"
-            problems.append(Problem(config.file, None, f"integrations[{i}].{key}", str(exc)))
+            path = f"integrations[{i}].{'script_file' if integ.script_file else 'script'}"
+            problems.append(Problem(config.file, config.line_of(path), path, str(exc)))
     return problems
 
 
@@ -98,7 +98,8 @@ def plugin_problems(config: Config, verifiers: Mapping[str, Any]) -> list[Proble
     problems: list[Problem] = []
     for i, integ in enumerate(config.integrations):
         if integ.verify is not None and integ.verify.type not in verifiers:
-            problems.append(Problem(config.file, None, f"integrations[{i}].verify.type",
+            problems.append(Problem(config.file, config.line_of(f"integrations[{i}].verify.type"),
+                                    f"integrations[{i}].verify.type",
                                     f"unknown verifier type {integ.verify.type!r} "
                                     f"(available: {', '.join(sorted(verifiers))})"))
     return problems

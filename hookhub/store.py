@@ -13,8 +13,8 @@ while the writer commits).
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
-import secrets
 import string
 import threading
 import time
@@ -35,8 +35,8 @@ _ID_ALPHABET = string.ascii_letters + string.digits
 
 
 def new_id() -> str:
-    """A 17-character random id, like Rocket.Chat's."""
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(17))
+    """A 17-character random id, like Rocket.Chat's (one ``urandom`` call; ~100 bits)."""
+    return "".join([_ID_ALPHABET[b % 62] for b in os.urandom(17)])
 
 
 def iso(ts: float) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
+import re
 import signal
 import socket
 import subprocess
@@ -67,7 +67,8 @@ class Server:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     config = tmp_path / "hookhub.yaml"
-    shutil.copy(ROOT / "config" / "hookhub.yaml", config)
+    text = (ROOT / "config" / "hookhub.yaml").read_text(encoding="utf-8")
+    config.write_text(text.replace("script_file: ../plugins/", f"script_file: {ROOT}/plugins/"), encoding="utf-8")
     srv = Server(config)
     srv.start()
     yield srv
@@ -108,3 +109,28 @@ def test_bad_input_over_real_http_gets_json_errors(server: Server) -> None:
     r = httpx.post(f"{server.url}/hooks/plain/plain-dev-token", content=b"\xff{", headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["error"].startswith("invalid JSON body")
     assert httpx.get(f"{server.url}/healthz").json() == {"success": True}
+
+
+def readme_shell_blocks() -> list[str]:
+    """The ```sh blocks of the README that talk to the example server."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
+    return [b for b in blocks if "curl" in b and "127.0.0.1:3000" in b and "<history id>" not in b]
+
+
+def test_readme_curl_examples_run_as_written(server: Server) -> None:
+    blocks = readme_shell_blocks()
+    assert len(blocks) >= 3
+    outputs = []
+    for block in blocks:
+        script = block.replace("127.0.0.1:3000", f"127.0.0.1:{server.port}")
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    joined = "\n".join(outputs)
+    assert joined.count('{"success":true}') >= 3, joined
+    assert '"text":"Example message"' in joined
+    # the signed GitHub push was posted to #dev
+    dev = httpx.get(f"{server.url}/api/v1/channels/dev/messages", headers=ADMIN).json()["messages"]
+    assert len(dev) == 1 and "pushed 1 commit" in dev[0]["text"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import trustme
 
 from hookhub import egress
 from hookhub.egress import check_url, host_allowed, perform
@@ -257,3 +259,59 @@ def test_refused_host_and_connection_error(server: str) -> None:
         dead = sock.getsockname()[1]
     reply = local("GET", f"http://127.0.0.1:{dead}/")
     assert reply["error"].startswith("ConnectError")
+
+
+# -- TLS with a pinned address ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_server() -> Iterator[tuple[int, trustme.CA]]:
+    ca = trustme.CA()
+    cert = ca.issue_cert("hooks.example.test")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield httpd.server_address[1], ca
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def resolve_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names under example.test resolve to 127.0.0.1 (no DNS needed)."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def fake(host: str, port: int, *args: Any, **kw: Any) -> list[Any]:
+        if isinstance(host, str) and host.endswith(".example.test"):
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real_getaddrinfo(host, port, *args, **kw)
+
+    monkeypatch.setattr(egress.socket, "getaddrinfo", fake)
+
+
+@pytest.mark.usefixtures("resolve_to_loopback")
+def test_https_to_a_pinned_address_verifies_the_original_host_name(tls_server: tuple[int, trustme.CA]) -> None:
+    port, ca = tls_server
+    trust = ssl.create_default_context()
+    ca.configure_trust(trust)
+    reply = perform("GET", f"https://hooks.example.test:{port}/echo", allow_hosts=["*.example.test"],
+                    allow_private=True, verify=trust)
+    assert reply["result"]["statusCode"] == 200
+    assert reply["result"]["data"]["headers"]["host"] == f"hooks.example.test:{port}"
+
+
+@pytest.mark.usefixtures("resolve_to_loopback")
+def test_https_certificate_for_another_name_is_refused(tls_server: tuple[int, trustme.CA]) -> None:
+    port, ca = tls_server
+    trust = ssl.create_default_context()
+    ca.configure_trust(trust)
+    reply = perform("GET", f"https://other.example.test:{port}/echo", allow_hosts=["*.example.test"],
+                    allow_private=True, verify=trust)
+    assert "Hostname mismatch" in reply["error"]
+    untrusted = perform("GET", f"https://hooks.example.test:{port}/echo", allow_hosts=["*.example.test"],
+                        allow_private=True)
+    assert "certificate" in untrusted["error"].lower()

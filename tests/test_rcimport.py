@@ -215,6 +215,8 @@ def test_single_document_and_broken_scripts(tmp_path: Path) -> None:
     assert any("does not compile here: scripts/one.js:1: SyntaxError" in n for n in result.notes)
     enabled_without_script = convert([{"_id": "e", "type": "webhook-incoming", "scriptEnabled": True}])
     assert enabled_without_script.config["integrations"][0]["script_enabled"] is False
+    notes = "\n".join(enabled_without_script.notes)
+    assert "no username in the export" in notes and "no channel in the export" in notes
 
 
 def test_yaml_shape_is_snake_case(export_file: Path, tmp_path: Path) -> None:

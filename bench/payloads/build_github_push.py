@@ -16,6 +16,7 @@ import copy
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 BASE = HERE / "github__push__new_branch_1_commit.json"
@@ -42,8 +43,8 @@ def _sha(*parts: object) -> str:
     return hashlib.sha1("/".join(map(str, parts)).encode()).hexdigest()
 
 
-def build(files_per_commit: int) -> dict:
-    base = json.loads(BASE.read_text(encoding="utf-8"))
+def build(files_per_commit: int) -> dict[str, Any]:
+    base: dict[str, Any] = json.loads(BASE.read_text(encoding="utf-8"))
     template = base["commits"][0]
     messages = _messages()
     commits = []
@@ -66,7 +67,7 @@ def build(files_per_commit: int) -> dict:
     return base
 
 
-def smallest_over_target() -> tuple[dict, int]:
+def smallest_over_target() -> tuple[dict[str, Any], int]:
     """The payload with the fewest files per commit whose compact JSON reaches the target size."""
     files = 1
     while True:

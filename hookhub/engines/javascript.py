@@ -8,7 +8,8 @@ between Python and JavaScript is a JSON string.
 
 Rocket.Chat's globals are provided: ``console``, ``Store``, ``s`` (string
 helpers, ``js/string.js``), ``_`` (underscore.js from the ``xstatic-underscore``
-package), a synchronous ``HTTP(method, url, options)`` and ``setTimeout``.
+package), ``moment`` (moment.js from ``xstatic-moment``, loaded on first use),
+a synchronous ``HTTP(method, url, options)`` and ``setTimeout``.
 Scripts are evaluated inside ``with (scope) {...}`` where ``scope`` is a proxy
 that lets strict class bodies assign to undeclared names, as the
 Babel-transpiled (sloppy) code of Rocket.Chat ≤ 8 could (``js/prelude.js``).
@@ -55,20 +56,27 @@ _FRAME = re.compile(r"<input>:(\d+)(?::(\d+))?")
 _SCRIPT_DECLARED = re.compile(r"\b(?:class|function)\s+Script\b|\bScript\s*=")
 
 
-@functools.lru_cache(maxsize=1)
-def _runtime_sources() -> tuple[str, str, str]:
-    """The prelude, the ``s`` helpers and underscore.js, read once."""
-    spec = importlib.util.find_spec("xstatic.pkg.underscore")
+def _xstatic_file(package: str, name: str) -> str:
+    """A file shipped by an ``xstatic-*`` package (JavaScript libraries on PyPI)."""
+    spec = importlib.util.find_spec(f"xstatic.pkg.{package}")
     if spec is None or spec.origin is None:  # pragma: no cover - dependency missing
-        raise ScriptRunError(
-            "the JavaScript engine needs underscore.js from the 'xstatic-underscore' package: "
-            "pip install xstatic-underscore"
-        )
-    underscore = Path(spec.origin).with_name("data") / "underscore.js"
+        raise ScriptRunError(f"the JavaScript engine needs {name} from the 'xstatic-{package}' package: "
+                             f"pip install xstatic-{package}")
+    return (Path(spec.origin).with_name("data") / name).read_text("utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _runtime_sources() -> tuple[str, str, str, str]:
+    """The prelude, the ``s`` helpers, underscore.js and moment.js, read once.
+
+    The first three are evaluated in every context; moment.js is handed over as
+    a string and evaluated on first use of ``moment`` (it doubles start-up time).
+    """
     return (
         (_JS_DIR / "prelude.js").read_text("utf-8"),
         (_JS_DIR / "string.js").read_text("utf-8"),
-        underscore.read_text("utf-8"),
+        _xstatic_file("underscore", "underscore.js"),
+        _xstatic_file("moment", "moment.min.js"),
     )
 
 
@@ -258,7 +266,9 @@ class JavaScriptScript:
         self._store_seen = None
         ctx = quickjs.Context()
         self._install_bridges(ctx)
-        for part in _runtime_sources():
+        prelude, strings, underscore, moment = _runtime_sources()
+        ctx.set("__hookhub_moment_source", moment)
+        for part in (prelude, strings, underscore):
             ctx.eval(part)
         self._box.update(take=ctx.get("__hookhub_take"), store_load=ctx.get("__hookhub_store_load"))
         for name in self._extra:
@@ -410,16 +420,13 @@ class JavaScriptEngine:
     name = "javascript"
     extensions: tuple[str, ...] = (".js",)
 
-    def warm_up(self) -> None:
-        """Read the runtime sources (prelude, ``s``, underscore.js) before the sandbox seals file access."""
-        _runtime_sources()
-
     def __init__(self, *, timeout_ms: int = 3000, memory_mb: int = 128) -> None:
         self.timeout_ms = timeout_ms
         self.memory_mb = memory_mb
 
     def warm_up(self) -> None:
-        """Read the runtime sources now: sandbox workers cannot open files once sealed."""
+        """Read the runtime sources (prelude, ``s``, underscore.js, moment.js) now:
+        sandbox workers cannot open files once sealed."""
         _runtime_sources()
 
     def check(self, source: str, filename: str) -> None:

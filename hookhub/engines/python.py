@@ -129,6 +129,17 @@ def _json_helper(helper: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+_PLACEHOLDER = "<hookhub-script>"
+
+
+def _relabel(code: CodeType, filename: str) -> CodeType:
+    """``code`` (and every function and class body in it) as compiled from ``filename``."""
+    if code.co_filename == filename:
+        return code
+    consts = tuple(_relabel(c, filename) if isinstance(c, CodeType) else c for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
 class PythonEngine:
     """Restricted Python scripts (``.py``)."""
 
@@ -136,17 +147,23 @@ class PythonEngine:
     extensions: tuple[str, ...] = (".py",)
 
     def __init__(self) -> None:
-        self._code: dict[str, CodeType] = {}
+        self._code: dict[str, CodeType | ScriptCompileError] = {}
 
     def _compile(self, source: str, filename: str) -> CodeType:
-        key = hashlib.sha256(f"{filename}\0{source}".encode("utf-8", "surrogatepass")).hexdigest()
-        code = self._code.get(key)
-        if code is None:
-            code = compile_script(source, filename)
-            if len(self._code) > 256:
+        """Compile once per source; the same source under another file name is relabelled."""
+        key = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+        cached = self._code.get(key)
+        if cached is None:
+            try:
+                cached = compile_script(source, _PLACEHOLDER)
+            except ScriptCompileError as exc:
+                cached = exc
+            if len(self._code) > 1024:
                 self._code.clear()
-            self._code[key] = code
-        return code
+            self._code[key] = cached
+        if isinstance(cached, ScriptCompileError):
+            raise ScriptCompileError(filename, cached.line, cached.message)
+        return _relabel(cached, filename)
 
     def __getstate__(self) -> dict[str, Any]:
         return {}  # the compiled-code cache is rebuilt where the engine is unpickled

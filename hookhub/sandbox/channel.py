@@ -35,8 +35,8 @@ def encode(message: dict[str, Any]) -> bytes:
 def decode(body: bytes) -> dict[str, Any]:
     try:
         message = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ChannelError(f"invalid frame: {exc}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ChannelError(f"invalid frame: {type(exc).__name__}: {exc}") from None
     if not isinstance(message, dict):
         raise ChannelError("invalid frame: not a JSON object")
     return message

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import builtins
 import collections.abc
+import copy
 import operator
 import weakref
+import zoneinfo
 from types import MethodDescriptorType, WrapperDescriptorType
 from typing import Any, Callable, Iterable, Iterator
 
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 
+from .modules import SHARED_CONTAINERS
 from .policy import attribute_refusal
 
 _MISSING: Any = object()
@@ -42,6 +45,14 @@ _MUTATORS: frozenset[str] = frozenset({
     "symmetric_difference_update",
 })
 _MUTABLE_BUILTINS = (dict, list, set, bytearray)
+
+#: Attributes refused on (instances and subclasses of) some library classes:
+#: they change state shared by every integration in the worker.
+_DENIED_CLASS_ATTRS: dict[str, tuple[type, str]] = {
+    # clearing the cache would make ZoneInfo(key) read the tz database, which a
+    # sealed worker cannot: every integration of the worker would lose time zones
+    "clear_cache": (zoneinfo.ZoneInfo, "ZoneInfo.clear_cache changes a cache shared with other integrations"),
+}
 
 
 def script_metaclass(name: str, bases: tuple[Any, ...], namespace: dict[str, Any]) -> type:
@@ -121,6 +132,9 @@ def safe_getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
         raise AttributeError(reason)
     if isinstance(obj, BaseException) and name == "obj":
         raise AttributeError('"obj" of exceptions is not available to scripts')
+    denied = _DENIED_CLASS_ATTRS.get(name)
+    if denied is not None and (isinstance(obj, denied[0]) or (isinstance(obj, type) and issubclass(obj, denied[0]))):
+        raise AttributeError(f"{denied[1]}; it is not available to scripts")
     try:
         value = getattr(obj, name)
     except AttributeError:
@@ -129,6 +143,8 @@ def safe_getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
         raise
     if isinstance(obj, type):
         _check_unbound(obj, name, value)
+    if id(value) in SHARED_CONTAINERS:
+        return copy.copy(value)  # a library class's container: shared by every integration
     return value
 
 

@@ -63,6 +63,9 @@ DENIED_SYSCALLS: tuple[str, ...] = (
 
 #: Address-space ceiling above the worker's size at start (per-call budgets are lower).
 HARD_MEMORY_MB = 4096
+#: A worker whose resident memory grew this much since it started (Script
+#: instances keeping data in ``self`` across calls) is replaced after its call.
+RECYCLE_GROWTH_MB = 256
 
 _PR_SET_PDEATHSIG = 1
 _CLONE_THREAD = 0x00010000
@@ -124,6 +127,9 @@ class MemoryMeter:
 
     def vm_bytes(self) -> int:
         return int(os.pread(self._fd, 128, 0).split()[0]) * self._page
+
+    def rss_bytes(self) -> int:
+        return int(os.pread(self._fd, 128, 0).split()[1]) * self._page
 
     @property
     def fd(self) -> int:

@@ -45,7 +45,10 @@ _DENIED: dict[str, dict[str, str]] = {
                 "setcontext": "the shared decimal context cannot be changed; use decimal.localcontext()",
                 "DefaultContext": "shared", "BasicContext": "shared", "ExtendedContext": "shared"},
     "string": {"Formatter": "string.Formatter can traverse attributes; use f-strings"},
-    "uuid": {"getnode": "uuid.getnode reads the machine's network interfaces"},
+    "uuid": {"getnode": "uuid.getnode reads the machine's network interfaces",
+             "Enum": "not part of uuid's API"},
+    "functools": {"RLock": "scripts do not use threads", "GenericAlias": "not available",
+                  "get_cache_token": "not available"},
     "zoneinfo": {"reset_tzpath": "changes the process-wide time-zone search path",
                  "TZPATH": "not available"},
     "random": {},
@@ -95,6 +98,23 @@ def _is_safe_value(value: Any) -> bool:
     return callable(value)
 
 
+def _note_shared_containers(cls: type) -> None:
+    """Remember mutable containers stored on library classes (shared by every integration)."""
+    for klass in cls.__mro__:
+        if klass is object or klass.__module__ == "builtins":
+            continue
+        for value in vars(klass).values():
+            if isinstance(value, _CONTAINERS):
+                SHARED_CONTAINERS.add(id(value))
+
+
+_CONTAINERS = (dict, list, set, bytearray, collections.deque)
+
+#: ids of mutable containers reachable from allowed modules' classes
+#: (``textwrap.TextWrapper.unicode_whitespace_trans``): ``getattr`` hands out copies.
+SHARED_CONTAINERS: set[int] = set()
+
+
 def _public_attrs(module: ModuleType) -> dict[str, Any]:
     denied = _DENIED.get(module.__name__, {})
     out: dict[str, Any] = {}
@@ -106,6 +126,8 @@ def _public_attrs(module: ModuleType) -> dict[str, Any]:
             out[name] = frozenset(value)
         elif _is_safe_value(value):
             out[name] = value
+            if isinstance(value, type):
+                _note_shared_containers(value)
     return out
 
 
@@ -217,5 +239,11 @@ def warm_up() -> None:
     list(itertools.islice(itertools.count(), 2))
     string.Template("$a").substitute(a=1)
     math.sqrt(2)
-    for codec in ("latin-1", "ascii", "utf-16", "utf-32", "cp1252", "idna", "unicode_escape"):
-        "x".encode(codec)
+    import encodings
+    import pkgutil
+
+    for info in pkgutil.iter_modules(encodings.__path__):  # every codec, so .encode("shift_jis") works sealed
+        try:
+            importlib.import_module(f"encodings.{info.name}")
+        except Exception:  # noqa: BLE001 - platform-specific codecs (mbcs, oem) fail on Linux
+            continue

@@ -98,6 +98,32 @@ class HookhubPolicy(RestrictingNodeTransformer):
             return
         super().check_name(node, name, allow_magic_methods)
 
+    # -- annotations ---------------------------------------------------
+    # Annotations are dropped: stdlib helpers (functools.singledispatch through
+    # typing.get_type_hints) eval() annotation strings outside the policy.
+
+    @staticmethod
+    def _strip_annotations(node: ast.FunctionDef) -> None:
+        args = node.args
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if arg is not None:
+                arg.annotation = None
+        node.returns = None
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
+        self._strip_annotations(node)
+        return super().visit_FunctionDef(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> Any:
+        """``x: int = 1`` becomes ``x = 1``; a bare ``x: int`` disappears."""
+        if node.value is None:
+            new: ast.stmt = ast.Pass()
+        else:
+            new = ast.Assign(targets=[node.target], value=node.value)
+        ast.copy_location(new, node)
+        ast.fix_missing_locations(new)
+        return self.visit(new)
+
     # -- names ---------------------------------------------------------
 
     def visit_Name(self, node: ast.Name) -> Any:

@@ -129,8 +129,10 @@ class WorkerPool:
 
     async def close(self) -> None:
         self._closed = True
-        for task in list(self._spawning):
+        pending = list(self._spawning)
+        for task in pending:
             task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         for worker in list(self._workers.values()):
             self._kill(worker)
         for integ in self._integrations.values():
@@ -210,35 +212,46 @@ class WorkerPool:
     # -- workers -------------------------------------------------------
 
     async def _fork(self) -> tuple[int, socket.socket]:
-        assert self._ctl is not None
+        if self._ctl is None:
+            raise RuntimeError("the sandbox zygote is not running")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        async with self._fork_lock:
-            loop = asyncio.get_running_loop()
-            self._forked = loop.create_future()
-            try:
-                socket.send_fds(self._ctl, [_json_bytes({"op": "fork"})], [theirs.fileno()])
-            finally:
-                theirs.close()
-            pid = await asyncio.wait_for(self._forked, READY_TIMEOUT_S)
+        try:
+            async with self._fork_lock:
+                loop = asyncio.get_running_loop()
+                self._forked = loop.create_future()
+                try:
+                    socket.send_fds(self._ctl, [_json_bytes({"op": "fork"})], [theirs.fileno()])
+                finally:
+                    theirs.close()
+                pid = await asyncio.wait_for(self._forked, READY_TIMEOUT_S)
+        except BaseException:
+            ours.close()
+            raise
         return pid, ours
 
     async def _spawn_worker(self) -> None:
         pid, sock = await self._fork()
         self._exit_events[pid] = asyncio.Event()
-        reader, writer = await asyncio.open_unix_connection(sock=sock, limit=channel.MAX_FRAME)
+        writer: asyncio.StreamWriter | None = None
         try:
+            reader, writer = await asyncio.open_unix_connection(sock=sock, limit=channel.MAX_FRAME)
             ready = await asyncio.wait_for(channel.read(reader), READY_TIMEOUT_S)
-        except (channel.ChannelError, asyncio.TimeoutError):
-            writer.close()
+        except BaseException as exc:
+            if writer is not None:
+                writer.close()
+            else:
+                sock.close()
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            raise RuntimeError("a sandbox worker failed to start; see the server's stderr") from None
+            if isinstance(exc, (channel.ChannelError, asyncio.TimeoutError)):
+                raise RuntimeError("a sandbox worker failed to start; see the server's stderr") from None
+            raise
         worker = _Worker(pid, reader, writer, sealed=ready.get("sealed"))
         if worker.sealed and worker.sealed != self.seccomp_problem:
             self.seccomp_problem = worker.sealed
             log.warning("sandbox workers run without a syscall filter: %s", worker.sealed)
         self._workers[pid] = worker
-        if pid in self._exits:  # died before we got here
+        if pid in self._exits or self._closed:  # died before we got here, or the pool is closing
             self._retire(worker)
             return
         self._idle.append(worker)
@@ -259,20 +272,21 @@ class WorkerPool:
 
         self._track(asyncio.ensure_future(spawn()))
 
-    def _kill(self, worker: _Worker) -> None:
-        if worker.alive:
+    def _kill(self, worker: _Worker, signal_it: bool = True) -> None:
+        if worker.alive and signal_it:
             worker.alive = False
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(worker.pid, signal.SIGKILL)
+        worker.alive = False
         worker.writer.close()
         self._workers.pop(worker.pid, None)
         if worker in self._idle:
             self._idle.remove(worker)
 
-    def _retire(self, worker: _Worker) -> None:
-        """Kill (if needed) and replace a worker."""
+    def _retire(self, worker: _Worker, kill: bool = True) -> None:
+        """Kill (unless it is ending by itself) and replace a worker."""
         was_known = worker.pid in self._workers
-        self._kill(worker)
+        self._kill(worker, signal_it=kill)
         if was_known:
             self._replace_later()
 
@@ -441,6 +455,9 @@ class WorkerPool:
                     continue
                 if op == "result" and reply.get("id") == call_id:
                     return self._outcome(worker, integ, reply)
+                if op == "fatal":
+                    log.error("sandbox worker %d failed internally:\n%s", worker.pid, str(reply.get("error"))[-4000:])
+                    raise channel.ChannelError("the worker failed internally (see the server log)")
                 raise channel.ChannelError(f"unexpected message {op!r}")
         except asyncio.TimeoutError:
             self._retire(worker)
@@ -460,7 +477,7 @@ class WorkerPool:
         if isinstance(store, dict):
             integ.store.update(store)
         if reply.get("recycle"):
-            self._retire(worker)
+            self._retire(worker, kill=False)  # it exits by itself after this reply
         reason = reply.get("reason")
         if reply.get("ok") is True:
             try:

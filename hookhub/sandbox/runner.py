@@ -9,6 +9,7 @@ failure into a reason for the integration log.
 
 from __future__ import annotations
 
+import decimal
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -115,6 +116,9 @@ class ScriptRunner:
         """
         env: ScriptEnv | None = None
         before = store.snapshot()
+        # a generator left suspended inside `with decimal.localcontext(...)` by one
+        # call must not change the decimal arithmetic of the next (any integration's)
+        decimal.setcontext(decimal.Context())
         try:
             loaded = self._instance(spec, store, http)
             env = loaded.env

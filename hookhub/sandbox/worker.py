@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import time
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,7 +25,8 @@ from ..engines.base import ScriptEngine, ScriptStore
 from . import channel
 from .base import Limits, ScriptSpec
 from .boundary import to_json_result
-from .limits import CallLimits, MemoryMeter, apply_rlimits, die_with_parent, install_seccomp, isolate_descriptors
+from .limits import (RECYCLE_GROWTH_MB, CallLimits, MemoryMeter, apply_rlimits, die_with_parent, install_seccomp,
+                     isolate_descriptors)
 from .runner import GlobalsFor, RunResult, ScriptRunner, ScriptTimeout
 
 #: Largest frame a worker accepts from the server (requests are capped by the server's body limit).
@@ -78,6 +80,8 @@ class Worker:
                  sealed: str | None, globals_for: GlobalsFor | None = None) -> None:
         self.sock = sock
         self.runner = ScriptRunner(engines, globals_for)
+        self.meter = meter
+        self.baseline_rss = meter.rss_bytes()
         self.limits = CallLimits(meter)
         self.clock = _Clock()
         self.sealed = sealed
@@ -120,8 +124,11 @@ class Worker:
             "op": "result", "id": message["id"], "ok": result.ok, "value": result.value,
             "reason": result.reason, "logs": [r.to_json() for r in result.logs],
             "store": changes or None,
-            "recycle": bool(result.reason and "ran out of memory" in result.reason),
+            "recycle": bool(result.reason and "ran out of memory" in result.reason) or self._grown(),
         }
+
+    def _grown(self) -> bool:
+        return self.meter.rss_bytes() - self.baseline_rss > RECYCLE_GROWTH_MB * 1024 * 1024
 
     def serve(self) -> None:
         channel.send(self.sock, {"op": "ready", "pid": os.getpid(), "sealed": self.sealed})
@@ -145,9 +152,19 @@ class Worker:
 _ABSENT = object()
 
 
+def _fatal_text(exc: BaseException) -> str:
+    """A traceback without source lines (a sealed worker cannot open files for linecache)."""
+    frames = [f"  {frame.f_code.co_filename}:{lineno} in {frame.f_code.co_name}"
+              for frame, lineno in traceback.walk_tb(exc.__traceback__)]
+    text = "\n".join(["Traceback (most recent call last):", *frames,
+                      *traceback.format_exception_only(type(exc), exc)])
+    return text[-4000:]
+
+
 def run_worker(fd: int, engines: Mapping[str, ScriptEngine], globals_for: GlobalsFor | None = None) -> None:
     """Entry point in the freshly forked child: seal, then serve.  Never returns normally."""
     status = 0
+    sock: socket.socket | None = None
     try:
         die_with_parent()
         sock = socket.socket(fileno=fd)
@@ -157,7 +174,12 @@ def run_worker(fd: int, engines: Mapping[str, ScriptEngine], globals_for: Global
         apply_rlimits(meter)
         sealed = install_seccomp()
         Worker(sock, engines, meter, sealed, globals_for).serve()
-    except BaseException:  # noqa: BLE001 - a worker must never return into the zygote's code
+    except BaseException as exc:  # noqa: BLE001 - a worker must never return into the zygote's code
         status = 1
+        try:  # tell the server why (for its own log, not the integration's)
+            if sock is not None:
+                channel.send(sock, {"op": "fatal", "error": _fatal_text(exc)})
+        except BaseException:  # noqa: BLE001
+            pass
     finally:
         os._exit(status)

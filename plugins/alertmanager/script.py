@@ -58,13 +58,6 @@ def obj(value):
     return value if isinstance(value, dict) else {}
 
 
-def objs(value):
-    """The JSON objects in ``value`` when it is a list, else an empty list."""
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [item for item in value if isinstance(item, dict)]
-
-
 def field(title, value, short=True):
     return {"title": title, "value": str(value), "short": short}
 

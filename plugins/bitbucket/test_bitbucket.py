@@ -113,3 +113,42 @@ def test_malformed_payload(check):
 def test_missing_event_header(check):
     check(SCRIPT, load("repo_push__new_tag"), headers={}, status=400,
           error="missing X-Event-Key header: is this a Bitbucket Cloud webhook delivery?")
+
+
+def test_issue_created(check):
+    payload = load("issue_comment_created__basic")
+    del payload["comment"]
+    check(SCRIPT, payload, headers={"X-Event-Key": "issue:created"},
+          text=("Tomasz opened issue [#1 Bug](https://bitbucket.org/kolaszek/repository-name/issues/2/bug) in "
+                "[kolaszek/repository-name](https://bitbucket.org/kolaszek/repository-name)"),
+          attachments=[{"color": "#daa038", "title": "#1 Bug",
+                        "title_link": "https://bitbucket.org/kolaszek/repository-name/issues/2/bug",
+                        "text": "Such a bug more description",
+                        "fields": [{"title": "Kind", "value": "bug", "short": True},
+                                   {"title": "Priority", "value": "major", "short": True},
+                                   {"title": "State", "value": "new", "short": True},
+                                   {"title": "Assignee", "value": "Tomasz", "short": True}]}])
+
+
+def test_pull_request_comment(check):
+    payload = load("pullrequest_created__with_reviewer")
+    payload["comment"] = {"content": {"raw": "Looks good"}, "links": {"html": {
+        "href": "https://bitbucket.org/kolaszek/repository-name/pull-requests/1/_/diff#comment-5"}}}
+    outcome = check(SCRIPT, payload, headers={"X-Event-Key": "pullrequest:comment_created"},
+                    text=("Tomasz commented on pull request [#1 new commit](https://bitbucket.org/kolaszek/"
+                          "repository-name/pull-requests/1/_/diff#comment-5) in "
+                          "[kolaszek/repository-name](https://bitbucket.org/kolaszek/repository-name)"))
+    assert outcome.drafts[0].doc["attachments"][0]["text"] == "Looks good"
+
+
+def test_failed_build(check):
+    payload = load("repo_commit_status_created__successful")
+    payload["commit_status"].update(state="FAILED", refname="master")
+    check(SCRIPT, payload, headers={"X-Event-Key": "repo:commit_status_updated"},
+          text=("Build [Unit Tests (Python)](https://my-build-tool.com/builds/MY-PROJECT/BUILD-777) failed for "
+                "[9fec847](https://bitbucket.org/kolaszek/repository-name/commits/"
+                "9fec847784abb10b2fa567ee63b85bd238955d0e) of "
+                "[kolaszek/repository-name](https://bitbucket.org/kolaszek/repository-name)"),
+          attachments=[{"color": "#a30200", "title": "Unit Tests (Python)",
+                        "title_link": "https://my-build-tool.com/builds/MY-PROJECT/BUILD-777", "text": "Build finished",
+                        "fields": [{"title": "Branch", "value": "master", "short": True}]}])

@@ -117,3 +117,23 @@ def test_malformed_payload(check):
 def test_no_event_at_all(check):
     check(SCRIPT, {"not": "valid"}, headers={}, status=400,
           error="missing Circleci-Event-Type header (and no 'type' or 'payload' in the body)")
+
+
+def test_failed_job_on_a_tag(check):
+    payload = load("job_completed__github_success")
+    payload["job"]["status"] = "failed"
+    del payload["pipeline"]["vcs"]["branch"]
+    payload["pipeline"]["vcs"]["tag"] = "v3.1"
+    outcome = check(SCRIPT, payload, headers={"Circleci-Event-Type": "job-completed"},
+                    text=("Job [build-and-test #6](https://app.circleci.com/pipelines/github/zulip-testing/"
+                          "circleci-webhook-test/4/workflows/7381218b-d04c-4aa3-b8b8-8c00a9319d1f/jobs/6) failed in "
+                          "workflow [sample](https://app.circleci.com/pipelines/github/zulip-testing/"
+                          "circleci-webhook-test/4/workflows/7381218b-d04c-4aa3-b8b8-8c00a9319d1f) on tag v3.1 of "
+                          "[zulip-testing/circleci-webhook-test](https://github.com/zulip-testing/circleci-webhook-test)"))
+    assert outcome.drafts[0].doc["attachments"][0]["color"] == "#a30200"
+
+
+def test_legacy_build_still_running_posts_nothing(check):
+    payload = load("legacy_build__passed")
+    payload["payload"]["lifecycle"] = "running"
+    check(SCRIPT, payload, headers={}, expect_nothing=True)

@@ -122,3 +122,29 @@ def test_malformed_payload(check):
 def test_missing_event_header(check):
     check(SCRIPT, load("push__5_commits"), headers={}, status=400,
           error="missing X-Gitea-Event header: is this a Gitea webhook delivery?")
+
+
+def test_tag_pushed(check):
+    payload = load("push__5_commits")
+    payload["ref"] = "refs/tags/v1"
+    check(SCRIPT, payload, headers={"X-Gitea-Event": "push"},
+          text=("kostekIV pushed tag [v1](https://try.gitea.io/kostekIV/test/src/tag/v1) to "
+                "[kostekIV/test](https://try.gitea.io/kostekIV/test)"),
+          attachments=[])
+
+
+def test_release_published(check):
+    base = load("issues__opened")
+    payload = {
+        "action": "published",
+        "release": {"tag_name": "v1.2", "name": "Version 1.2", "body": "Bug fixes", "prerelease": False,
+                    "html_url": "https://try.gitea.io/kostekIV/test/releases/tag/v1.2"},
+        "repository": base["repository"],
+        "sender": base["sender"],
+    }
+    check(SCRIPT, payload, headers={"X-Gitea-Event": "release"},
+          text=("kostekIV published release [Version 1.2](https://try.gitea.io/kostekIV/test/releases/tag/v1.2) of "
+                "[kostekIV/test](https://try.gitea.io/kostekIV/test)"),
+          attachments=[{"color": "#2eb886", "title": "Version 1.2",
+                        "title_link": "https://try.gitea.io/kostekIV/test/releases/tag/v1.2", "text": "Bug fixes",
+                        "fields": [{"title": "Tag", "value": "v1.2", "short": True}]}])

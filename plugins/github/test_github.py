@@ -140,3 +140,56 @@ def test_malformed_payload(check):
 def test_missing_event_header(check):
     check(SCRIPT, load("push__new_branch_1_commit"), headers={}, status=400,
           error="missing X-GitHub-Event header: is this a GitHub webhook delivery?")
+
+
+def test_branch_deleted(check):
+    payload = load("push__new_branch_1_commit")
+    payload.update(deleted=True, created=False)
+    check(SCRIPT, payload, headers={"X-GitHub-Event": "push"},
+          text=("[Codertocat](https://github.com/Codertocat) deleted branch master of "
+                "[Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)"),
+          attachments=[])
+
+
+def test_tag_pushed(check):
+    payload = load("push__new_branch_1_commit")
+    payload["ref"] = "refs/tags/v1.0"
+    check(SCRIPT, payload, headers={"X-GitHub-Event": "push"},
+          text=("[Codertocat](https://github.com/Codertocat) pushed tag "
+                "[v1.0](https://github.com/Codertocat/Hello-World/tree/v1.0) to "
+                "[Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)"),
+          attachments=[{"color": "#439fe0",
+                        "text": ("[6113728](https://github.com/Codertocat/Hello-World/commit/"
+                                 "6113728f27ae82c7b1a177c8d03f9e96e0adf246) Initial commit — Codertocat")}])
+
+
+def test_failed_workflow_is_red(check):
+    payload = load("workflow_run__completed_success")
+    payload["workflow_run"]["conclusion"] = "failure"
+    outcome = check(SCRIPT, payload, headers={"X-GitHub-Event": "workflow_run"},
+                    text=("Workflow [test #163](https://github.com/octo-org/octo-repo/actions/runs/289782451) failed on "
+                          "[master](https://github.com/octo-org/octo-repo/tree/master) of "
+                          "[octo-org/octo-repo](https://github.com/octo-org/octo-repo)"))
+    assert outcome.drafts[0].doc["attachments"][0]["color"] == "#a30200"
+
+
+def test_issue_closed_is_green_without_body(check):
+    payload = load("issues__opened")
+    payload["action"] = "closed"
+    check(SCRIPT, payload, headers={"X-GitHub-Event": "issues"},
+          attachments=[{"color": "#2eb886", "title": "#1 Spelling error in the README file",
+                        "title_link": "https://github.com/Codertocat/Hello-World/issues/1",
+                        "fields": [{"title": "Labels", "value": "bug", "short": True},
+                                   {"title": "Assignees", "value": "Codertocat", "short": True}]}])
+
+
+def test_prerelease_with_brackets_in_its_name(check):
+    payload = load("release__published")
+    payload["release"].update(prerelease=True, name="First [beta]", body="Notes")
+    check(SCRIPT, payload, headers={"X-GitHub-Event": "release"},
+          text=("[Codertocat](https://github.com/Codertocat) published pre-release "
+                "[First \\[beta\\]](https://github.com/Codertocat/Hello-World/releases/tag/0.0.1) of "
+                "[Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)"),
+          attachments=[{"color": "#2eb886", "title": "First [beta]",
+                        "title_link": "https://github.com/Codertocat/Hello-World/releases/tag/0.0.1",
+                        "text": "Notes", "fields": [{"title": "Tag", "value": "0.0.1", "short": True}]}])

@@ -116,3 +116,62 @@ def test_malformed_payload(check):
 def test_missing_event_header(check):
     check(SCRIPT, load("push_hook__2_commits"), headers={}, status=400,
           error="missing X-Gitlab-Event header: is this a GitLab webhook delivery?")
+
+
+def test_tag_push_with_message(check):
+    payload = load("push_hook__2_commits")
+    payload.update(ref="refs/tags/v2.0", message="Release 2.0")
+    check(SCRIPT, payload, headers={"X-Gitlab-Event": "Tag Push Hook"},
+          text=("Tomasz Kolek pushed tag [v2.0](https://gitlab.com/tomaszkolek0/my-awesome-project/-/tags/v2.0) to "
+                "[tomaszkolek0/my-awesome-project](https://gitlab.com/tomaszkolek0/my-awesome-project)"),
+          attachments=[{"color": "#439fe0", "text": "Release 2.0"}])
+
+
+def test_branch_deleted(check):
+    payload = load("push_hook__2_commits")
+    payload["after"] = "0" * 40
+    check(SCRIPT, payload, headers={"X-Gitlab-Event": "Push Hook"},
+          text=("Tomasz Kolek deleted branch tomek of "
+                "[tomaszkolek0/my-awesome-project](https://gitlab.com/tomaszkolek0/my-awesome-project)"),
+          attachments=[])
+
+
+def test_new_branch_has_no_compare_link(check):
+    payload = load("push_hook__2_commits")
+    payload["before"] = "0" * 40
+    outcome = check(SCRIPT, payload, headers={"X-Gitlab-Event": "Push Hook"},
+                    text=("Tomasz Kolek pushed 2 commits to new branch "
+                          "[tomek](https://gitlab.com/tomaszkolek0/my-awesome-project/-/tree/tomek) of "
+                          "[tomaszkolek0/my-awesome-project](https://gitlab.com/tomaszkolek0/my-awesome-project)"))
+    assert "title_link" not in outcome.drafts[0].doc["attachments"][0]
+
+
+def test_merge_request_merged(check):
+    payload = load("merge_request_hook__opened")
+    payload["object_attributes"]["action"] = "merge"
+    outcome = check(SCRIPT, payload, headers={"X-Gitlab-Event": "Merge Request Hook"},
+                    text=("Administrator merged merge request [!1 MS-Viewport](http://example.com/diaspora/merge_requests/1)"
+                          " in [gitlabhq/gitlab-test](http://example.com/gitlabhq/gitlab-test)"))
+    assert outcome.drafts[0].doc["attachments"][0]["color"] == "#6f42c1"
+
+
+def test_comment_on_merge_request(check):
+    payload = load("note_hook__issue_comment")
+    payload["object_attributes"]["noteable_type"] = "MergeRequest"
+    del payload["issue"]
+    payload["merge_request"] = {"iid": 3, "title": "Fix it"}
+    check(SCRIPT, payload, headers={"X-Gitlab-Event": "Note Hook"},
+          text=("Administrator commented on merge request "
+                "[!3 Fix it](http://example.com/gitlab-org/gitlab-test/issues/17#note_1241) in "
+                "[gitlab-org/gitlab-test](http://example.com/gitlab-org/gitlab-test)"))
+
+
+def test_comment_on_commit(check):
+    payload = load("note_hook__issue_comment")
+    payload["object_attributes"]["noteable_type"] = "Commit"
+    del payload["issue"]
+    payload["commit"] = {"id": "cfe32cf61b73a0d5e9f13e774abde7ff789b1660"}
+    check(SCRIPT, payload, headers={"X-Gitlab-Event": "Note Hook"},
+          text=("Administrator commented on commit "
+                "[cfe32cf6](http://example.com/gitlab-org/gitlab-test/issues/17#note_1241) in "
+                "[gitlab-org/gitlab-test](http://example.com/gitlab-org/gitlab-test)"))

@@ -88,3 +88,13 @@ def test_missing_webhook_event(check):
 def test_missing_issue(check):
     check(SCRIPT, {"webhookEvent": "jira:issue_created"}, status=400,
           error="Jira 'issue_created' payload is missing 'issue' with 'key' and 'fields'")
+
+
+def test_several_fields_changed(check):
+    payload = load("issue_updated__status_changed")
+    payload["changelog"]["items"].append({"field": "priority", "fromString": "Medium", "toString": "High"})
+    check(SCRIPT, payload,
+          text="James Williams updated [TEST-1: Fix That](https://zulipp.atlassian.net/browse/TEST-1)",
+          attachments=[{"color": "#daa038",
+                        "fields": [{"title": "Status", "value": "To Do → In Progress", "short": True},
+                                   {"title": "Priority", "value": "Medium → High", "short": True}]}])

@@ -116,3 +116,13 @@ def test_v3_without_data(check):
 def test_legacy_without_incident(check):
     check(SCRIPT, {"messages": [{"type": "incident.trigger", "data": {}}]}, status=400,
           error="PagerDuty V1/V2 payload: messages[0] has no 'incident' with 'html_url'")
+
+
+def test_v2_acknowledge(check):
+    payload = load("incident_trigger__v2")
+    payload["messages"][0]["event"] = "incident.acknowledge"
+    outcome = check(SCRIPT, payload,
+                    text=("Acknowledged by Laura Haley: [#33 My new incident]"
+                          "(https://webdemo.pagerduty.com/incidents/PRORDTY) in "
+                          "[Production XDB Cluster](https://webdemo.pagerduty.com/services/PN49J75)"))
+    assert outcome.drafts[0].doc["attachments"][0]["color"] == "#daa038"

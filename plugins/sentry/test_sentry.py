@@ -126,3 +126,18 @@ def test_malformed_issue(check):
 def test_malformed_legacy_payload(check):
     check(SCRIPT, {"not": "valid"}, headers={}, status=400,
           error="Sentry 'legacy_plugin' payload is missing 'project_name'")
+
+
+def test_error_with_environment_and_release(check):
+    payload = load("error__created_js_exception")
+    payload["data"]["error"].update(level="warning", release="web@1.2.3")
+    payload["data"]["error"]["tags"].append(["environment", "production"])
+    check(SCRIPT, payload, headers={"Sentry-Hook-Resource": "error"},
+          attachments=[{"color": "#daa038", "title": "ReferenceError: blooopy is not defined",
+                        "title_link": ("https://sentry.io/organizations/test-org/issues/1170820242/events/"
+                                       "bb78c1407cea4519aa397afc059c793d/"),
+                        "text": "?(runner)",
+                        "fields": [{"title": "Level", "value": "warning", "short": True},
+                                   {"title": "Platform", "value": "javascript", "short": True},
+                                   {"title": "Environment", "value": "production", "short": True},
+                                   {"title": "Release", "value": "web@1.2.3", "short": True}]}])

@@ -6,7 +6,6 @@ happened, returned answers without errors, and that the report was written.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -18,29 +17,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "bench" / "run.py"
-HOOKHUB = Path(sys.executable).parent / "hookhub"
 
 sys.path.insert(0, str(ROOT))
 from bench import deployment  # noqa: E402
 from bench.payloads import build_github_push  # noqa: E402
 from bench.scenarios import SCALING_INTEGRATION, all_scenarios  # noqa: E402
-
-
-def _cannot(code: str, what: str) -> str | None:
-    """Why ``code`` fails in a fresh interpreter (``what`` is not there yet), or None."""
-    if importlib.util.find_spec("hookhub.cli") is None or not HOOKHUB.exists():
-        return "hookhub's CLI (`hookhub serve`) is not there yet"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["?"])[-1]
-        return f"{what} is not there yet: {last}"
-    return None
-
-
-_CANNOT_SERVE = _cannot("import hookhub.hub, hookhub.engines.python", "`hookhub serve`")
-_NO_WORKER_POOL = _CANNOT_SERVE or _cannot(
-    "from hookhub.sandbox import make_sandbox; make_sandbox('process', {}, workers=1)",
-    "the sandbox worker pool (hookhub's default sandbox)")
 
 
 def run_bench(tmp_path: Path, *options: str) -> tuple[dict[str, Any], str]:
@@ -86,7 +67,6 @@ def test_python_load_generator_fallback(tmp_path: Path) -> None:
     assert "bench/pyload.py" in text
 
 
-@pytest.mark.skipif(_CANNOT_SERVE is not None, reason=_CANNOT_SERVE or "")
 def test_quick_run_against_hookhub_with_the_in_process_sandbox(tmp_path: Path) -> None:
     data, text = run_bench(tmp_path, "--sandbox-mode", "inprocess", "--scenarios", "python,noscript")
     assert [s["key"] for s in data["scenarios"]] == ["python", "noscript"]
@@ -96,15 +76,11 @@ def test_quick_run_against_hookhub_with_the_in_process_sandbox(tmp_path: Path) -
     assert "mode: inprocess" in text
 
 
-@pytest.mark.skipif(_NO_WORKER_POOL is not None, reason=_NO_WORKER_POOL or "")
 def test_quick_run_against_hookhub(tmp_path: Path) -> None:
     data, text = run_bench(tmp_path, "--scenarios", "python,js,github,noscript,scaling")
     scenarios = {s["key"]: s for s in data["scenarios"]}
     assert set(scenarios) == {"python", "js", "github", "noscript"}
-    for key, scenario in scenarios.items():
-        if key == "js" and scenario["status"] == "skipped":
-            assert "JavaScript engine" in scenario["note"]
-            continue
+    for scenario in scenarios.values():
         assert_scenario_measured(scenario, [1])
         assert scenario["startup_s"] > 0
         assert scenario["stored"].startswith("yes"), scenario["stored"]
@@ -112,7 +88,8 @@ def test_quick_run_against_hookhub(tmp_path: Path) -> None:
     assert scaling["status"] == "ok", scaling["note"]
     (row,) = scaling["rows"]
     assert row["integrations"] == 10
-    assert row["startup_s"] > 0 and row["rss_mb"] > 0 and row["processes"] >= 1
+    assert row["startup_s"] > 0 and row["rss_mb"] > 0
+    assert row["processes"] > 1  # the server and its sandbox workers (DESIGN: worker pool)
     assert_measured(row)
     assert "ratio req/s" in text and "## Scaling" in text
 

@@ -183,10 +183,23 @@ def test_sloppy_mode_undeclared_variables() -> None:
 
 def test_typeof_of_unknown_names_and_real_globals_still_work() -> None:
     script = inline("""class Script { process_incoming_request() {
-        return { content: { text: [typeof moment, typeof JSON, typeof Math.max, typeof Script,
+        return { content: { text: [typeof Livechat, typeof JSON, typeof Math.max, typeof Script,
                                    typeof setTimeout].join(',') } };
     } }""")
     assert incoming(script)["content"]["text"] == "undefined,object,function,function,function"
+
+
+def test_moment_is_available_and_loaded_on_first_use() -> None:
+    script = inline("""class Script { process_incoming_request({ request }) {
+        const started = moment.utc(request.content.at);
+        return { content: { text: started.format('ddd D MMM YYYY, HH:mm'),
+                            later: started.clone().add(90, 'minutes').toISOString(),
+                            span: moment.duration(request.content.seconds, 'seconds').humanize(),
+                            isMoment: moment.isMoment(started) } };
+    } }""")
+    assert incoming(script, {"at": "2026-11-26T08:30:00Z", "seconds": 7200})["content"] == {
+        "text": "Thu 26 Nov 2026, 08:30", "later": "2026-11-26T10:00:00.000Z", "span": "2 hours",
+        "isMoment": True}
 
 
 def test_form_encoded_payload_read_from_content_raw() -> None:
@@ -256,6 +269,9 @@ def test_helpers_s_and_underscore() -> None:
         "numberFormatNeg": "-9,876.5", "numberFormatBad": "", "pad": "00000001", "padRight": "1----",
         "padBoth": "**1**", "padLong": "toolong", "lrpad": "..ab..", "nulls": ["", "", ""],
         "escapeHTML": "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;",
+        "truncateEmptyEnding": "ab...",
+        "extras": ["a b", ["one", "two", "three"], "My Big-Title", "ababab", "x-x-x", 2, 2.56, '"q"',
+                   True, True, "<&>"],
     }
     assert content["_"] == {
         "map": [10, 20, 30], "pluck": ["a", "b"], "groupBy": {"a": ["apple", "avocado"], "b": ["banana"]},
@@ -263,6 +279,15 @@ def test_helpers_s_and_underscore() -> None:
         "isEmpty": [True, False], "template": "Hi Ann!", "escape": "&lt;b&gt;", "find": 5,
         "version": "1.7.0",
     }
+
+
+def test_a_script_may_define_its_own_moment() -> None:
+    script = inline("""const moment = () => 'mine';
+    class Script { process_incoming_request() { return { content: { text: moment() } }; } }""")
+    assert incoming(script)["content"]["text"] == "mine"
+    sloppy = inline("""class Script { process_incoming_request() {
+        moment = () => 'assigned'; return { content: { text: moment() } }; } }""")
+    assert incoming(sloppy)["content"]["text"] == "assigned"
 
 
 def test_console_levels_and_rendering() -> None:
@@ -508,7 +533,8 @@ def test_check_never_runs_the_script() -> None:
 
 
 def test_top_level_error_is_a_run_error() -> None:
-    with pytest.raises(ScriptRunError, match=r"evaluating the script failed:\nError: boom at load\n    at <anonymous> \(inline.js:2:"):
+    expected = r"evaluating the script failed:\nError: boom at load\n    at <anonymous> \(inline.js:2:"
+    with pytest.raises(ScriptRunError, match=expected):
         inline("class Script {}\nthrow new Error('boom at load');")
 
 
@@ -746,3 +772,62 @@ def test_a_dropped_script_frees_its_context_and_thread() -> None:
     gc.collect()
     thread.join(2)
     assert not thread.is_alive()
+
+
+def test_without_threads_the_runtime_runs_on_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sealed sandbox workers may refuse new threads: the engine then stays on the caller's thread."""
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    script = load("hostile.js", timeout_ms=200)
+    assert incoming(script, {"n": 3}) == {"content": {"text": "still alive 3"}}
+    with pytest.raises(ScriptRunError, match="timed out after 200 ms"):
+        script.call("spin", {})
+    assert incoming(script, {"n": 4}) == {"content": {"text": "still alive 4"}}
+    script.close()
+
+
+def test_contract_in_worker_processes_with_http_and_limits(make_client: Any, api: str) -> None:
+    """The whole chain in the worker pool: HTTP() is forwarded to the server, which
+    applies the egress policy; a runaway call is contained and the next call works."""
+    script = """
+    class Script {
+      process_incoming_request({ request }) {
+        if (request.content.spin) { for (;;) {} }
+        const reply = HTTP('GET', request.content.api + '/users/' + request.content.user, {});
+        if (reply.error) return { error: reply.error };
+        return { content: { text: `${reply.result.data.path} via ${reply.result.data.method}` } };
+      }
+    }
+    """
+    client = make_client(
+        _js("lookup", script, timeout_ms=500, http='{allow_hosts: ["127.0.0.1"], allow_private: true}'),
+        _js("closed", script, http='{allow_hosts: ["127.0.0.1"]}'),
+        mode="process")
+    r = client.post("/hooks/lookup/lookup-token", json={"api": api, "user": "ann"})
+    assert (r.status_code, r.json()) == (200, {"success": True})
+    assert messages(client)[0]["text"] == "/users/ann via GET"
+    refused = client.post("/hooks/closed/closed-token", json={"api": api, "user": "ann"})
+    assert refused.status_code == 400
+    assert refused.json()["error"].startswith("egress refused: host '127.0.0.1' resolves to 127.0.0.1 (loopback)")
+    spun = client.post("/hooks/lookup/lookup-token", json={"spin": True})
+    assert (spun.status_code, spun.json()) == (400, {"success": False, "error": "error-running-script"})
+    again = client.post("/hooks/lookup/lookup-token", json={"api": api, "user": "bob"})
+    assert again.status_code == 200
+
+
+def test_es5_style_and_inherited_scripts() -> None:
+    es5 = inline("""function Script() { this.n = 0; }
+    Script.prototype.process_incoming_request = function (options) {
+      this.n++;
+      return { content: { text: 'es5 ' + this.n + ' ' + options.request.content.a } };
+    };""")
+    assert es5.has_method("process_incoming_request")
+    assert incoming(es5, {"a": 1}) == {"content": {"text": "es5 1 1"}}
+    inherited = inline("""class Base { helper(x) { return 'base:' + x; } }
+    class Script extends Base {
+      process_incoming_request({ request }) { return { content: { text: this.helper(request.content.a) } }; }
+    }""")
+    assert inherited.has_method("helper")
+    assert incoming(inherited, {"a": 2}) == {"content": {"text": "base:2"}}

@@ -152,6 +152,13 @@ EVERYDAY = [
             def __len__(self):
                 return self.n
         return [str(P(2)), P(1) == P(1), len(P(3))]""", ["P2", True, 3]),
+    ("annotations are accepted (and dropped)", """
+        total: int = 0
+        label: str
+        def add(a: int, b: "int" = 1) -> int:
+            return a + b
+        total = add(2)
+        return total""", 3),
     ("getattr with default and hasattr", """
         class O:
             def __init__(self):

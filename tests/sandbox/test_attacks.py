@@ -37,7 +37,7 @@ ATTACKS = Path(__file__).with_name("attacks")
 _HEADER = re.compile(r"^# (attack|expect|reason|limits): (.*)$")
 
 NEIGHBOUR = """
-import json, random, string, collections, decimal, time, re
+import json, random, string, collections, decimal, time, re, zoneinfo, datetime, textwrap
 
 class Script:
     def process_incoming_request(self, request):
@@ -47,6 +47,8 @@ class Script:
             json.dumps({'a': [1, 2]}), string.ascii_letters, str(decimal.Decimal('1') / decimal.Decimal('3')),
             collections.Counter('abca').most_common(1), 'abc'.upper(), re.sub('b', 'x', 'abc'),
             sorted(dict(b=1, a=2)), time.gmtime(0).tm_year, Store.get('secret'),
+            datetime.datetime(2024, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo('Europe/Paris')).isoformat(),
+            list('ア'.encode('shift_jis')), textwrap.TextWrapper(width=20).fill('a b\tc'),
         ]
         return {'content': {'calls': calls, 'fingerprint': fingerprint, 'random': random.random()}}
 """

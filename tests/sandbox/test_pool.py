@@ -357,3 +357,20 @@ async def test_javascript_runs_in_the_same_workers() -> None:
         assert (await pool.call("js", "process_incoming_request", req(text="b"))).value == {"content": {"text": "b 3"}}
     finally:
         await pool.close()
+
+
+async def test_a_worker_that_keeps_growing_is_recycled(pool: WorkerPool) -> None:
+    await pool.load(spec("""
+        class Script:
+            def __init__(self):
+                self.keep = []
+            def process_incoming_request(self, request):
+                self.keep.append('x' * (100 * 1024 * 1024))
+                return len(self.keep)
+    """, memory_mb=200))
+    before = set(pool.pids)
+    values = [(await pool.call("it", "process_incoming_request", req())).value for _ in range(4)]
+    assert all(isinstance(v, int) for v in values)
+    await wait_for_workers(pool, 2)
+    assert set(pool.pids) != before, "a worker holding 256 MB more than at start is replaced"
+    assert values[-1] < 4, "the replacement starts with a fresh Script instance"

@@ -134,6 +134,22 @@
     Object.defineProperty(global, name, { value, writable: true, configurable: true });
   }
 
+  // -- moment: evaluated on first use (it would double the start-up time) ----
+
+  const momentSource = global.__hookhub_moment_source;
+  delete global.__hookhub_moment_source;
+  Object.defineProperty(global, 'moment', {
+    configurable: true,
+    get() {
+      delete global.moment;
+      (0, eval)(momentSource);  // UMD: defines the global `moment`
+      return global.moment;
+    },
+    set(value) {
+      Object.defineProperty(global, 'moment', { value, writable: true, configurable: true });
+    },
+  });
+
   // -- extra helpers from hookhub_sandbox_globals plugins --------------------
 
   define('__hookhub_extra', function __hookhub_extra(name) {

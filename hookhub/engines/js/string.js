@@ -27,8 +27,8 @@
   const s = {
     truncate(text, length, ending) {
       text = str(text);
-      ending = ending === undefined ? '...' : str(ending);
-      length = Math.floor(Number(length));
+      ending = ending ? str(ending) : '...';
+      length = ~~length;
       return text.length > length ? text.slice(0, length) + ending : text;
     },
     trim(text, characters) {
@@ -84,7 +84,7 @@
       const negative = fixed.startsWith('-');
       const [whole, fraction] = (negative ? fixed.slice(1) : fixed).split('.');
       const thousands = typeof thousandsSeparator === 'string' ? thousandsSeparator : ',';
-      const point = typeof decimalSeparator === 'string' ? decimalSeparator : '.';
+      const point = decimalSeparator ? String(decimalSeparator) : '.';
       const grouped = whole.replace(/\B(?=(\d{3})+$)/g, thousands);
       return (negative ? '-' : '') + grouped + (fraction ? point + fraction : '');
     },
@@ -132,6 +132,38 @@
     },
     lines(text) {
       return str(text).split(/\r\n?|\n/);
+    },
+    clean(text) {
+      return s.trim(text).replace(/\s\s+/g, ' ');
+    },
+    words(text, delimiter) {
+      text = str(text);
+      if (/^\s*$/.test(text)) return [];
+      return s.trim(text, delimiter).split(delimiter === undefined || delimiter === null ? /\s+/ : delimiter);
+    },
+    titleize(text) {
+      return str(text).toLowerCase().replace(/(?:^|\s|-)\S/g, (c) => c.toUpperCase());
+    },
+    repeat(text, times, separator) {
+      times = ~~times;
+      if (separator === undefined || separator === null) return repeat(str(text), times);
+      return Array.from({ length: Math.max(0, times) }, () => str(text)).join(str(separator));
+    },
+    count(text, needle) {
+      text = str(text);
+      needle = str(needle);
+      return needle ? text.split(needle).length - 1 : 0;
+    },
+    toNumber(value, precision) {
+      if (value === null || value === undefined) return 0;
+      const factor = Math.pow(10, Number.isFinite(precision) ? precision : 0);
+      return Math.round(value * factor) / factor;
+    },
+    surround(text, wrapper) {
+      return [wrapper, text, wrapper].map(str).join('');
+    },
+    quote(text, quoteChar) {
+      return s.surround(text, quoteChar || '"');
     },
   };
   s.contains = s.include;

@@ -36,6 +36,10 @@ class Script {
           lrpad: s.lrpad('ab', 6, '.'),
           nulls: [s.trim(null), s.truncate(undefined, 3), s.capitalize(null)],
           escapeHTML: s.escapeHTML('<a href="x">&</a>'),
+          truncateEmptyEnding: s.truncate('abcdef', 2, ''),
+          extras: [s.clean('  a   b  '), s.words(' one two  three '), s.titleize('my big-title'),
+                   s.repeat('ab', 3), s.repeat('x', 3, '-'), s.count('banana', 'an'), s.toNumber('2.556', 2),
+                   s.quote('q'), s.startsWith('prefix', 'pre'), s.isBlank(' \n'), s.unescapeHTML('&lt;&amp;&gt;')],
         },
         _: {
           map: _.map([1, 2, 3], (n) => n * 10),

@@ -1,0 +1,123 @@
+"""The command line, through click's runner (serve is covered end to end in test_e2e.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hookhub.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+GITHUB = ROOT / "plugins" / "github" / "script.py"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_example_config() -> None:
+    code, out, _ = run("check", "--config", str(ROOT / "config" / "hookhub.yaml"), "--dev")
+    assert code == 0 and "OK (4 integration(s))" in out
+
+
+def test_check_lists_every_problem_and_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text("import os\nclass Script:\n    pass\n")
+    config = tmp_path / "hookhub.yaml"
+    config.write_text(
+        "users: [{username: u}]\nchannels: [{name: general}]\nintegrations:\n"
+        "  - {id: a, type: incoming, token: t, channel: '#general', username: u, script_file: bad.py}\n"
+        "  - {id: b, type: incoming, token: t, channel: '#general', username: u,\n"
+        "     verify: {type: nope, secret: s}}\n")
+    code, _, err = run("check", "--config", str(config))
+    assert code == 1
+    assert f"{config}:4 integrations[0].script_file: bad.py:1: import of \"os\" is not allowed" in err
+    assert f"{config}:6 integrations[1].verify.type: unknown verifier type 'nope'" in err
+    assert "2 problem(s)" in err
+
+
+def test_check_schema_errors(tmp_path: Path) -> None:
+    config = tmp_path / "hookhub.yaml"
+    config.write_text("server:\n  prot: 1\nintegrations:\n  - {id: a, type: sideways}\n")
+    code, _, err = run("check", "--config", str(config))
+    assert code == 1
+    assert f"{config}:2 server.prot: unknown key 'prot'; did you mean 'port'?" in err
+    assert f"{config}:4 integrations[0].type: got 'sideways'" in err
+
+
+def test_new_token_is_random_and_url_safe() -> None:
+    tokens = {run("new-token")[1].strip() for _ in range(3)}
+    assert len(tokens) == 3 and all(len(t) >= 32 and t.replace("-", "").replace("_", "").isalnum() for t in tokens)
+
+
+def test_test_command_readable_output_with_event_from_fixture_name() -> None:
+    code, out, _ = run("test", str(GITHUB), "push__new_branch_1_commit")
+    assert code == 0
+    assert out.startswith("HTTP 200\n")
+    assert "--- message to #general" in out and "pushed 1 commit" in out
+
+
+def test_test_command_json_output() -> None:
+    code, out, _ = run("test", str(GITHUB), "issues__opened", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["status"] == 200 and data["body"] == {"success": True}
+    assert data["messages"][0]["destination"] == "#general" and data["messages"][0]["attachments"]
+
+
+def test_test_command_header_overrides_and_nothing_posted() -> None:
+    code, out, _ = run("test", str(GITHUB), "issues__opened", "-H", "X-GitHub-Event: star")
+    assert code == 0 and "(nothing posted)" in out and "[log]" in out
+
+
+def test_test_command_failure_exits_1(tmp_path: Path) -> None:
+    payload = tmp_path / "broken.json"
+    payload.write_text("{}")
+    code, out, _ = run("test", str(GITHUB), str(payload), "-H", "X-GitHub-Event: push")
+    assert code == 1 and out.startswith("HTTP 400")
+
+
+def test_test_command_against_an_integration_of_a_config() -> None:
+    fixture = ROOT / "plugins" / "alertmanager" / "fixtures" / "firing__multiple_alerts.json"
+    code, out, _ = run("test", "alertmanager", str(fixture), "--config", str(ROOT / "config" / "hookhub.yaml"))
+    assert code == 0 and "--- message to #alerts as Alertmanager" in out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["test", "nowhere.py", "x"], "no such script file"),
+    (["test", str(GITHUB), "no_such_fixture"], "fixture 'no_such_fixture' not found"),
+    (["test", str(GITHUB), "push__new_branch_1_commit", "-H", "broken"], "write headers as NAME:VALUE"),
+])
+def test_test_command_usage_errors(args: list[str], message: str) -> None:
+    code, _, err = run(*args)
+    assert code != 0 and message in err
+
+
+def test_new_script_scaffold_passes_its_own_tests(tmp_path: Path) -> None:
+    code, out, _ = run("new-script", "acme_deploys", "--dir", str(tmp_path))
+    assert code == 0 and "created" in out
+    folder = tmp_path / "acme_deploys"
+    assert {p.name for p in folder.iterdir()} == {"script.py", "test_acme_deploys.py", "README.md", "fixtures"}
+    code, out, _ = run("test", str(folder / "script.py"), "example__basic")
+    assert code == 0 and "[AcmeDeploys] Hello from acme_deploys" in out
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 passed" in done.stdout
+
+
+@pytest.mark.parametrize("name", ["Bad-Name", "1abc", "with space"])
+def test_new_script_refuses_bad_names(tmp_path: Path, name: str) -> None:
+    code, _, err = run("new-script", name, "--dir", str(tmp_path))
+    assert code != 0 and "use lower-case letters" in err
+
+
+def test_new_script_refuses_to_overwrite(tmp_path: Path) -> None:
+    (tmp_path / "taken").mkdir()
+    code, _, err = run("new-script", "taken", "--dir", str(tmp_path))
+    assert code != 0 and "already exists" in err
