@@ -63,6 +63,14 @@ class BridgeService:
     def start(self) -> None:
         self.outbox.start()
 
+    def reloaded(self) -> None:
+        """Pick up added, changed and removed bridges (queued deliveries of a removed one are cancelled)."""
+        self.bridges = {b.name: b for b in self.hub.config.bridges}
+        self._limits = {b.name: RateLimitItemPerSecond(b.rate_limit.calls, b.rate_limit.per_seconds)
+                        for b in self.bridges.values() if b.rate_limit}
+        if self.bridges and not self.outbox.running:
+            self.outbox.start(recover=False)
+
     def stop(self) -> None:
         self.outbox.stop()
 

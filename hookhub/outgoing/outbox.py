@@ -179,29 +179,40 @@ class Outbox:
 
     # -- lifecycle -------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, *, recover: bool = True) -> None:
         """Start the worker task on the running loop.
 
         Reads (and removes) the clean-shutdown marker: without one the previous
         run crashed, and recent messages are checked for deliveries that were
-        never queued (see :meth:`recover`).
+        never queued (see :meth:`recover`).  ``recover=False`` skips that (an
+        outbox started by a configuration reload, not a process start).
         """
-        self._recovered = self.store.write_now(op_take_clean_stop(self.kind)) is not None
+        clean = self.store.write_now(op_take_clean_stop(self.kind)) is not None
+        self._recovered = clean or not recover
         self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
         self._task = self._loop.create_task(self._work(), name=f"hookhub-outbox-{self.kind}")
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
 
     def stop(self) -> None:
         """Stop the worker and mark the shutdown as clean (the store must still be open)."""
         if self._task is not None:
             self._task.cancel()
             self._task = None
-            try:
-                self.store.write_now(op_mark_clean_stop(self.kind, time.time()))
-            except Exception:  # noqa: BLE001 - a failed marker only means a recovery scan next time
-                log.exception("outbox %s: cannot record the clean shutdown", self.kind)
-        for task in list(self._spawned):
+        unqueued = [task for task in self._spawned if not task.done()]
+        for task in unqueued:
             task.cancel()
+        if unqueued:  # deliveries of committed messages were still being queued: recover them next start
+            log.warning("outbox %s: stopped while queueing deliveries; they are recovered at the next start",
+                        self.kind)
+            return
+        try:
+            self.store.write_now(op_mark_clean_stop(self.kind, time.time()))
+        except Exception:  # noqa: BLE001 - a failed marker only means a recovery scan next time
+            log.exception("outbox %s: cannot record the clean shutdown", self.kind)
 
     def wake(self) -> None:
         """Look for due work now (callable from any thread)."""

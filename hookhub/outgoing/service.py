@@ -105,12 +105,22 @@ class OutgoingService:
                              items_for=self.deliveries_for,
                              keep_s=hub.config.storage.history_max_age_days * 86400)
         self.yaml_enabled = {i.id: i.config.enabled for i in hub.registry.integrations.values()}
+        #: integrations disabled at runtime (a 410 answer), by id → reason; persisted in the database
+        self.disabled: dict[str, str | None] = {}
 
     # -- lifecycle -------------------------------------------------------------
 
     def start(self) -> None:
         self.disabled = state.apply_disabled(self.hub)
         self.outbox.start()
+
+    def reloaded(self) -> None:
+        """The configuration was reloaded: the new registry must show persisted disabled states."""
+        self.yaml_enabled = {i.id: i.config.enabled for i in self.hub.registry.integrations.values()}
+        for integration_id in self.disabled:
+            integ = self.hub.registry.integrations.get(integration_id)
+            if integ is not None:
+                state.set_enabled(integ, False)
 
     def stop(self) -> None:
         self.outbox.stop()
@@ -295,6 +305,7 @@ class OutgoingService:
             run.step = "disabled"
             reason = f"the receiver answered 410 Gone at {payload.mask_url(opts['url'])}"
             await state.disable(self.hub, integ, reason, self.clock())
+            self.disabled[integ.id] = reason
             run.logs.append(LogRecord("error", time.time(), f"integration disabled: {reason}; re-enable it with "
                                                               f"POST /api/v1/integrations/{integ.id}/enable"))
             return Verdict(FAILED, last_status=status, error="410 Gone: integration disabled")
