@@ -45,6 +45,8 @@ Clock = Callable[[], float]
 
 PENDING, DELIVERED, FAILED, CANCELLED = "pending", "delivered", "failed", "cancelled"
 STATUSES = (PENDING, DELIVERED, FAILED, CANCELLED)
+#: a delivery whose handler keeps crashing is given up after this many attempts
+MAX_INTERNAL_ERRORS = 10
 
 
 @dataclass
@@ -269,8 +271,11 @@ class Outbox:
             raise
         except Exception as exc:  # noqa: BLE001 - a bug in a handler must not stop the queue
             log.exception("outbox %s: delivery %s to %s failed unexpectedly", self.kind, delivery.id, delivery.target)
-            verdict = Verdict(PENDING, next_attempt_at=self.clock() + 60, tries=delivery.tries + 1,
-                              error=f"internal error: {type(exc).__name__}: {exc}")
+            error = f"internal error: {type(exc).__name__}: {exc}"
+            if delivery.attempts + 1 >= MAX_INTERNAL_ERRORS:
+                verdict = Verdict(FAILED, error=error)
+            else:
+                verdict = Verdict(PENDING, next_attempt_at=self.clock() + 60, tries=delivery.tries + 1, error=error)
         await self.store.write(op_finish(delivery, verdict, self.clock()))
 
     async def recover(self, items_for: Callable[[dict[str, Any]], list[dict[str, Any]]], window_s: float) -> int:
