@@ -85,7 +85,7 @@ class BridgeService:
         return [{"target": name, "message_id": message.get("_id"), "event": "message",
                  "payload": {"message": message}} for name in self.targets_for(message)]
 
-    def _secrets(self, bridge: BridgeConfig) -> list[str]:
+    def secrets_of(self, bridge: BridgeConfig) -> list[str]:
         found = [bridge.url.get_secret_value()]
         parsed = httpx.URL(found[0])
         found.append(parsed.path)  # Slack/Discord webhook paths are the secret
@@ -113,7 +113,7 @@ class BridgeService:
         host = httpx.URL(request.url).host
         reply = await http.send(request.method, request.url, allow_hosts=[host], allow_private=bridge.allow_private,
                                 headers=request.headers, data=request.body, timeout_s=bridge.timeout_ms / 1000)
-        secrets = [secret for b in self.bridges.values() for secret in self._secrets(b)]
+        secrets = [secret for b in self.bridges.values() for secret in self.secrets_of(b)]
         error = mask_value(reply.error, secrets) if reply.error else None
         status = reply.status_code
         if status is not None and 200 <= status < 300:

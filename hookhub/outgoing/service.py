@@ -79,7 +79,7 @@ def defines(source: str, engine: str, method: str) -> bool:
 
 
 @dataclass
-class _Attempt:
+class Attempt:
     """What one attempt did, for its history entry."""
 
     delivery: Delivery
@@ -155,7 +155,7 @@ class OutgoingService:
         spec = integ.spec
         return spec is not None and integ.compile_error is None and defines(spec.source, spec.engine, method)
 
-    def _secrets(self, integ: Integration, opts: dict[str, Any] | None = None) -> list[str]:
+    def secrets_of(self, integ: Integration, opts: dict[str, Any] | None = None) -> list[str]:
         found = [payload.token_of(integ.config) or ""]
         for url in integ.config.urls:
             parsed = httpx.URL(url)
@@ -188,7 +188,7 @@ class OutgoingService:
                 hosts.append(host)
         return hosts
 
-    async def prepare(self, integ: Integration, delivery: Delivery, run: _Attempt) -> dict[str, Any] | None:
+    async def prepare(self, integ: Integration, delivery: Delivery, run: Attempt) -> dict[str, Any] | None:
         """The request to send (after the script), or None when there is nothing to send."""
         data = delivery.payload
         message = data.get("message") or {}
@@ -208,7 +208,7 @@ class OutgoingService:
             run.step, run.error = "error", f"prepare_outgoing_request: {reason}"
             return None
         result = call.value
-        run.result = payload.mask_value(result, self._secrets(integ, result if isinstance(result, dict) else None))
+        run.result = payload.mask_value(result, self.secrets_of(integ, result if isinstance(result, dict) else None))
         if not js_truthy(result):
             run.step = "cancelled"
             return None
@@ -231,7 +231,7 @@ class OutgoingService:
             return Verdict(CANCELLED, attempted=False, error=f"integration {delivery.target!r} is no longer configured")
         if not integ.config.enabled:
             return Verdict(CANCELLED, attempted=False, error=f"integration {integ.id!r} is disabled")
-        run = _Attempt(delivery, time.perf_counter())
+        run = Attempt(delivery, time.perf_counter())
         try:
             verdict = await self._attempt(integ, delivery, run)
         except HookhubError as exc:  # e.g. a reply that cannot be posted
@@ -241,7 +241,7 @@ class OutgoingService:
         await self._record(integ, run)
         return verdict
 
-    async def _attempt(self, integ: Integration, delivery: Delivery, run: _Attempt) -> Verdict:
+    async def _attempt(self, integ: Integration, delivery: Delivery, run: Attempt) -> Verdict:
         message = delivery.payload.get("message") or {}
         room = room_of(message, self.hub.registry)
         opts = await self.prepare(integ, delivery, run)
@@ -251,7 +251,7 @@ class OutgoingService:
             if run.step == "replied":
                 return Verdict(DELIVERED)
             return Verdict(CANCELLED, error=run.error)
-        secrets = self._secrets(integ, opts)
+        secrets = self.secrets_of(integ, opts)
         run.request = payload.history_request(opts, secrets)
         run.request["message_id"] = message.get("_id")
         if not opts.get("url"):
@@ -335,7 +335,7 @@ class OutgoingService:
             return Verdict(DELIVERED, last_status=reply.status_code)
         return Verdict(FAILED, last_status=reply.status_code, error=reply.error or "stopped by process_outgoing_response")
 
-    async def _record(self, integ: Integration, run: _Attempt) -> None:
+    async def _record(self, integ: Integration, run: Attempt) -> None:
         """History entry, logs and replies in one transaction; then the replies trigger their own hooks."""
         now = time.time()
         stamp(run.drafts, now)
