@@ -30,7 +30,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, case, delete, func, insert, or_, select, update
@@ -89,6 +89,10 @@ class Verdict:
     attempted: bool = True
     last_status: int | None = None
     error: str | None = None
+    #: more writes committed in the same transaction as the delivery's new state (history, replies)
+    ops: list[Callable[[Connection], Any]] = field(default_factory=list)
+    #: called once that transaction is committed (e.g. announcing posted replies)
+    after: list[Callable[[], None]] = field(default_factory=list)
 
 
 Handler = Callable[[Delivery], Awaitable[Verdict]]
@@ -276,7 +280,18 @@ class Outbox:
                 verdict = Verdict(FAILED, error=error)
             else:
                 verdict = Verdict(PENDING, next_attempt_at=self.clock() + 60, tries=delivery.tries + 1, error=error)
-        await self.store.write(op_finish(delivery, verdict, self.clock()))
+        finish = op_finish(delivery, verdict, self.clock())
+
+        def run(conn: Connection) -> None:
+            for op in verdict.ops:
+                op(conn)
+            finish(conn)
+        await self.store.write(run)
+        for callback in verdict.after:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - the delivery is committed; a failing listener must not undo it
+                log.exception("outbox %s: a callback after delivery %s failed", self.kind, delivery.id)
 
     async def recover(self, items_for: Callable[[dict[str, Any]], list[dict[str, Any]]], window_s: float) -> int:
         """Queue what recent messages should have queued but did not (a crash between the message's

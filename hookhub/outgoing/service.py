@@ -48,7 +48,7 @@ from ..errors import HookhubError
 from ..message import Draft, stamp, store_rows
 from ..pipeline import js_truthy
 from ..registry import Integration
-from ..store import combine, new_id, op_insert_history, op_insert_logs, op_insert_messages, op_prune_history
+from ..store import new_id, op_insert_history, op_insert_logs, op_insert_messages, op_prune_history
 from . import http, payload, retry, state
 from .outbox import CANCELLED, DELIVERED, FAILED, PENDING, Clock, Delivery, Outbox, Verdict
 from .replies import reply_drafts
@@ -238,7 +238,7 @@ class OutgoingService:
             run.step, run.error = "error", str(exc.error if isinstance(exc.error, str) else exc)
             run.drafts = []
             verdict = Verdict(FAILED, last_status=run.status, error=run.error)
-        await self._record(integ, run)
+        self._record(integ, run, verdict)
         return verdict
 
     async def _attempt(self, integ: Integration, delivery: Delivery, run: Attempt) -> Verdict:
@@ -335,8 +335,9 @@ class OutgoingService:
             return Verdict(DELIVERED, last_status=reply.status_code)
         return Verdict(FAILED, last_status=reply.status_code, error=reply.error or "stopped by process_outgoing_response")
 
-    async def _record(self, integ: Integration, run: Attempt) -> None:
-        """History entry, logs and replies in one transaction; then the replies trigger their own hooks."""
+    def _record(self, integ: Integration, run: Attempt, verdict: Verdict) -> None:
+        """History entry, logs and replies, committed with the delivery's new state; after the commit the
+        replies trigger their own hooks."""
         now = time.time()
         stamp(run.drafts, now)
         rows = store_rows(run.drafts, integ.id, now)
@@ -355,6 +356,9 @@ class OutgoingService:
             storage = self.hub.config.storage
             ops.append(op_prune_history(integ.id, max_entries=storage.history_max_entries,
                                         max_age_s=storage.history_max_age_days * 86400, now=now))
-        await self.hub.store.write(combine(*ops))
-        for draft in run.drafts:
-            self.hub.pm.hook.hookhub_message_posted(hub=self.hub, message=draft.doc, integration_id=integ.id)
+        verdict.ops.extend(ops)
+
+        def announce() -> None:
+            for draft in run.drafts:
+                self.hub.pm.hook.hookhub_message_posted(hub=self.hub, message=draft.doc, integration_id=integ.id)
+        verdict.after.append(announce)
