@@ -29,6 +29,7 @@ says how it ended:
 ``failed-and-retry-count-exceeded``  failed after ``retry_count`` retries
 ``failed-and-not-configured-to-retry`` failed with ``retry_failed_calls: false``
 ``error``                            script error, refused URL, unpostable reply
+``deferred``                         the script's sandbox slots were busy: tried again in 1 s
 ===================================  ==============================================
 """
 
@@ -60,6 +61,8 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("hookhub.outgoing")
 
 DEFAULT_TIMEOUT_MS = 20_000
+#: wait before trying again when the integration's script slots are all busy
+SATURATED_DELAY_S = 1.0
 KIND = "outgoing"
 
 
@@ -93,6 +96,8 @@ class Attempt:
     error: str | None = None
     logs: list[LogRecord] = field(default_factory=list)
     drafts: list[Draft] = field(default_factory=list)
+    #: the sandbox had no free slot for the script
+    saturated: bool = False
 
 
 class OutgoingService:
@@ -206,6 +211,7 @@ class OutgoingService:
             reason = call.reason or "prepare_outgoing_request failed"
             run.logs.append(LogRecord("error", time.time(), reason))
             run.step, run.error = "error", f"prepare_outgoing_request: {reason}"
+            run.saturated = call.saturated
             return None
         result = call.value
         run.result = payload.mask_value(result, self.secrets_of(integ, result if isinstance(result, dict) else None))
@@ -246,6 +252,10 @@ class OutgoingService:
         room = room_of(message, self.hub.registry)
         opts = await self.prepare(integ, delivery, run)
         if opts is None:
+            if run.saturated:  # the integration's scripts are all busy: try again soon, not a failure
+                run.step = "deferred"
+                return Verdict(PENDING, next_attempt_at=self.clock() + SATURATED_DELAY_S, attempted=False,
+                               error=run.error)
             if run.step == "error":
                 return Verdict(FAILED, error=run.error)
             if run.step == "replied":
