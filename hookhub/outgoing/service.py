@@ -244,7 +244,8 @@ class OutgoingService:
             run.step, run.error = "error", str(exc.error if isinstance(exc.error, str) else exc)
             run.drafts = []
             verdict = Verdict(FAILED, last_status=run.status, error=run.error)
-        self._record(integ, run, verdict)
+        if run.step != "deferred":  # busy scripts are not an attempt worth a history entry
+            self._record(integ, run, verdict)
         return verdict
 
     async def _attempt(self, integ: Integration, delivery: Delivery, run: Attempt) -> Verdict:
