@@ -27,6 +27,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "javascript-engine": "hookhub.engines.javascript",
     "outgoing": "hookhub.outgoing",
     "bridges": "hookhub.bridges",
+    "rc-import": "hookhub.rcimport",
 }
 
 ENTRY_POINT_GROUP = "hookhub"

@@ -29,6 +29,7 @@ import click
 import yaml
 
 from .engines.javascript import JavaScriptEngine
+from .hookspecs import hookimpl
 from .errors import HookhubError, ScriptCompileError
 
 __all__ = ["ImportResult", "ImportRcError", "command", "convert", "load_export", "write"]
@@ -303,3 +304,9 @@ def command(file: Path, out_dir: Path, force: bool) -> None:
         click.echo("could not map / please check:")
         for note in result.notes:
             click.echo(f"  - {note}")
+
+
+@hookimpl
+def hookhub_cli_commands() -> list[click.Command]:
+    """``hookhub import-rc`` (this module is the default plugin ``rc-import``)."""
+    return [command]

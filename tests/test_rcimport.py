@@ -240,3 +240,15 @@ def test_refuses_to_overwrite_and_bad_input(export_file: Path, tmp_path: Path) -
     bad.write_text('{"success": true}', "utf-8")
     with pytest.raises(ImportRcError, match="expected the integrations.list answer"):
         load_export(bad)
+
+
+def test_import_rc_is_a_hookhub_subcommand(tmp_path: Path) -> None:
+    from hookhub.cli import main
+
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps({"_id": "abc123", "type": "webhook-incoming", "name": "Hook", "enabled": True,
+                                  "token": "tok", "channel": ["#general"], "username": "rocket.cat",
+                                  "scriptEnabled": False}))
+    result = CliRunner().invoke(main, ["import-rc", str(export), "--out-dir", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "hookhub.yaml").is_file()
