@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, delete, event, func, insert, select
+from sqlalchemy import Table, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from . import schema
@@ -121,6 +121,7 @@ class Store:
             return op(conn)
 
     def _write_loop(self) -> None:
+        conn: Connection | None = None
         stop = False
         while not stop:
             item = self._queue.get()
@@ -136,25 +137,31 @@ class Store:
                     stop = True
                     break
                 batch.append(nxt)
-            self._commit_batch(batch)
+            if conn is None or conn.closed or conn.invalidated:
+                # one connection for the writer's life: no pool check-out per batch
+                conn = self.engine.connect()
+            self._commit_batch(conn, batch)
+        if conn is not None:
+            conn.close()
 
-    def _commit_batch(self, batch: list[tuple[WriteOp, asyncio.Future[Any]]]) -> None:
+    def _commit_batch(self, conn: Connection, batch: list[tuple[WriteOp, asyncio.Future[Any]]]) -> None:
         try:
-            with self.engine.begin() as conn:
-                results = [op(conn) for op, _ in batch]
+            with conn.begin():
+                results = run_merged(conn, [op for op, _ in batch])
         except Exception:
             # One bad write must not sink its neighbours: retry them one by one.
+            settled: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
             for op, fut in batch:
                 try:
-                    with self.engine.begin() as conn:
+                    with conn.begin():
                         result = op(conn)
                 except Exception as exc:  # noqa: BLE001 - handed to the awaiting caller
-                    _resolve(fut, None, exc)
+                    settled.append((fut, None, exc))
                 else:
-                    _resolve(fut, result, None)
+                    settled.append((fut, result, None))
+            _resolve_all(settled)
             return
-        for (_, fut), result in zip(batch, results):
-            _resolve(fut, result, None)
+        _resolve_all([(fut, result, None) for (_, fut), result in zip(batch, results)])
 
     # -- reading -------------------------------------------------------------
 
@@ -198,15 +205,26 @@ class Store:
         return rows[0] if rows else {}
 
 
-def _resolve(fut: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
-    def apply() -> None:
+def _resolve_all(settled: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    """Settle the futures of a committed batch: one wake-up of each event loop, not one per write."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
+    for entry in settled:
+        by_loop.setdefault(entry[0].get_loop(), []).append(entry)
+    for loop, entries in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, entries)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            pass
+
+
+def _settle(entries: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for fut, result, exc in entries:
         if fut.done():
-            return
+            continue
         if exc is not None:
             fut.set_exception(exc)
         else:
             fut.set_result(result)
-    fut.get_loop().call_soon_threadsafe(apply)
 
 
 def history_json(row: Any) -> dict[str, Any]:
@@ -229,29 +247,89 @@ def history_json(row: Any) -> dict[str, Any]:
 # -- write operations (composable: several run in one transaction) -----------
 
 
-def op_insert_messages(rows: Iterable[dict[str, Any]]) -> WriteOp:
-    rows = list(rows)
+class InsertRows:
+    """A write operation inserting rows into one table.
 
-    def run(conn: Connection) -> None:
-        if rows:
-            conn.execute(insert(schema.messages), rows)
-    return run
+    Called on its own it runs one ``executemany``; the writer thread merges the
+    ``InsertRows`` of a whole batch into one ``executemany`` per table (and key
+    set), which is most of what a group commit costs.
+    """
+
+    __slots__ = ("table", "rows")
+
+    def __init__(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        self.table = table
+        self.rows = rows
+
+    def __call__(self, conn: Connection) -> None:
+        if self.rows:
+            conn.execute(_insert(self.table), self.rows)
+
+
+class Combined:
+    """Several operations in one transaction (see :func:`combine`)."""
+
+    __slots__ = ("ops",)
+
+    def __init__(self, ops: tuple[WriteOp, ...]) -> None:
+        self.ops = ops
+
+    def __call__(self, conn: Connection) -> list[Any]:
+        return [op(conn) for op in self.ops]
+
+
+_INSERTS: dict[Table, Any] = {}
+
+
+def _insert(table: Table) -> Any:
+    stmt = _INSERTS.get(table)
+    if stmt is None:
+        stmt = _INSERTS[table] = insert(table)
+    return stmt
+
+
+def run_merged(conn: Connection, ops: list[WriteOp]) -> list[Any]:
+    """Run ``ops`` in order in one transaction, merging their row inserts.
+
+    Inserts are deferred and flushed, one ``executemany`` per table and key set,
+    before any other operation runs (it may read those rows) and at the end, so
+    the outcome is the same as running the operations one after the other.
+    """
+    pending: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
+
+    def flush() -> None:
+        for (table, _keys), rows in pending.items():
+            conn.execute(_insert(table), rows)
+        pending.clear()
+
+    def apply(op: WriteOp) -> Any:
+        if type(op) is InsertRows:
+            for row in op.rows:
+                pending.setdefault((op.table, tuple(row)), []).append(row)
+            return None
+        if type(op) is Combined:
+            return [apply(inner) for inner in op.ops]
+        if pending:
+            flush()
+        return op(conn)
+
+    results = [apply(op) for op in ops]
+    if pending:
+        flush()
+    return results
+
+
+def op_insert_messages(rows: Iterable[dict[str, Any]]) -> WriteOp:
+    return InsertRows(schema.messages, list(rows))
 
 
 def op_insert_logs(integration_id: str, request_id: str | None, records: Iterable[LogRecord]) -> WriteOp:
-    rows = [{"integration_id": integration_id, "ts": r.ts, "level": r.level, "message": r.message,
-             "request_id": request_id} for r in records]
-
-    def run(conn: Connection) -> None:
-        if rows:
-            conn.execute(insert(schema.logs), rows)
-    return run
+    return InsertRows(schema.logs, [{"integration_id": integration_id, "ts": r.ts, "level": r.level,
+                                     "message": r.message, "request_id": request_id} for r in records])
 
 
 def op_insert_history(row: dict[str, Any]) -> WriteOp:
-    def run(conn: Connection) -> None:
-        conn.execute(insert(schema.history), [row])
-    return run
+    return InsertRows(schema.history, [row])
 
 
 def op_save_script_state(integration_id: str, data: dict[str, Any]) -> WriteOp:
@@ -292,6 +370,4 @@ def op_prune_history(integration_id: str, *, max_entries: int, max_age_s: float,
 
 def combine(*ops: WriteOp) -> WriteOp:
     """Several operations in one transaction."""
-    def run(conn: Connection) -> list[Any]:
-        return [op(conn) for op in ops]
-    return run
+    return Combined(ops)
