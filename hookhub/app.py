@@ -18,19 +18,135 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
 
 from . import api
 from .errors import ConfigError, HookhubError, PayloadTooLarge
 from .hub import Hub
+from .jsontext import dumps_bytes
 from .pipeline import Inbound, receive
 
 log = logging.getLogger("hookhub")
 
 NO_STORE = {"Cache-Control": "no-store"}
+_HOOK_METHODS = ("GET", "POST")
 
 
 def json_response(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return JSONResponse(body, status_code=status, headers={**NO_STORE, **(headers or {})})
+
+
+class ClientGone(Exception):
+    """The client disconnected before its body was read: nobody to answer."""
+
+
+async def read_asgi_body(scope: Scope, receive_message: Receive, limit: int) -> bytes:
+    """The body of an ASGI request, refusing more than ``limit`` bytes early (header and while streaming)."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                if int(value) > limit:
+                    raise PayloadTooLarge(limit)
+            except ValueError:
+                pass
+            break
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive_message()
+        if message["type"] != "http.request":
+            raise ClientGone()
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(limit)
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def send_json(send: Send, body: dict[str, Any], status: int = 200,
+                    headers: dict[str, str] | None = None) -> None:
+    """The same answer as :func:`json_response` (bytes and headers), sent straight through ASGI."""
+    content = dumps_bytes(body)
+    raw = [(b"cache-control", b"no-store")]
+    if headers:
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in {**NO_STORE, **headers}.items()]
+    raw.append((b"content-length", str(len(content)).encode("latin-1")))
+    raw.append((b"content-type", b"application/json"))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": content})
+
+
+class HookhubApp(Starlette):
+    """Starlette, with a direct path for hook URLs.
+
+    ``/hooks/{id}/{token}`` and ``/hooks/{id}/{user_id}/{token}`` (GET, POST) are
+    answered without Starlette's middleware, routing, ``Request`` and
+    ``Response`` objects: they are the hot path and need none of it.  The
+    answers are the same (the same JSON bytes and headers, 413 while streaming,
+    the error envelope).  Anything else, including other methods (405) and
+    trailing slashes, goes through Starlette as before.
+    """
+
+    hub: Hub
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in _HOOK_METHODS and not scope.get("root_path"):
+            path: str = scope["path"]
+            if path.startswith("/hooks/"):
+                parts = path[7:].split("/")
+                if 2 <= len(parts) <= 3 and all(parts):
+                    await self._hook(scope, receive, send, path, parts)
+                    return
+        await super().__call__(scope, receive, send)
+
+    async def _hook(self, scope: Scope, receive_message: Receive, send: Send, path: str, parts: list[str]) -> None:
+        hub = self.hub
+        sent = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal sent
+            sent = True
+            await send(message)
+
+        try:
+            method = scope["method"]
+            try:
+                body = b"" if method == "GET" else await read_asgi_body(scope, receive_message,
+                                                                        hub.config.server.max_body_bytes)
+            except ClientGone:
+                return
+            except HookhubError as exc:
+                await send_json(tracked, exc.body(), exc.status, {"Connection": "close"})
+                return
+            headers: dict[str, str] = {}
+            for name, value in scope["headers"]:
+                key = name.decode("latin-1")
+                if key not in headers:  # the first value of a repeated header, like Starlette's
+                    headers[key] = value.decode("latin-1")
+            inbound = Inbound(
+                integration_id=parts[0],
+                token=parts[-1],
+                user_id=parts[1] if len(parts) == 3 else None,
+                method=method,
+                path=path,
+                query_string=scope["query_string"].decode("utf-8", "replace"),
+                headers=headers,
+                headers_lower=True,
+                body=body,
+            )
+            outcome = await receive(hub, inbound)
+            await send_json(tracked, outcome.body, outcome.status, outcome.headers)
+        except HookhubError as exc:
+            if not sent:
+                await send_json(tracked, exc.body(), exc.status, dict(getattr(exc, "headers", {}) or {}))
+        except Exception as exc:  # noqa: BLE001 - answered like Starlette's crash handler below
+            log.error("unhandled error on %s %s", scope["method"], path, exc_info=exc)
+            if not sent:
+                await send_json(tracked, {"success": False, "error": "internal-error"}, 500)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -78,7 +194,7 @@ def _on_sighup(hub: Hub) -> None:
 _background: set[asyncio.Task[None]] = set()
 
 
-def make_app(hub: Hub, *, manage_hub: bool = True) -> Starlette:
+def make_app(hub: Hub, *, manage_hub: bool = True) -> HookhubApp:
     """Build the ASGI application serving ``hub``.
 
     :param manage_hub: start and stop the hub with the application's lifespan.
@@ -145,10 +261,11 @@ def make_app(hub: Hub, *, manage_hub: bool = True) -> Starlette:
             if manage_hub:
                 await hub.stop()
 
-    app = Starlette(
+    app = HookhubApp(
         routes=routes,
         exception_handlers={HTTPException: http_error, HookhubError: hookhub_error, Exception: crash},
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.hub = hub
     return app

@@ -46,12 +46,35 @@ class Draft:
     doc: dict[str, Any]
 
 
-def drop_none(value: Any) -> Any:
-    """Drop ``None`` values inside objects (like JavaScript ``undefined``)."""
+def _has_none_value(value: Any) -> bool:
+    kind = type(value)
+    if kind is dict:
+        return any(v is None or _has_none_value(v) for v in value.values())
+    if kind is list:
+        return any(_has_none_value(v) for v in value)
     if isinstance(value, dict):
-        return {k: drop_none(v) for k, v in value.items() if v is not None}
+        return any(v is None or _has_none_value(v) for v in value.values())
     if isinstance(value, list):
-        return [drop_none(v) for v in value]
+        return any(_has_none_value(v) for v in value)
+    return False
+
+
+def drop_none(value: Any) -> Any:
+    """Drop ``None`` values inside objects (like JavaScript ``undefined``).
+
+    Returns ``value`` itself when there is nothing to drop (the common case:
+    a check is cheaper than a copy, and nothing downstream changes it).
+    """
+    if not _has_none_value(value):
+        return value
+    return _drop_none(value)
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
     return value
 
 

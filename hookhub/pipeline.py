@@ -9,7 +9,7 @@ logs and history together, before the caller is answered.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .bodies import ParsedBody, parse_body
@@ -42,6 +42,14 @@ class Inbound:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
     user_id: str | None = None
+    #: the header names are lower-case already (the ASGI fast path); saves copies
+    headers_lower: bool = False
+
+    def lower_headers(self) -> dict[str, str]:
+        """The headers with lower-case names (the same dict when they already are)."""
+        if self.headers_lower and isinstance(self.headers, dict):
+            return self.headers
+        return {k.lower(): v for k, v in self.headers.items()}
 
 
 @dataclass
@@ -56,6 +64,8 @@ class Outcome:
     result: Any = None
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: the body as text, decoded once by ``process`` and reused for history
+    raw: str | None = None
 
 
 def js_truthy(value: Any) -> bool:
@@ -94,10 +104,14 @@ def _poster(hub: Hub, integ: Integration) -> dict[str, Any]:
 
 async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
     """Run the script and build the messages; touches no store."""
-    media = next((v for k, v in inbound.headers.items() if k.lower() == "content-type"), "")
-    parsed = parse_body(inbound.body if inbound.method != "GET" else b"", media)
     if inbound.method == "GET":
         parsed = ParsedBody({}, {}, "", "a GET request has no body")
+    else:
+        if inbound.headers_lower:
+            media = inbound.headers.get("content-type", "")
+        else:
+            media = next((v for k, v in inbound.headers.items() if k.lower() == "content-type"), "")
+        parsed = parse_body(inbound.body, media)
     logs: list[LogRecord] = []
     result: Any = None
     try:
@@ -125,6 +139,8 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
         outcome = Outcome(exc.status, exc.body(), error=error)
     outcome.logs = logs
     outcome.result = result
+    if inbound.method != "GET":
+        outcome.raw = parsed.raw
     return outcome
 
 
@@ -160,7 +176,7 @@ def deliver(hub: Hub, integ: Integration, content: dict[str, Any], response: dic
 
 def history_request(inbound: Inbound, parsed_raw: str | None = None) -> dict[str, Any]:
     """The request as stored in history: no token, no secret headers."""
-    headers = {k.lower(): (MASK if k.lower() in SECRET_HEADERS else v) for k, v in inbound.headers.items()}
+    headers = {k: (MASK if k in SECRET_HEADERS else v) for k, v in inbound.lower_headers().items()}
     return {
         "method": inbound.method,
         "path": f"/hooks/{inbound.integration_id}/{MASK}",
@@ -177,7 +193,7 @@ async def commit(hub: Hub, integ: Integration, inbound: Inbound, outcome: Outcom
     rows = store_rows(outcome.drafts, integ.id, now)
     history = {
         "id": request_id, "integration_id": integ.id, "ts": now, "kind": "incoming", "step": None,
-        "request": history_request(inbound), "result": outcome.result,
+        "request": history_request(inbound, outcome.raw), "result": outcome.result,
         "status": outcome.status, "response": outcome.body,
         "message_ids": [r["id"] for r in rows], "error": outcome.error,
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
@@ -201,7 +217,9 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
     except HookhubError as exc:
         return Outcome(exc.status, exc.body(), headers=dict(getattr(exc, "headers", {})))
     request_id = new_id()
-    headers = {k.lower(): v for k, v in inbound.headers.items()}
+    headers = inbound.lower_headers()
+    if not inbound.headers_lower:
+        inbound = replace(inbound, headers=headers, headers_lower=True)
     try:
         hub.verify(integ, headers, inbound.body)
     except VerificationFailed as exc:

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
-from . import schema
+from . import jsontext, schema
 from .engines.base import LogRecord
 
 T = TypeVar("T")
@@ -61,7 +61,8 @@ class Store:
             path = url.split(":///", 1)[1] if ":///" in url else ""
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                                   json_serializer=jsontext.dumps)
             sync = self._synchronous
 
             @event.listens_for(engine, "connect")
@@ -73,7 +74,7 @@ class Store:
                 cur.close()
 
             return engine
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, json_serializer=jsontext.dumps)
 
     # -- lifecycle -----------------------------------------------------------
 

@@ -1,0 +1,129 @@
+"""The direct ASGI path for hook URLs answers exactly like the Starlette route did."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from hookhub import app as app_module
+from hookhub.app import HookhubApp, json_response, make_app, send_json
+from hookhub.config import load_config
+from hookhub.hub import Hub
+
+from .conftest import integration, messages
+
+Client = Callable[..., TestClient]
+
+
+@pytest.mark.parametrize(("body", "status", "headers"), [
+    ({"success": True}, 200, None),
+    ({"success": False, "error": "é ☃ \u2028"}, 400, None),
+    ({"success": True, "n": 1.5, "big": 2**70, "list": [None, True]}, 200, {"X-RateLimit-Limit": "5"}),
+    ({"success": False, "error": "too large"}, 413, {"Connection": "close"}),
+])
+async def test_send_json_matches_starlettes_json_response(body: dict[str, Any], status: int,
+                                                          headers: dict[str, str] | None) -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await send_json(send, body, status, headers)
+    reference = json_response(body, status, headers)
+    assert sent[0]["status"] == reference.status_code
+    assert sorted(sent[0]["headers"]) == sorted(reference.raw_headers)
+    assert sent[1]["body"] == reference.body
+
+
+def test_make_app_serves_hooks_directly_and_the_rest_through_starlette(make_client: Client) -> None:
+    client = make_client(integration("plain"))
+    assert isinstance(client.app, HookhubApp)
+    r = client.post("/hooks/plain/plain-token/", json={"text": "x"}, follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"].endswith("/hooks/plain/plain-token")  # Starlette's
+    r = client.request("PUT", "/hooks/plain/plain-token", json={"text": "x"})
+    assert r.status_code == 405 and r.json() == {"success": False, "error": "method PUT not allowed"}
+    r = client.post("/hooks/plain//plain-token", json={"text": "x"})
+    assert r.status_code == 404 and r.json()["success"] is False
+    assert messages(client) == []
+
+
+def test_repeated_header_first_value_and_raw_query_reach_the_script(make_client: Client) -> None:
+    script = """
+import json
+class Script:
+    def process_incoming_request(self, request):
+        return {"content": {"text": json.dumps([request.headers["x-dup"], request.url.search, request.url_raw])}}
+"""
+    client = make_client(integration("echo", script))
+    r = client.post("/hooks/echo/echo-token?a=%C3%A9&b", json={}, headers=[("X-Dup", "one"), ("X-Dup", "two")])
+    assert r.status_code == 200, r.text
+    assert json.loads(messages(client)[0]["text"]) == ["one", "?a=%C3%A9&b", "/hooks/echo/echo-token?a=%C3%A9&b"]
+
+
+@pytest.fixture
+def raw_app(write_config: Callable[..., Path]) -> Any:
+    hub = Hub(load_config(write_config(integration("plain"))))
+    app = make_app(hub)
+    with TestClient(app):  # runs the lifespan: the hub is started
+        yield app
+
+
+def _scope(path: str, method: str = "POST", headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+            "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
+            "headers": headers or [(b"content-type", b"application/json")], "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80), "state": {}}
+
+
+async def _call(app: HookhubApp, scope: dict[str, Any], incoming: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+async def test_streamed_body_over_the_limit_is_413_and_closes(raw_app: HookhubApp) -> None:
+    chunks = [{"type": "http.request", "body": b"x" * 1000, "more_body": True} for _ in range(10)]
+    sent = await _call(raw_app, _scope("/hooks/plain/plain-token"), chunks)
+    assert sent[0]["status"] == 413 and (b"connection", b"close") in sent[0]["headers"]
+    assert json.loads(sent[1]["body"])["success"] is False
+    assert len(chunks) < 6  # refused while streaming, not after reading everything
+
+
+async def test_a_body_in_chunks_is_joined(raw_app: HookhubApp) -> None:
+    body = json.dumps({"text": "chunked"}).encode()
+    chunks = [{"type": "http.request", "body": body[:5], "more_body": True},
+              {"type": "http.request", "body": body[5:], "more_body": False}]
+    sent = await _call(raw_app, _scope("/hooks/plain/plain-token"), chunks)
+    assert sent[0]["status"] == 200 and json.loads(sent[1]["body"]) == {"success": True}
+    stored = await raw_app.hub.store.messages("#general")
+    assert [m["text"] for m in stored] == ["chunked"]
+
+
+async def test_client_gone_before_the_body_gets_no_answer_and_posts_nothing(raw_app: HookhubApp) -> None:
+    sent = await _call(raw_app, _scope("/hooks/plain/plain-token"), [{"type": "http.disconnect"}])
+    assert sent == []
+    assert await raw_app.hub.store.messages("#general") == []
+
+
+async def test_an_unexpected_error_is_a_500_envelope_without_traceback(raw_app: HookhubApp,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(hub: Hub, inbound: Any) -> Any:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(app_module, "receive", broken)
+    sent = await _call(raw_app, _scope("/hooks/plain/plain-token"),
+                       [{"type": "http.request", "body": b"{}", "more_body": False}])
+    assert sent[0]["status"] == 500
+    assert json.loads(sent[1]["body"]) == {"success": False, "error": "internal-error"}

@@ -1,0 +1,39 @@
+"""Fast JSON writes the same text as the standard library, and refuses what it refuses."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+
+from hookhub.jsontext import dumps, dumps_bytes, loads
+from hookhub.request import freeze
+
+
+@pytest.mark.parametrize("value", [
+    {"a": 1, "b": [1.5, "é", None, True, False], "c": {"d": "\u2028<>&\"\\"}},
+    {"big": 2**70, "neg": -(2**65)},
+    {1: "non-string key"},
+    ["tuple", ("a", "b")],
+    {"ctrl": "\x00\x1f\n\t"},
+])
+def test_same_json_as_the_standard_library(value: Any) -> None:
+    assert json.loads(dumps_bytes(value)) == json.loads(json.dumps(value, ensure_ascii=False))
+    assert loads(dumps(value)) == json.loads(json.dumps(value))
+
+
+def test_frozen_request_views_serialise_as_plain_json() -> None:
+    value = {"a": [1, {"b": None}], "c": "x"}
+    assert json.loads(dumps_bytes(freeze(value))) == value
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_floats_are_refused(bad: float) -> None:
+    with pytest.raises(ValueError):
+        dumps_bytes({"x": [1, {"y": bad}]})
+
+
+def test_null_itself_is_fine() -> None:
+    assert dumps_bytes({"x": None}) == b'{"x":null}'
