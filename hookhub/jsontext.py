@@ -3,8 +3,10 @@
 orjson writes the same compact JSON as ``json.dumps(..., ensure_ascii=False,
 separators=(",", ":"))`` several times faster.  What it refuses (integers
 beyond 64 bits, non-string keys) falls back to the standard library, so
-every value ``json`` accepts is still written; like ``allow_nan=False``,
-``NaN`` and ``Infinity`` are refused with ``ValueError``.
+every value ``json`` accepts is still written.  :func:`dumps_bytes` (answers)
+refuses ``NaN`` and ``Infinity`` with ``ValueError`` like ``allow_nan=False``;
+:func:`dumps` (stored columns, where the standard library wrote the invalid
+token ``NaN``) writes them as ``null``, which every JSON reader accepts.
 """
 
 from __future__ import annotations
@@ -42,8 +44,11 @@ def dumps_bytes(value: Any) -> bytes:
 
 
 def dumps(value: Any) -> str:
-    """:func:`dumps_bytes` as text (for SQLAlchemy's JSON columns)."""
-    return dumps_bytes(value).decode("utf-8")
+    """Compact JSON text for SQLAlchemy's JSON columns (``NaN``/``Infinity`` become ``null``)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def loads(text: str | bytes) -> Any:

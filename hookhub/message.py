@@ -47,15 +47,18 @@ class Draft:
 
 
 def _has_none_value(value: Any) -> bool:
-    kind = type(value)
-    if kind is dict:
-        return any(v is None or _has_none_value(v) for v in value.values())
-    if kind is list:
-        return any(_has_none_value(v) for v in value)
-    if isinstance(value, dict):
-        return any(v is None or _has_none_value(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_none_value(v) for v in value)
+    """True when an object anywhere inside ``value`` has a ``None`` value (a loop: no recursion, no generators)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for v in item.values():
+                if v is None:
+                    return True
+                if isinstance(v, (dict, list)):
+                    stack.append(v)
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, (dict, list)))
     return False
 
 

@@ -37,3 +37,7 @@ def test_non_finite_floats_are_refused(bad: float) -> None:
 
 def test_null_itself_is_fine() -> None:
     assert dumps_bytes({"x": None}) == b'{"x":null}'
+
+
+def test_stored_json_writes_non_finite_floats_as_null() -> None:
+    assert loads(dumps({"x": math.nan, "y": [math.inf]})) == {"x": None, "y": [None]}

@@ -192,3 +192,13 @@ def test_script_can_change_the_poster(make_client: Client) -> None:
     assert messages(client)[0]["u"]["username"] == "alice"
     r = client.post("/hooks/who/who-token", json={"who": "mallory"})
     assert r.status_code == 400 and "invalid-user" in r.json()["error"]
+
+
+def test_drop_none_copies_only_when_there_is_something_to_drop() -> None:
+    from hookhub.message import drop_none
+
+    clean = {"text": "x", "attachments": [{"title": "t", "fields": [{"title": "a", "value": "b"}]}], "n": [None]}
+    assert drop_none(clean) is clean  # None inside a list is kept, like JSON.stringify keeps null
+    dirty = {"text": "x", "alias": None, "attachments": [{"title": None, "fields": [{"short": None, "v": 1}]}]}
+    assert drop_none(dirty) == {"text": "x", "attachments": [{"fields": [{"v": 1}]}]}
+    assert dirty["alias"] is None  # the original is left alone
