@@ -69,13 +69,22 @@ def engine_for(integ: IntegrationConfig) -> str:
     return "python"
 
 
-def script_source(config: Config, integ: IntegrationConfig) -> tuple[str, str] | None:
-    """``(source, filename)`` of an integration's script, or None without one."""
+def script_source(config: Config, integ: IntegrationConfig,
+                  files: dict[str, str] | None = None) -> tuple[str, str] | None:
+    """``(source, filename)`` of an integration's script, or None without one.
+
+    :param files: texts already read while loading this configuration, by
+        ``script_file`` (thousands of integrations often share a few files)
+    """
     if not integ.script_enabled:
         return None
     if integ.script_file:
-        path = config.resolve(integ.script_file)
-        return path.read_text(encoding="utf-8"), integ.script_file
+        text = files.get(integ.script_file) if files is not None else None
+        if text is None:
+            text = config.resolve(integ.script_file).read_text(encoding="utf-8")
+            if files is not None:
+                files[integ.script_file] = text
+        return text, integ.script_file
     if integ.script is not None:
         return integ.script, f"{config.file}#integrations.{integ.id}.script"
     return None
@@ -84,9 +93,10 @@ def script_source(config: Config, integ: IntegrationConfig) -> tuple[str, str] |
 def compile_problems(config: Config, engines: Mapping[str, Any]) -> list[Problem]:
     """Script problems for ``hookhub check``: one per script that does not compile."""
     problems: list[Problem] = []
+    files: dict[str, str] = {}
     for i, integ in enumerate(config.integrations):
         try:
-            build_integration(config, integ, engines, raise_errors=True)
+            build_integration(config, integ, engines, raise_errors=True, files=files)
         except ScriptCompileError as exc:
             path = f"integrations[{i}].{'script_file' if integ.script_file else 'script'}"
             problems.append(Problem(config.file, config.line_of(path), path, str(exc)))
@@ -106,11 +116,11 @@ def plugin_problems(config: Config, verifiers: Mapping[str, Any]) -> list[Proble
 
 
 def build_integration(config: Config, integ: IntegrationConfig, engines: Mapping[str, Any],
-                      *, raise_errors: bool = False) -> Integration:
+                      *, raise_errors: bool = False, files: dict[str, str] | None = None) -> Integration:
     token = integ.token.get_secret_value().encode("utf-8") if integ.token else b""
     item = Integration(config=integ, _token=token)
     try:
-        found = script_source(config, integ)
+        found = script_source(config, integ, files)
     except (OSError, UnicodeDecodeError) as exc:
         found = None
         item.compile_error = ScriptCompileError(integ.script_file or "", None, f"cannot read the script: {exc}")
@@ -140,8 +150,9 @@ class Registry:
 
     def __init__(self, config: Config, engines: Mapping[str, Any]) -> None:
         self.config = config
+        files: dict[str, str] = {}
         self.integrations: dict[str, Integration] = {
-            integ.id: build_integration(config, integ, engines) for integ in config.integrations
+            integ.id: build_integration(config, integ, engines, files=files) for integ in config.integrations
         }
         self.users: dict[str, UserConfig] = {u.username: u for u in config.users}
         self.users_by_id: dict[str, UserConfig] = {u.user_id: u for u in config.users}

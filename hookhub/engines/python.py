@@ -160,6 +160,10 @@ class PythonEngine:
 
     def _compile(self, source: str, filename: str) -> CodeType:
         """Compile once per source; the same source under another file name is relabelled."""
+        return _relabel(self._compiled(source, filename), filename)
+
+    def _compiled(self, source: str, filename: str) -> CodeType:
+        """The cached code of ``source`` (labelled with a placeholder file name)."""
         key = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
         cached = self._code.get(key)
         if cached is None:
@@ -172,7 +176,7 @@ class PythonEngine:
             self._code[key] = cached
         if isinstance(cached, ScriptCompileError):
             raise ScriptCompileError(filename, cached.line, cached.message)
-        return _relabel(cached, filename)
+        return cached
 
     def __getstate__(self) -> dict[str, Any]:
         return {}  # the compiled-code cache is rebuilt where the engine is unpickled
@@ -181,7 +185,7 @@ class PythonEngine:
         self._code = {}
 
     def check(self, source: str, filename: str) -> None:
-        self._compile(source, filename)
+        self._compiled(source, filename)  # no relabelled copy: only whether it compiles matters
 
     def script_globals(self, env: ScriptEnv) -> dict[str, Any]:
         """The namespace a script module runs in."""
