@@ -31,11 +31,23 @@ def _kind(value: Any) -> str:
         type(value), "number")
 
 
+class _NotJson(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON (JavaScript's JSON.parse refuses them too); refusing
+    # them here means every request handed to a script holds finite numbers only
+    raise _NotJson(f"{name} is not a JSON value")
+
+
 def _from_json(raw: str, what: str = "invalid JSON body") -> ParsedBody:
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         return ParsedBody({}, {}, raw, _json_problem(exc, what))
+    except _NotJson as exc:
+        return ParsedBody({}, {}, raw, f"{what}: {exc}")
     except RecursionError:
         return ParsedBody({}, {}, raw, f"{what}: nested too deeply")
     if isinstance(value, dict):

@@ -82,3 +82,11 @@ def test_deeply_nested_json_does_not_crash() -> None:
 def test_empty_body() -> None:
     parsed = parse_body(b"", "application/json")
     assert parsed.content == {} and parsed.problem == "the request body is empty; send a JSON object"
+
+
+@pytest.mark.parametrize("text", ['{"v": NaN}', '{"v": [Infinity]}', '{"v": -Infinity}'])
+def test_nan_and_infinity_are_invalid_json_like_in_javascript(text: str) -> None:
+    parsed = parse_body(text.encode(), "application/json")
+    assert parsed.content == {} and parsed.raw == text
+    assert parsed.problem is not None and parsed.problem.startswith("invalid JSON body:")
+    assert "is not a JSON value" in parsed.problem
