@@ -399,3 +399,15 @@ async def test_a_proven_fast_integration_may_use_every_worker(pool: WorkerPool) 
     started = time.monotonic()
     await asyncio.gather(*(pool.call("it", "process_incoming_request", req(spin=0.3)) for _ in range(2)))
     assert time.monotonic() - started < 0.55, "a fast integration runs on both workers"
+
+
+async def test_a_worker_failing_internally_says_why_and_exits(pool: WorkerPool) -> None:
+    from hookhub.sandbox import channel
+
+    worker = pool._idle[-1]
+    await channel.write(worker.writer, {"op": "call", "id": 1})  # no spec: a bug, not a script error
+    reply = await asyncio.wait_for(channel.read(worker.reader), 5)
+    assert reply["op"] == "fatal" and "KeyError: 'spec'" in reply["error"]
+    assert "Traceback" in reply["error"] and "worker.py" in reply["error"]
+    with pytest.raises(channel.ChannelError):
+        await asyncio.wait_for(channel.read(worker.reader), 5)
