@@ -80,6 +80,19 @@ def hookhub_shutdown(hub: Any) -> None:
 
 
 @hookspec
+def hookhub_config_reloaded(hub: Any, changes: list[str]) -> None:
+    """Called after the hub switched to a reloaded configuration (``hub.config``, ``hub.registry``).
+
+    Plugins keeping state derived from the old configuration refresh it here
+    (outgoing integrations re-apply their persisted disabled state, bridges
+    pick up their new targets).  Must not block.
+
+    :param hub: the :class:`hookhub.hub.Hub`, already using the new configuration.
+    :param changes: what changed, as returned by ``Hub.reload``.
+    """
+
+
+@hookspec
 def hookhub_message_posted(hub: Any, message: dict[str, Any], integration_id: str | None) -> None:
     """React to a message that was just committed to the store.
 

@@ -103,6 +103,8 @@ class Hub:
         for integ in registry.integrations.values():
             await self.load_script(integ)
         self.config, self.registry, self._limits = config, registry, self._rate_limits(registry)
+        # outgoing/bridges: plugins refresh state derived from the old configuration
+        self.pm.hook.hookhub_config_reloaded(hub=self, changes=changes)
         log.info("configuration reloaded: %s", "; ".join(changes) or "no changes")
         return changes
 

@@ -139,6 +139,16 @@ integration_state = Table(
 )
 
 
+#: One row per outbox kind written at a clean shutdown and removed at start-up:
+#: when it is missing at start-up, the previous run crashed and recent messages
+#: are checked for deliveries that were never queued.
+outbox_state = Table(
+    "outbox_state", metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("clean_stop_at", Float, nullable=False),
+)
+
+
 def _add_column(conn: Connection, table: Table, column: Column[Any]) -> None:
     """ALTER TABLE ... ADD COLUMN unless the column exists (tables created by a newer v1 have it)."""
     existing = {c["name"] for c in inspect(conn).get_columns(table.name)}
@@ -167,5 +177,11 @@ def _v4(conn: Connection) -> None:
     integration_state.create(conn, checkfirst=True)
 
 
+def _v5(conn: Connection) -> None:
+    """Crash recovery of the outbox: clean-shutdown markers, and messages by time."""
+    outbox_state.create(conn, checkfirst=True)
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_messages_ts ON messages (ts)")
+
+
 #: Ordered migrations; version N is ``MIGRATIONS[N - 1]``.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]

@@ -36,6 +36,13 @@ def hookhub_shutdown(hub: Any) -> None:
 
 
 @hookimpl
+def hookhub_config_reloaded(hub: Any, changes: list[str]) -> None:
+    service: BridgeService | None = getattr(hub, "bridges", None)
+    if service is not None:
+        service.reloaded()
+
+
+@hookimpl
 def hookhub_message_posted(hub: Any, message: dict[str, Any], integration_id: str | None) -> None:
     service: BridgeService | None = getattr(hub, "bridges", None)
     if service is None:

@@ -53,7 +53,8 @@ class BridgeService:
         self.hub = hub
         self.clock = clock
         self.bridges: dict[str, BridgeConfig] = {b.name: b for b in hub.config.bridges}
-        self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock())
+        self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock(), items_for=self.items_for,
+                             keep_s=hub.config.storage.history_max_age_days * 86400)
         self.blocked_until: dict[str, float] = {}
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._limits = {b.name: RateLimitItemPerSecond(b.rate_limit.calls, b.rate_limit.per_seconds)
@@ -61,6 +62,14 @@ class BridgeService:
 
     def start(self) -> None:
         self.outbox.start()
+
+    def reloaded(self) -> None:
+        """Pick up added, changed and removed bridges (queued deliveries of a removed one are cancelled)."""
+        self.bridges = {b.name: b for b in self.hub.config.bridges}
+        self._limits = {b.name: RateLimitItemPerSecond(b.rate_limit.calls, b.rate_limit.per_seconds)
+                        for b in self.bridges.values() if b.rate_limit}
+        if self.bridges and not self.outbox.running:
+            self.outbox.start(recover=False)
 
     def stop(self) -> None:
         self.outbox.stop()
@@ -76,7 +85,7 @@ class BridgeService:
         return [{"target": name, "message_id": message.get("_id"), "event": "message",
                  "payload": {"message": message}} for name in self.targets_for(message)]
 
-    def _secrets(self, bridge: BridgeConfig) -> list[str]:
+    def secrets_of(self, bridge: BridgeConfig) -> list[str]:
         found = [bridge.url.get_secret_value()]
         parsed = httpx.URL(found[0])
         found.append(parsed.path)  # Slack/Discord webhook paths are the secret
@@ -104,7 +113,7 @@ class BridgeService:
         host = httpx.URL(request.url).host
         reply = await http.send(request.method, request.url, allow_hosts=[host], allow_private=bridge.allow_private,
                                 headers=request.headers, data=request.body, timeout_s=bridge.timeout_ms / 1000)
-        secrets = [secret for b in self.bridges.values() for secret in self._secrets(b)]
+        secrets = [secret for b in self.bridges.values() for secret in self.secrets_of(b)]
         error = mask_value(reply.error, secrets) if reply.error else None
         status = reply.status_code
         if status is not None and 200 <= status < 300:

@@ -42,6 +42,13 @@ def hookhub_shutdown(hub: Any) -> None:
 
 
 @hookimpl
+def hookhub_config_reloaded(hub: Any, changes: list[str]) -> None:
+    service = getattr(hub, "outgoing", None)
+    if service is not None:
+        service.reloaded()
+
+
+@hookimpl
 def hookhub_message_posted(hub: Any, message: dict[str, Any], integration_id: str | None) -> None:
     service = getattr(hub, "outgoing", None)
     if service is not None:

@@ -8,6 +8,12 @@ in memory: a restart in the middle of a backoff finds the row and delivers it
 when it is due (at-least-once: a crash during an attempt repeats it once the
 lease ``locked_until`` has expired).
 
+A clean shutdown leaves a marker (``outbox_state``); a start without one
+means the previous run crashed, possibly between a message's commit and the
+queueing of its deliveries, so messages of the last ``recover_window_s``
+seconds without deliveries are matched again.  Finished deliveries are
+deleted after ``keep_s``.
+
 Claiming is one write transaction through the store's single writer, so two
 workers of one process never take the same row; with several nodes on one
 PostgreSQL database the lease keeps them apart as well.
@@ -24,10 +30,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from .. import schema
@@ -39,6 +45,8 @@ Clock = Callable[[], float]
 
 PENDING, DELIVERED, FAILED, CANCELLED = "pending", "delivered", "failed", "cancelled"
 STATUSES = (PENDING, DELIVERED, FAILED, CANCELLED)
+#: a delivery whose handler keeps crashing is given up after this many attempts
+MAX_INTERNAL_ERRORS = 10
 
 
 @dataclass
@@ -81,6 +89,10 @@ class Verdict:
     attempted: bool = True
     last_status: int | None = None
     error: str | None = None
+    #: more writes committed in the same transaction as the delivery's new state (history, replies)
+    ops: list[Callable[[Connection], Any]] = field(default_factory=list)
+    #: called once that transaction is committed (e.g. announcing posted replies)
+    after: list[Callable[[], None]] = field(default_factory=list)
 
 
 Handler = Callable[[Delivery], Awaitable[Verdict]]
@@ -148,7 +160,9 @@ class Outbox:
     """The pending deliveries of one ``kind`` and the task that works them off."""
 
     def __init__(self, store: Store, kind: str, handler: Handler, *, clock: Clock = time.time,
-                 lease_s: float = 300.0, batch: int = 32, poll_s: float = 2.0, concurrency: int = 8) -> None:
+                 lease_s: float = 300.0, batch: int = 32, poll_s: float = 2.0, concurrency: int = 8,
+                 items_for: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None,
+                 recover_window_s: float = 600.0, keep_s: float = 0.0) -> None:
         self.store = store
         self.kind = kind
         self.handler = handler
@@ -161,21 +175,50 @@ class Outbox:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._spawned: set[asyncio.Task[Any]] = set()
+        #: how a message becomes deliveries (for start-up recovery); None: no recovery
+        self.items_for = items_for
+        self.recover_window_s = recover_window_s
+        #: finished deliveries are deleted after this many seconds (0: kept)
+        self.keep_s = keep_s
+        self._pruned_at: float | None = None
+        self._recovered = False
 
     # -- lifecycle -------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start the worker task on the running loop."""
+    def start(self, *, recover: bool = True) -> None:
+        """Start the worker task on the running loop.
+
+        Reads (and removes) the clean-shutdown marker: without one the previous
+        run crashed, and recent messages are checked for deliveries that were
+        never queued (see :meth:`recover`).  ``recover=False`` skips that (an
+        outbox started by a configuration reload, not a process start).
+        """
+        clean = self.store.write_now(op_take_clean_stop(self.kind)) is not None
+        self._recovered = clean or not recover
         self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
         self._task = self._loop.create_task(self._work(), name=f"hookhub-outbox-{self.kind}")
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
     def stop(self) -> None:
+        """Stop the worker and mark the shutdown as clean (the store must still be open)."""
         if self._task is not None:
             self._task.cancel()
             self._task = None
-        for task in list(self._spawned):
+        unqueued = [task for task in self._spawned if not task.done()]
+        for task in unqueued:
             task.cancel()
+        if unqueued:  # deliveries of committed messages were still being queued: recover them next start
+            log.warning("outbox %s: stopped while queueing deliveries; they are recovered at the next start",
+                        self.kind)
+            return
+        try:
+            self.store.write_now(op_mark_clean_stop(self.kind, time.time()))
+        except Exception:  # noqa: BLE001 - a failed marker only means a recovery scan next time
+            log.exception("outbox %s: cannot record the clean shutdown", self.kind)
 
     def wake(self) -> None:
         """Look for due work now (callable from any thread)."""
@@ -232,9 +275,42 @@ class Outbox:
             raise
         except Exception as exc:  # noqa: BLE001 - a bug in a handler must not stop the queue
             log.exception("outbox %s: delivery %s to %s failed unexpectedly", self.kind, delivery.id, delivery.target)
-            verdict = Verdict(PENDING, next_attempt_at=self.clock() + 60, tries=delivery.tries + 1,
-                              error=f"internal error: {type(exc).__name__}: {exc}")
-        await self.store.write(op_finish(delivery, verdict, self.clock()))
+            error = f"internal error: {type(exc).__name__}: {exc}"
+            if delivery.attempts + 1 >= MAX_INTERNAL_ERRORS:
+                verdict = Verdict(FAILED, error=error)
+            else:
+                verdict = Verdict(PENDING, next_attempt_at=self.clock() + 60, tries=delivery.tries + 1, error=error)
+        finish = op_finish(delivery, verdict, self.clock())
+
+        def run(conn: Connection) -> None:
+            for op in verdict.ops:
+                op(conn)
+            finish(conn)
+        await self.store.write(run)
+        for callback in verdict.after:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - the delivery is committed; a failing listener must not undo it
+                log.exception("outbox %s: a callback after delivery %s failed", self.kind, delivery.id)
+
+    async def recover(self, items_for: Callable[[dict[str, Any]], list[dict[str, Any]]], window_s: float) -> int:
+        """Queue what recent messages should have queued but did not (a crash between the message's
+        commit and its deliveries' commit); returns how many deliveries were added."""
+        added = 0
+        for message in await unqueued_messages(self.store, self.kind, time.time() - window_s):
+            items = items_for(message)
+            if items:
+                added += len(await self.enqueue(items))
+        if added:
+            log.warning("outbox %s: queued %d deliveries for messages stored before a restart", self.kind, added)
+        return added
+
+    async def prune(self, max_age_s: float) -> int:
+        """Forget finished deliveries older than ``max_age_s`` (0: keep them)."""
+        if not max_age_s:
+            return 0
+        removed: int = await self.store.write(op_prune(self.kind, self.clock() - max_age_s))
+        return removed
 
     async def next_due(self) -> float | None:
         """When the earliest pending delivery is due (by this outbox's clock), or None."""
@@ -245,9 +321,25 @@ class Outbox:
         value = await self.store.read(lambda c: c.execute(q).scalar())
         return float(value) if value is not None else None
 
+    async def _housekeeping(self) -> None:
+        """Once at start: recovery; then hourly: pruning."""
+        try:
+            if not self._recovered:
+                self._recovered = True
+                if self.items_for is not None:
+                    await self.recover(self.items_for, self.recover_window_s)
+            if self._pruned_at is None or time.monotonic() - self._pruned_at > 3600:
+                self._pruned_at = time.monotonic()
+                await self.prune(self.keep_s)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - housekeeping must not stop deliveries
+            log.exception("outbox %s: housekeeping failed", self.kind)
+
     async def _work(self) -> None:
         assert self._event is not None
         while True:
+            await self._housekeeping()
             self._event.clear()
             handled = 0
             try:
@@ -266,6 +358,44 @@ class Outbox:
             wait = max(wait, 0.01)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._event.wait(), wait)
+
+
+def op_take_clean_stop(kind: str) -> Callable[[Connection], float | None]:
+    """Remove and return the clean-shutdown marker of ``kind`` (None: the last run did not stop cleanly)."""
+    t = schema.outbox_state
+
+    def run(conn: Connection) -> float | None:
+        value = conn.execute(select(t.c.clean_stop_at).where(t.c.kind == kind)).scalar()
+        conn.execute(delete(t).where(t.c.kind == kind))
+        return float(value) if value is not None else None
+    return run
+
+
+def op_mark_clean_stop(kind: str, now: float) -> Callable[[Connection], None]:
+    t = schema.outbox_state
+
+    def run(conn: Connection) -> None:
+        conn.execute(delete(t).where(t.c.kind == kind))
+        conn.execute(insert(t).values(kind=kind, clean_stop_at=now))
+    return run
+
+
+def op_prune(kind: str, before: float) -> Callable[[Connection], int]:
+    """Delete finished deliveries last updated before ``before``."""
+    t = schema.deliveries
+
+    def run(conn: Connection) -> int:
+        result = conn.execute(delete(t).where(t.c.kind == kind, t.c.status != PENDING, t.c.updated_at < before))
+        return int(result.rowcount or 0)
+    return run
+
+
+async def unqueued_messages(store: Store, kind: str, since: float) -> list[dict[str, Any]]:
+    """Messages stored since ``since`` that have no delivery of ``kind`` (oldest first)."""
+    m, d = schema.messages, schema.deliveries
+    queued = select(d.c.message_id).where(d.c.kind == kind, d.c.message_id.is_not(None))
+    q = select(m.c.doc).where(m.c.ts >= since, m.c.id.not_in(queued)).order_by(m.c.ts, m.c.id)
+    return await store.read(lambda c: [row.doc for row in c.execute(q)])
 
 
 async def list_deliveries(store: Store, *, message_id: str | None = None, kind: str | None = None,

@@ -10,7 +10,7 @@ by the API.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
 from ..config import IntegrationConfig
 from .triggers import Room
@@ -74,8 +74,8 @@ def mask_url(url: Any) -> Any:
         netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
     query = parts.query
     if query:
-        pairs = [(k, MASK if k.lower() in SECRET_PARAMS else v) for k, v in parse_qsl(query, keep_blank_values=True)]
-        query = urlencode(pairs, safe=MASK)
+        query = "&".join(f"{quote_plus(k)}={MASK if k.lower() in SECRET_PARAMS else quote_plus(v)}"
+                         for k, v in parse_qsl(query, keep_blank_values=True))
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 

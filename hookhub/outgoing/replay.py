@@ -20,7 +20,7 @@ from ..errors import HookhubError, NotFound, RequestError
 from ..registry import Integration
 from . import payload
 from .outbox import Delivery
-from .service import OutgoingService, _Attempt
+from .service import Attempt, OutgoingService
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..hub import Hub
@@ -43,12 +43,12 @@ async def replay(hub: Hub, integ: Integration, entry: dict[str, Any], dry_run: b
     old = {"step": entry.get("step"), "request": entry.get("request"), "status": entry.get("status"),
            "response": entry.get("response"), "error": entry.get("error")}
     if dry_run:
-        run = _Attempt(delivery, time.perf_counter())
+        run = Attempt(delivery, time.perf_counter())
         try:
             opts = await service.prepare(integ, delivery, run)
         except HookhubError as exc:
             opts, run.step, run.error = None, "error", str(exc.error)
-        secrets = service._secrets(integ, opts)
+        secrets = service.secrets_of(integ, opts)
         new = {
             "step": "would-send" if opts is not None else run.step,
             "request": payload.history_request(opts, secrets) if opts is not None else None,

@@ -68,6 +68,8 @@ def routes(hub: Hub) -> list[Route]:
         service = getattr(hub, "outgoing", None)
         yaml_enabled = service.yaml_enabled.get(integ.id, True) if service is not None else True
         enabled = await state.enable(hub, integ, time.time(), yaml_enabled=yaml_enabled)
+        if service is not None:
+            service.disabled.pop(integ.id, None)
         body: dict[str, Any] = {"success": True, "integration": integ.public()}
         if not enabled:
             body["note"] = "the integration stays disabled: it has enabled: false in the YAML file"

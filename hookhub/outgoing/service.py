@@ -29,6 +29,7 @@ says how it ended:
 ``failed-and-retry-count-exceeded``  failed after ``retry_count`` retries
 ``failed-and-not-configured-to-retry`` failed with ``retry_failed_calls: false``
 ``error``                            script error, refused URL, unpostable reply
+``deferred``                         the script's sandbox slots were busy: tried again in 1 s
 ===================================  ==============================================
 """
 
@@ -48,7 +49,7 @@ from ..errors import HookhubError
 from ..message import Draft, stamp, store_rows
 from ..pipeline import js_truthy
 from ..registry import Integration
-from ..store import combine, new_id, op_insert_history, op_insert_logs, op_insert_messages, op_prune_history
+from ..store import new_id, op_insert_history, op_insert_logs, op_insert_messages, op_prune_history
 from . import http, payload, retry, state
 from .outbox import CANCELLED, DELIVERED, FAILED, PENDING, Clock, Delivery, Outbox, Verdict
 from .replies import reply_drafts
@@ -60,6 +61,8 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("hookhub.outgoing")
 
 DEFAULT_TIMEOUT_MS = 20_000
+#: wait before trying again when the integration's script slots are all busy
+SATURATED_DELAY_S = 1.0
 KIND = "outgoing"
 
 
@@ -79,7 +82,7 @@ def defines(source: str, engine: str, method: str) -> bool:
 
 
 @dataclass
-class _Attempt:
+class Attempt:
     """What one attempt did, for its history entry."""
 
     delivery: Delivery
@@ -93,6 +96,8 @@ class _Attempt:
     error: str | None = None
     logs: list[LogRecord] = field(default_factory=list)
     drafts: list[Draft] = field(default_factory=list)
+    #: the sandbox had no free slot for the script
+    saturated: bool = False
 
 
 class OutgoingService:
@@ -101,14 +106,26 @@ class OutgoingService:
     def __init__(self, hub: Hub, *, clock: Clock = time.time) -> None:
         self.hub = hub
         self.clock = clock
-        self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock())
+        self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock(),
+                             items_for=self.deliveries_for,
+                             keep_s=hub.config.storage.history_max_age_days * 86400)
         self.yaml_enabled = {i.id: i.config.enabled for i in hub.registry.integrations.values()}
+        #: integrations disabled at runtime (a 410 answer), by id → reason; persisted in the database
+        self.disabled: dict[str, str | None] = {}
 
     # -- lifecycle -------------------------------------------------------------
 
     def start(self) -> None:
         self.disabled = state.apply_disabled(self.hub)
         self.outbox.start()
+
+    def reloaded(self) -> None:
+        """The configuration was reloaded: the new registry must show persisted disabled states."""
+        self.yaml_enabled = {i.id: i.config.enabled for i in self.hub.registry.integrations.values()}
+        for integration_id in self.disabled:
+            integ = self.hub.registry.integrations.get(integration_id)
+            if integ is not None:
+                state.set_enabled(integ, False)
 
     def stop(self) -> None:
         self.outbox.stop()
@@ -143,7 +160,7 @@ class OutgoingService:
         spec = integ.spec
         return spec is not None and integ.compile_error is None and defines(spec.source, spec.engine, method)
 
-    def _secrets(self, integ: Integration, opts: dict[str, Any] | None = None) -> list[str]:
+    def secrets_of(self, integ: Integration, opts: dict[str, Any] | None = None) -> list[str]:
         found = [payload.token_of(integ.config) or ""]
         for url in integ.config.urls:
             parsed = httpx.URL(url)
@@ -176,7 +193,7 @@ class OutgoingService:
                 hosts.append(host)
         return hosts
 
-    async def prepare(self, integ: Integration, delivery: Delivery, run: _Attempt) -> dict[str, Any] | None:
+    async def prepare(self, integ: Integration, delivery: Delivery, run: Attempt) -> dict[str, Any] | None:
         """The request to send (after the script), or None when there is nothing to send."""
         data = delivery.payload
         message = data.get("message") or {}
@@ -194,9 +211,10 @@ class OutgoingService:
             reason = call.reason or "prepare_outgoing_request failed"
             run.logs.append(LogRecord("error", time.time(), reason))
             run.step, run.error = "error", f"prepare_outgoing_request: {reason}"
+            run.saturated = call.saturated
             return None
         result = call.value
-        run.result = payload.mask_value(result, self._secrets(integ, result if isinstance(result, dict) else None))
+        run.result = payload.mask_value(result, self.secrets_of(integ, result if isinstance(result, dict) else None))
         if not js_truthy(result):
             run.step = "cancelled"
             return None
@@ -219,27 +237,32 @@ class OutgoingService:
             return Verdict(CANCELLED, attempted=False, error=f"integration {delivery.target!r} is no longer configured")
         if not integ.config.enabled:
             return Verdict(CANCELLED, attempted=False, error=f"integration {integ.id!r} is disabled")
-        run = _Attempt(delivery, time.perf_counter())
+        run = Attempt(delivery, time.perf_counter())
         try:
             verdict = await self._attempt(integ, delivery, run)
         except HookhubError as exc:  # e.g. a reply that cannot be posted
             run.step, run.error = "error", str(exc.error if isinstance(exc.error, str) else exc)
             run.drafts = []
             verdict = Verdict(FAILED, last_status=run.status, error=run.error)
-        await self._record(integ, run)
+        if run.step != "deferred":  # busy scripts are not an attempt worth a history entry
+            self._record(integ, run, verdict)
         return verdict
 
-    async def _attempt(self, integ: Integration, delivery: Delivery, run: _Attempt) -> Verdict:
+    async def _attempt(self, integ: Integration, delivery: Delivery, run: Attempt) -> Verdict:
         message = delivery.payload.get("message") or {}
         room = room_of(message, self.hub.registry)
         opts = await self.prepare(integ, delivery, run)
         if opts is None:
+            if run.saturated:  # the integration's scripts are all busy: try again soon, not a failure
+                run.step = "deferred"
+                return Verdict(PENDING, next_attempt_at=self.clock() + SATURATED_DELAY_S, attempted=False,
+                               error=run.error)
             if run.step == "error":
                 return Verdict(FAILED, error=run.error)
             if run.step == "replied":
                 return Verdict(DELIVERED)
             return Verdict(CANCELLED, error=run.error)
-        secrets = self._secrets(integ, opts)
+        secrets = self.secrets_of(integ, opts)
         run.request = payload.history_request(opts, secrets)
         run.request["message_id"] = message.get("_id")
         if not opts.get("url"):
@@ -293,6 +316,7 @@ class OutgoingService:
             run.step = "disabled"
             reason = f"the receiver answered 410 Gone at {payload.mask_url(opts['url'])}"
             await state.disable(self.hub, integ, reason, self.clock())
+            self.disabled[integ.id] = reason
             run.logs.append(LogRecord("error", time.time(), f"integration disabled: {reason}; re-enable it with "
                                                               f"POST /api/v1/integrations/{integ.id}/enable"))
             return Verdict(FAILED, last_status=status, error="410 Gone: integration disabled")
@@ -322,8 +346,9 @@ class OutgoingService:
             return Verdict(DELIVERED, last_status=reply.status_code)
         return Verdict(FAILED, last_status=reply.status_code, error=reply.error or "stopped by process_outgoing_response")
 
-    async def _record(self, integ: Integration, run: _Attempt) -> None:
-        """History entry, logs and replies in one transaction; then the replies trigger their own hooks."""
+    def _record(self, integ: Integration, run: Attempt, verdict: Verdict) -> None:
+        """History entry, logs and replies, committed with the delivery's new state; after the commit the
+        replies trigger their own hooks."""
         now = time.time()
         stamp(run.drafts, now)
         rows = store_rows(run.drafts, integ.id, now)
@@ -342,6 +367,9 @@ class OutgoingService:
             storage = self.hub.config.storage
             ops.append(op_prune_history(integ.id, max_entries=storage.history_max_entries,
                                         max_age_s=storage.history_max_age_days * 86400, now=now))
-        await self.hub.store.write(combine(*ops))
-        for draft in run.drafts:
-            self.hub.pm.hook.hookhub_message_posted(hub=self.hub, message=draft.doc, integration_id=integ.id)
+        verdict.ops.extend(ops)
+
+        def announce() -> None:
+            for draft in run.drafts:
+                self.hub.pm.hook.hookhub_message_posted(hub=self.hub, message=draft.doc, integration_id=integ.id)
+        verdict.after.append(announce)

@@ -114,3 +114,35 @@ def test_restart_during_backoff_delivers_the_pending_call(start_hub, receiver: R
     wait_delivery(again, message["_id"], "delivered")
     time.sleep(0.2)
     assert len(receiver.requests) == 2
+
+
+def test_after_a_crash_recent_messages_without_deliveries_are_queued(start_hub, receiver: Receiver) -> None:
+    import time as _time
+
+    from sqlalchemy import delete
+
+    from hookhub import schema
+    from hookhub.store import op_insert_messages
+
+    integ = outgoing("out", [receiver.url()])
+    client = start_hub(integ)
+    delivered = post(client, "delivered before the crash")
+    receiver.wait_for(1)
+    wait_delivery(client, delivered["_id"], "delivered")
+    hub = client.hub
+    stop(client)
+    # What a crash between a message's commit and its deliveries' commit leaves behind:
+    # a message without deliveries, and no clean-shutdown marker.
+    doc = {**delivered, "_id": "lostmessage000001", "text": "committed, never queued"}
+    hub.store.open()
+    hub.store.write_now(op_insert_messages([{"id": doc["_id"], "ts": _time.time(), "room": "#general",
+                                             "integration_id": None, "doc": doc}]))
+    hub.store.write_now(lambda conn: conn.execute(delete(schema.outbox_state)))
+    hub.store.close()
+
+    again = start_hub(integ)
+    got = receiver.wait_for(2)
+    assert got[1].json["text"] == "committed, never queued"
+    wait_delivery(again, "lostmessage000001", "delivered")
+    time.sleep(0.3)
+    assert len(receiver.requests) == 2  # the message delivered before the crash is not sent again
