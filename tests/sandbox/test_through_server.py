@@ -31,7 +31,7 @@ SLOW = """
 import time
 class Script:
     def process_incoming_request(self, request):
-        end = time.monotonic() + 0.5
+        end = time.monotonic() + 1.0
         while time.monotonic() < end:
             pass
         return {'content': {'text': 'slow'}}
