@@ -54,7 +54,7 @@ log = logging.getLogger("hookhub.sandbox")
 _STORE_NAME = re.compile(r"\bStore\b")
 
 #: Time a worker gets after ``timeout_ms`` to report its own timeout before it is killed.
-GRACE_MS = 250
+GRACE_MS = 500
 #: Calls of an integration averaging less than this may use every worker.
 FAST_MS = 50.0
 #: Time to wait for a forked worker to say ``ready``.

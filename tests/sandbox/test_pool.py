@@ -393,6 +393,7 @@ async def test_a_proven_fast_integration_may_use_every_worker(pool: WorkerPool) 
                     pass
                 return 1
     """))
+
     async def most_in_flight() -> int:
         calls = asyncio.gather(*(pool.call("it", "process_incoming_request", req(spin=0.3)) for _ in range(2)))
         seen = 0
