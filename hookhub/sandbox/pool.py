@@ -469,7 +469,11 @@ class WorkerPool:
         message = {"op": "call", "id": call_id, "spec": _spec_json(spec), "method": method,
                    "kwargs": kwargs, "store": integ.store}
         try:
-            await channel.write(worker.writer, message)
+            frame = channel.encode(message)
+        except (TypeError, ValueError) as exc:  # the caller's mistake: the worker is fine
+            return CallOutcome(False, reason=f"the call's arguments are not JSON data: {exc}")
+        try:
+            await channel.write_frame(worker.writer, frame)
             while True:
                 remaining = deadline - loop.time()
                 if remaining <= 0:

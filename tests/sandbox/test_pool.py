@@ -419,3 +419,12 @@ async def test_a_worker_failing_internally_says_why_and_exits(pool: WorkerPool) 
     assert "Traceback" in reply["error"] and "worker.py" in reply["error"]
     with pytest.raises(channel.ChannelError):
         await asyncio.wait_for(channel.read(worker.reader), 5)
+
+
+async def test_arguments_that_are_not_json_fail_the_call_not_the_worker(pool: WorkerPool) -> None:
+    await pool.load(spec(ECHO))
+    before = pool.pids
+    out = await pool.call("it", "process_incoming_request", {"request": {"content": {"text": {1, 2}}}})
+    assert not out.ok and "not JSON data" in (out.reason or "")
+    assert pool.pids == before
+    assert (await pool.call("it", "process_incoming_request", req(text="ok"))).ok
