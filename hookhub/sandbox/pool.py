@@ -40,10 +40,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..engines.base import LEVELS, LogRecord, ScriptEngine
+from ..engines.python import STORE_MAX_BYTES
 from ..errors import HookhubError
 from . import channel
 from .base import CallOutcome, ScriptSpec
-from ..engines.python import STORE_MAX_BYTES
 from .boundary import encoded_size, to_json_result
 from .limits import scrubbed_env
 from .runner import ScriptRunner
