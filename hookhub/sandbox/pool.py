@@ -352,6 +352,12 @@ class WorkerPool:
             for fut in integ.waiters:
                 if not fut.done():
                     fut.set_exception(_Saturated(f"integration {integration_id!r} was unloaded"))
+        # idle workers drop its Script instance now (a busy one may be waiting for an
+        # HTTP() answer on its channel; its stale instance is replaced by digest anyway)
+        frame = channel.encode({"op": "forget", "integration_id": integration_id})
+        for worker in list(self._idle):
+            with contextlib.suppress(channel.ChannelError):
+                await channel.write_frame(worker.writer, frame)
 
     def _cap(self, integ: _Integration) -> int:
         """Workers one integration may use at once.

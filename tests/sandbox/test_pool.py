@@ -428,3 +428,19 @@ async def test_arguments_that_are_not_json_fail_the_call_not_the_worker(pool: Wo
     assert not out.ok and "not JSON data" in (out.reason or "")
     assert pool.pids == before
     assert (await pool.call("it", "process_incoming_request", req(text="ok"))).ok
+
+
+async def test_unload_drops_the_instance_in_the_workers(pool: WorkerPool) -> None:
+    source = """
+        class Script:
+            def __init__(self):
+                self.calls = 0
+            def process_incoming_request(self, request):
+                self.calls += 1
+                return self.calls
+    """
+    await pool.load(spec(source))
+    assert [(await pool.call("it", "process_incoming_request", req())).value for _ in range(2)] == [1, 2]
+    await pool.unload("it")
+    await pool.load(spec(source))
+    assert (await pool.call("it", "process_incoming_request", req())).value == 1
