@@ -354,10 +354,11 @@ class WorkerPool:
                     fut.set_exception(_Saturated(f"integration {integration_id!r} was unloaded"))
         # idle workers drop its Script instance now (a busy one may be waiting for an
         # HTTP() answer on its channel; its stale instance is replaced by digest anyway)
+        # (written without awaiting, so no call can slip in between)
         frame = channel.encode({"op": "forget", "integration_id": integration_id})
-        for worker in list(self._idle):
-            with contextlib.suppress(channel.ChannelError):
-                await channel.write_frame(worker.writer, frame)
+        for worker in self._idle:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                worker.writer.write(frame)
 
     def _cap(self, integ: _Integration) -> int:
         """Workers one integration may use at once.
