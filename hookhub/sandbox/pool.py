@@ -480,25 +480,27 @@ class WorkerPool:
         except (TypeError, ValueError) as exc:  # the caller's mistake: the worker is fine
             return CallOutcome(False, reason=f"the call's arguments are not JSON data: {exc}")
         try:
-            await channel.write_frame(worker.writer, frame)
-            while True:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise TimeoutError
-                reply = await asyncio.wait_for(channel.read(worker.reader, max_frame), remaining)
-                op = reply.get("op")
-                if op == "http" and reply.get("id") == call_id:
-                    began = loop.time()
-                    value = await self._egress(spec, reply)
-                    deadline += loop.time() - began
-                    await channel.write(worker.writer, {"op": "http_result", "id": call_id, "value": value})
-                    continue
-                if op == "result" and reply.get("id") == call_id:
-                    return self._outcome(worker, integ, reply)
-                if op == "fatal":
-                    log.error("sandbox worker %d failed internally:\n%s", worker.pid, str(reply.get("error"))[-4000:])
-                    raise channel.ChannelError("the worker failed internally (see the server log)")
-                raise channel.ChannelError(f"unexpected message {op!r}")
+            async with asyncio.timeout_at(deadline) as budget:
+                await channel.write_frame(worker.writer, frame)
+                while True:
+                    reply = await channel.read(worker.reader, max_frame)
+                    op = reply.get("op")
+                    if op == "http" and reply.get("id") == call_id:
+                        # the worker's clock is paused while the server performs HTTP()
+                        budget.reschedule(None)
+                        began = loop.time()
+                        value = await self._egress(spec, reply)
+                        deadline += loop.time() - began
+                        budget.reschedule(deadline)
+                        await channel.write(worker.writer, {"op": "http_result", "id": call_id, "value": value})
+                        continue
+                    if op == "result" and reply.get("id") == call_id:
+                        return self._outcome(worker, integ, reply)
+                    if op == "fatal":
+                        log.error("sandbox worker %d failed internally:\n%s", worker.pid,
+                                  str(reply.get("error"))[-4000:])
+                        raise channel.ChannelError("the worker failed internally (see the server log)")
+                    raise channel.ChannelError(f"unexpected message {op!r}")
         except TimeoutError:
             self._retire(worker)
             return CallOutcome(False, reason=(
