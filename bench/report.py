@@ -6,6 +6,9 @@ import os
 import subprocess
 from typing import Any
 
+#: the connection count at which the issue sets its targets and scaling is measured
+TARGET_CONCURRENCY = 16
+
 
 def machine() -> dict[str, Any]:
     model = "unknown"
@@ -25,12 +28,44 @@ def load_average() -> str:
     return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issue's targets, met or not, from a run's results."""
+    found: list[dict[str, Any]] = []
+    scenarios = {s["key"]: s for s in results["scenarios"] if s["status"] == "ok"}
+    for key, scenario in scenarios.items():
+        minimum = scenario["target_ratio"]
+        run = next((r for r in scenario["runs"] if r["concurrency"] == TARGET_CONCURRENCY), None)
+        if minimum is not None and run and run["ratio_rps"] is not None:
+            found.append({"what": f"`{key}` req/s at c16 ≥ {minimum}× bare", "measured":
+                          f"{run['ratio_rps']:.2f}×", "met": run["ratio_rps"] >= minimum})
+            if key == "python" and run["ratio_p99"] is not None:
+                found.append({"what": "`python` p99 at c16 ≤ 3× bare", "measured": f"{run['ratio_p99']:.2f}×",
+                              "met": run["ratio_p99"] <= 3.0})
+    scaling = results.get("scaling") or {}
+    rows = scaling.get("rows") or []
+    if scaling.get("status") == "ok" and rows:
+        big = max(rows, key=lambda r: r["integrations"])
+        found.append({"what": f"start-up with {big['integrations']:,} integrations ≤ 5 s",
+                      "measured": f"{big['startup_s']:.2f} s", "met": big["startup_s"] <= 5.0})
+        if len(rows) > 1 and big["vs_smallest"] is not None:
+            found.append({"what": f"per-request cost with {big['integrations']:,} integrations within 10% "
+                                  f"of {rows[0]['integrations']:,}",
+                          "measured": f"{big['vs_smallest']:.2f}×", "met": big["vs_smallest"] <= 1.10})
+    return found
+
+
 def _fmt(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
 def _ratio(value: float | None) -> str:
     return "–" if value is None else f"**{value:.2f}×**"
+
+
+def _range(bounds: list[float | None] | None) -> str:
+    if not bounds or bounds[0] is None or bounds[1] is None or bounds[0] == bounds[1]:
+        return ""
+    return f" ({bounds[0]:.2f}–{bounds[1]:.2f})"
 
 
 def scenario_table(scenario: dict[str, Any], other: str) -> list[str]:
@@ -41,7 +76,8 @@ def scenario_table(scenario: dict[str, Any], other: str) -> list[str]:
     for run in scenario["runs"]:
         bare, hub = run["bare"], run["hookhub"]
         lines.append(
-            f"| {run['concurrency']} | {_fmt(bare['rps'], 0)} | {_fmt(hub['rps'], 0)} | {_ratio(run['ratio_rps'])} "
+            f"| {run['concurrency']} | {_fmt(bare['rps'], 0)} | {_fmt(hub['rps'], 0)} | {_ratio(run['ratio_rps'])}"
+            f"{_range(run.get('ratio_range'))} "
             f"| {_fmt(bare['p50_ms'])} | {_fmt(hub['p50_ms'])} | {_fmt(bare['p99_ms'])} | {_fmt(hub['p99_ms'])} "
             f"| {_fmt(run['ratio_p99'])}× | {_fmt(bare.get('cpu_pct'), 0)}/{_fmt(hub.get('cpu_pct'), 0)} "
             f"| {_fmt(bare.get('cpu_us_per_req'), 0)}/{_fmt(hub.get('cpu_us_per_req'), 0)} "
@@ -91,7 +127,9 @@ def render(results: dict[str, Any]) -> str:
         f"- Code: {meta['commit']}",
         f"- Load generator: {meta['loadgen']}",
         f"- Per measurement: {meta['warmup_s']:g} s warm-up, then {meta['duration_s']:g} s measured; "
-        f"concurrency {', '.join(map(str, meta['concurrency']))}",
+        f"concurrency {', '.join(map(str, meta['concurrency']))}"
+        + (f"; {meta['repeat']} rounds of bare+hookhub each, the round with the median ratio shown, "
+           f"the range over the rounds in brackets" if meta.get("repeat", 1) > 1 else ""),
         f"- Python {meta['python']}; uvicorn {meta['uvicorn']}; starlette {meta['starlette']}",
     ]
     if meta["mode"] != "hookhub":
@@ -133,11 +171,14 @@ def render(results: dict[str, Any]) -> str:
                     f"| {row['rss_idle_mb']:.0f} | {row['rss_mb']:.0f} | {row['pss_mb']:.0f} | {row['processes']} "
                     f"| {_fmt(row['rps'], 0)} | {_fmt(row['p50_ms'])} | {_fmt(row['p99_ms'])} "
                     f"| {_fmt(row['cpu_pct'], 0)} | {_fmt(row['cpu_us_per_req'], 0)} | {_fmt(row['vs_smallest'])}× |")
-        prof = scaling.get("profile")
-        if prof:
-            out += ["", f"Profile ({prof['note']}):" if prof["status"] == "ok" else f"Profile FAILED: {prof['note']}"]
-            if prof["lines"]:
-                out += [""] + prof["lines"]
+        for key, what in (("profile_requests", "requests to the largest deployment"),
+                          ("profile", "start-up")):
+            prof = scaling.get(key)
+            if prof:
+                out += ["", f"Profile of the {what} ({prof['note']}):" if prof["status"] == "ok"
+                        else f"Profile of the {what} FAILED: {prof['note']}"]
+                if prof["lines"]:
+                    out += [""] + prof["lines"]
     sandbox = results.get("sandbox_overhead")
     if sandbox:
         out += ["", "## Isolation cost: per-call overhead of the sandbox (`bench/sandbox_overhead.py`)", ""]

@@ -39,12 +39,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hookhub.engines.base import ScriptEnv  # noqa: E402
-from hookhub.engines.python import PythonEngine  # noqa: E402
-from hookhub.sandbox import Limits, ScriptSpec  # noqa: E402
-from hookhub.sandbox.boundary import to_json_result  # noqa: E402
-from hookhub.sandbox.inprocess import InProcessSandbox  # noqa: E402
-from hookhub.sandbox.pool import WorkerPool  # noqa: E402
+from hookhub.engines.base import ScriptEnv
+from hookhub.engines.python import PythonEngine
+from hookhub.sandbox import Limits, ScriptSpec
+from hookhub.sandbox.boundary import to_json_result
+from hookhub.sandbox.inprocess import InProcessSandbox
+from hookhub.sandbox.pool import WorkerPool
 
 SMALL_SCRIPT = """
 class Script:

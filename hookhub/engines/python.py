@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from types import CodeType
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import ScriptCompileError
 from ..hookspecs import hookimpl
 from ..request import freeze, thaw
+from ..sandbox.boundary import encoded_size
 from ..sandbox.guards import guard_globals, is_script_class, make_builtins
 from ..sandbox.modules import ModuleImporter
 from ..sandbox.policy import compile_script
@@ -24,12 +26,14 @@ from .base import Console, ScriptEnv, ScriptStore
 
 #: Largest JSON text a single ``Store.set`` value may take.
 STORE_VALUE_MAX_BYTES = 256 * 1024
+#: Largest JSON text the whole Store of one integration may take (the sandbox pool enforces it too).
+STORE_MAX_BYTES = 1024 * 1024
 
 
 class ScriptConsole:
     """The ``console`` global."""
 
-    __slots__ = ("log", "info", "warn", "warning", "error", "debug")
+    __slots__ = ("debug", "error", "info", "log", "warn", "warning")
     _hh_not_iterable = True
 
     def __init__(self, console: Console) -> None:
@@ -77,7 +81,12 @@ class ScriptStoreProxy:
 
     def set(self, key: str, value: Any) -> Any:
         copy = _json_copy(value, f"Store.set({key!r}, ...) needs JSON data")
-        self._store().set(str(key), copy)
+        store = self._store()
+        after = store.snapshot()
+        after[str(key)] = copy
+        if encoded_size(after) > STORE_MAX_BYTES:
+            raise ValueError(f"Store.set({key!r}, ...): the Store would exceed {STORE_MAX_BYTES} bytes of JSON")
+        store.set(str(key), copy)
         return value
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -88,7 +97,7 @@ class ScriptStoreProxy:
 
 
 def _make_http(env: ScriptEnv) -> Callable[..., Any]:
-    def HTTP(method: str, url: str, options: Any = None) -> Any:  # noqa: N802 - Rocket.Chat's name
+    def HTTP(method: str, url: str, options: Any = None) -> Any:
         """``HTTP(method, url, options)``: an outbound request under the integration's egress policy."""
         if not isinstance(method, str) or not isinstance(url, str):
             raise TypeError("HTTP(method, url, options): method and url must be strings")
@@ -189,7 +198,9 @@ class PythonEngine:
         if env.http is not None:
             namespace["HTTP"] = _make_http(env)
         for name, helper in env.extra_globals.items():
-            namespace[name] = _json_helper(helper)
+            # a plugin helper never replaces a guard or a built-in global
+            if name.isidentifier() and not name.startswith("_") and name not in namespace:
+                namespace[name] = _json_helper(helper)
         return namespace
 
     def instantiate(self, source: str, filename: str, env: ScriptEnv) -> PythonScript:
@@ -197,7 +208,7 @@ class PythonEngine:
         namespace = self.script_globals(env)
         exec(code, namespace)  # noqa: S102 - restricted code with guarded globals
         cls = namespace.get("Script")
-        if not is_script_class(cls):
+        if cls is None or not is_script_class(cls):
             raise ScriptCompileError(filename, None, "`Script` must be a class defined in the script (`class Script:`)")
         return PythonScript(cls(), filename)
 

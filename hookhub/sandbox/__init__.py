@@ -39,4 +39,4 @@ def make_sandbox(kind: str, engines: Mapping[str, ScriptEngine], *, workers: int
     raise ValueError(f"unknown sandbox kind {kind!r}; use one of: {', '.join(KINDS)}")
 
 
-__all__ = ["CallOutcome", "KINDS", "Limits", "Sandbox", "ScriptSpec", "make_sandbox"]
+__all__ = ["KINDS", "CallOutcome", "Limits", "Sandbox", "ScriptSpec", "make_sandbox"]

@@ -25,8 +25,9 @@ import copy
 import operator
 import weakref
 import zoneinfo
+from collections.abc import Callable, Iterable, Iterator
 from types import MethodDescriptorType, WrapperDescriptorType
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 
@@ -171,7 +172,7 @@ class _WriteRefused:
             f"cannot change {what}: scripts may only change their own objects "
             "(instances of classes defined in the script) and dicts, lists and sets")
 
-    __setattr__ = __delattr__ = __setitem__ = __delitem__ = _refuse  # type: ignore[assignment]
+    __setattr__ = __delattr__ = __setitem__ = __delitem__ = _refuse
 
 
 class _ItemWriter:
@@ -274,11 +275,11 @@ _guarded_iter_builtin.__name__ = "iter"
 
 
 def _iter_unpack_sequence(it: Any, spec: Any, _getiter_: Any) -> Any:
-    return guarded_iter_unpack_sequence(it, spec, guarded_iter)
+    return guarded_iter_unpack_sequence(it, spec, guarded_iter)  # type: ignore[no-untyped-call]
 
 
 def _unpack_sequence(it: Any, spec: Any, _getiter_: Any) -> Any:
-    return guarded_unpack_sequence(it, spec, guarded_iter)
+    return guarded_unpack_sequence(it, spec, guarded_iter)  # type: ignore[no-untyped-call]
 
 
 def guarded_apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -150,7 +150,7 @@ class InProcessSandbox:
             try:
                 result = await asyncio.wait_for(asyncio.shield(future),
                                                 spec.limits.timeout_ms / 1000.0 + GRACE_S)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 # The thread is stuck outside the script's lines: abandon it and its instance.
                 self._runner.forget(integration_id)
                 slot.store = ScriptStore(slot.store.snapshot())

@@ -42,8 +42,8 @@ DENIED_SYSCALLS: tuple[str, ...] = (
     "chmod", "fchmod", "fchmodat", "chown", "fchown", "lchown", "fchownat",
     "utime", "utimes", "utimensat", "futimesat", "memfd_create", "inotify_init", "inotify_init1",
     "fanotify_init", "io_uring_setup", "io_uring_enter", "io_uring_register",
-    # processes ("clone" is refused unless it creates a thread, see install_seccomp)
-    "fork", "vfork", "execve", "execveat",
+    # processes and threads ("clone3" answers ENOSYS, see install_seccomp)
+    "fork", "vfork", "clone", "execve", "execveat",
     # network
     "socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
     # other processes
@@ -68,7 +68,6 @@ HARD_MEMORY_MB = 4096
 RECYCLE_GROWTH_MB = 256
 
 _PR_SET_PDEATHSIG = 1
-_CLONE_THREAD = 0x00010000
 
 
 def scrubbed_env() -> dict[str, str]:
@@ -77,8 +76,8 @@ def scrubbed_env() -> dict[str, str]:
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    # one malloc arena per thread would reserve 64 MB of address space each,
-    # eating the per-call RLIMIT_AS budget of engines that use a thread
+    # threads of the server-side helpers of the zygote must not reserve 64 MB
+    # malloc arenas each: address space is what the per-call budget counts
     env["MALLOC_ARENA_MAX"] = "2"
     return env
 
@@ -165,10 +164,7 @@ def install_seccomp() -> str | None:
             flt.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")  # makes libc fall back to clone
         except (OSError, ValueError, RuntimeError):
             pass
-        # clone() without CLONE_THREAD makes a process: refused.  Threads stay possible
-        # for engine internals (the JavaScript engine runs QuickJS on its own thread);
-        # script code has no way to start one.
-        flt.add_rule(seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, _CLONE_THREAD, 0))
+        # no new processes and no new threads (engines run single-threaded in a worker)
         flt.add_rule(seccomp.ERRNO(errno.EPERM), "prlimit64", seccomp.Arg(0, seccomp.NE, 0))
         flt.load()
     except (OSError, RuntimeError) as exc:
@@ -215,6 +211,13 @@ def describe_status(status: int) -> str:
 
 
 __all__: list[Any] = [
-    "CallLimits", "DENIED_SYSCALLS", "MemoryMeter", "apply_rlimits", "describe_status", "die_with_parent",
-    "install_seccomp", "isolate_descriptors", "scrubbed_env",
+    "DENIED_SYSCALLS",
+    "CallLimits",
+    "MemoryMeter",
+    "apply_rlimits",
+    "describe_status",
+    "die_with_parent",
+    "install_seccomp",
+    "isolate_descriptors",
+    "scrubbed_env",
 ]

@@ -30,9 +30,10 @@ import time
 import urllib.parse
 import uuid
 import zoneinfo
+from collections.abc import Callable
 from enum import Enum
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from .policy import ALLOWED_MODULES
 
@@ -61,7 +62,7 @@ _IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), frozenset, Enum
 class ModuleProxy:
     """A read-only view of one allowed module."""
 
-    __slots__ = ("_hh_name", "_hh_attrs")
+    __slots__ = ("_hh_attrs", "_hh_name")
     _hh_not_iterable = True
 
     def __init__(self, name: str, attrs: dict[str, Any]) -> None:
@@ -223,6 +224,8 @@ def warm_up() -> None:
         _static_attrs(name)
     _static_attrs("__future__")
     datetime.datetime.strptime("2024-01-02", "%Y-%m-%d")
+    time.localtime()  # glibc reads /etc/localtime once, lazily
+    datetime.datetime.now().astimezone()
     time.strptime("2024", "%Y")
     json.loads(json.dumps({"a": [1.5, "é"]}))
     re.compile(r"(?P<x>\w+)\s*").match("warm up")

@@ -21,7 +21,7 @@ import re
 from types import CodeType
 from typing import Any
 
-from RestrictedPython import compile_restricted_exec
+from RestrictedPython.compile import compile_restricted_exec
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer
 
 from ..errors import ScriptCompileError
@@ -75,7 +75,7 @@ EXTRA_DUNDER_METHODS: frozenset[str] = frozenset({
     "__getitem__", "__hash__", "__enter__", "__exit__",
 })
 
-_LINE = re.compile(r"^Line (\d+): (.*)$", re.S)
+_LINE = re.compile(r"^Line (\d+): (.*)$", re.DOTALL)
 
 
 def attribute_refusal(name: str) -> str | None:

@@ -4,11 +4,12 @@
   workers (:mod:`.worker`); a worker that dies, times out or runs out of
   memory is killed and replaced by a fresh fork (a few ms).
 * **Scheduling.** Any idle worker serves any integration.  An integration
-  may use at most ``min(concurrency, workers - 1)`` workers at once (so one
-  runaway integration always leaves a worker for the others) and queue at
-  most ``queue`` calls; beyond that, and after waiting longer than twice its
-  timeout, a call is ``saturated`` (503).  Waiting calls are served round
-  robin across integrations.
+  may use at most ``concurrency`` workers at once, and never all of them
+  unless its calls have proven fast (so one runaway integration always
+  leaves a worker for the others), and queue at most ``queue`` calls;
+  beyond that, and after waiting longer than twice its timeout, a call is
+  ``saturated`` (503).  Waiting calls are served round robin across
+  integrations.
 * **Asyncio.** The server never blocks: channels are asyncio streams,
   forwarded ``HTTP()`` calls run in a thread (or natively when egress is async).
 * **Timeouts.** The worker stops the script itself after ``timeout_ms``
@@ -42,7 +43,8 @@ from ..engines.base import LEVELS, LogRecord, ScriptEngine
 from ..errors import HookhubError
 from . import channel
 from .base import CallOutcome, ScriptSpec
-from .boundary import to_json_result
+from ..engines.python import STORE_MAX_BYTES
+from .boundary import encoded_size, to_json_result
 from .limits import scrubbed_env
 from .runner import ScriptRunner
 from .zygote import MAX_PACKET, engine_recipe
@@ -53,6 +55,8 @@ _STORE_NAME = re.compile(r"\bStore\b")
 
 #: Time a worker gets after ``timeout_ms`` to report its own timeout before it is killed.
 GRACE_MS = 250
+#: Calls of an integration averaging less than this may use every worker.
+FAST_MS = 50.0
 #: Time to wait for a forked worker to say ``ready``.
 READY_TIMEOUT_S = 30.0
 
@@ -81,9 +85,17 @@ class _Integration:
     #: of the Store is atomic (as in Rocket.Chat, where scripts never run concurrently)
     uses_store: bool = False
 
+    #: moving average of its calls' durations (None until one finished)
+    avg_ms: float | None = None
+
     def set_spec(self, spec: ScriptSpec) -> None:
+        if spec.digest != self.spec.digest:
+            self.avg_ms = None  # a new script has to prove itself again
         self.spec = spec
         self.uses_store = _STORE_NAME.search(spec.source) is not None
+
+    def note_duration(self, ms: float) -> None:
+        self.avg_ms = ms if self.avg_ms is None else 0.7 * self.avg_ms + 0.3 * ms
 
 
 class WorkerPool:
@@ -111,7 +123,7 @@ class WorkerPool:
         self._forked: asyncio.Future[int] | None = None
         self._exits: dict[int, str] = {}
         self._exit_events: dict[int, asyncio.Event] = {}
-        self._spawning: set[asyncio.Task[None]] = set()
+        self._spawning: set[asyncio.Future[Any]] = set()
         self._closed = False
         self._started = False
         #: why workers could not be sealed with seccomp (None when they were)
@@ -149,7 +161,10 @@ class WorkerPool:
             self._zygote = subprocess.Popen(
                 [sys.executable, "-m", "hookhub.sandbox.zygote", str(child.fileno())],
                 pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                env=scrubbed_env(), cwd="/", close_fds=True)
+                env=scrubbed_env(), cwd="/", close_fds=True,
+                # its own session: a Ctrl-C meant for the server must not reach the
+                # zygote and workers (they follow the server through their channel)
+                start_new_session=True)
         finally:
             child.close()
         parent.setblocking(False)
@@ -195,6 +210,10 @@ class WorkerPool:
                 self._on_exit(int(message["pid"]), str(message.get("reason", "exited")))
 
     def _restart_zygote(self) -> None:
+        # Its workers die with it (PR_SET_PDEATHSIG); busy ones fail their call on EOF.
+        for worker in list(self._idle):
+            self._kill(worker)
+
         async def restart() -> None:
             await self._stop_zygote()
             if self._closed:
@@ -206,8 +225,8 @@ class WorkerPool:
         self._track(asyncio.ensure_future(restart()))
 
     def _track(self, task: asyncio.Future[Any]) -> None:
-        self._spawning.add(task)  # type: ignore[arg-type]
-        task.add_done_callback(self._spawning.discard)  # type: ignore[arg-type]
+        self._spawning.add(task)
+        task.add_done_callback(self._spawning.discard)
 
     # -- workers -------------------------------------------------------
 
@@ -266,7 +285,7 @@ class WorkerPool:
                 try:
                     await self._spawn_worker()
                     return
-                except (RuntimeError, OSError, asyncio.TimeoutError) as exc:
+                except (TimeoutError, RuntimeError, OSError) as exc:
                     log.error("could not replace a sandbox worker (attempt %d): %s", attempt + 1, exc)
                     await asyncio.sleep(0.2 * (attempt + 1))
 
@@ -335,10 +354,18 @@ class WorkerPool:
                     fut.set_exception(_Saturated(f"integration {integration_id!r} was unloaded"))
 
     def _cap(self, integ: _Integration) -> int:
+        """Workers one integration may use at once.
+
+        ``concurrency``, but never every worker unless its calls have proven
+        fast (average under ``FAST_MS``): a new or slow integration always
+        leaves one worker to the others, a fast busy one may use them all.
+        """
         if integ.uses_store:
             return 1
-        share = self._size - 1 if self._size > 1 else 1
-        return max(1, min(integ.spec.limits.concurrency, share))
+        cap = min(integ.spec.limits.concurrency, self._size)
+        if self._size > 1 and (integ.avg_ms is None or integ.avg_ms > FAST_MS):
+            cap = min(cap, self._size - 1)
+        return max(1, cap)
 
     async def _acquire(self, integration_id: str, integ: _Integration) -> _Worker:
         if integ.inflight < self._cap(integ) and self._idle:
@@ -356,7 +383,7 @@ class WorkerPool:
         wait_s = 2 * max(limits.timeout_ms, 1000) / 1000.0
         try:
             return await asyncio.wait_for(asyncio.shield(fut), wait_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             if fut.done() and not fut.cancelled() and fut.exception() is None:
                 return fut.result()  # handed a worker just as the wait ended
             self._forget_waiter(integ, fut)
@@ -422,9 +449,11 @@ class WorkerPool:
         except _Saturated as exc:
             return CallOutcome(False, reason=str(exc), saturated=True,
                                duration_ms=(time.perf_counter() - started) * 1000.0)
+        ran = time.perf_counter()
         try:
             outcome = await self._run(worker, integ, method, kwargs)
         finally:
+            integ.note_duration((time.perf_counter() - ran) * 1000.0)
             self._release(worker, integ)
         outcome.duration_ms = (time.perf_counter() - started) * 1000.0
         return outcome
@@ -444,7 +473,7 @@ class WorkerPool:
             while True:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
-                    raise asyncio.TimeoutError
+                    raise TimeoutError
                 reply = await asyncio.wait_for(channel.read(worker.reader, max_frame), remaining)
                 op = reply.get("op")
                 if op == "http" and reply.get("id") == call_id:
@@ -459,7 +488,7 @@ class WorkerPool:
                     log.error("sandbox worker %d failed internally:\n%s", worker.pid, str(reply.get("error"))[-4000:])
                     raise channel.ChannelError("the worker failed internally (see the server log)")
                 raise channel.ChannelError(f"unexpected message {op!r}")
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._retire(worker)
             return CallOutcome(False, reason=(
                 f"the script timed out after {limits.timeout_ms} ms (sandbox timeout_ms) and did not stop; "
@@ -474,8 +503,13 @@ class WorkerPool:
     def _outcome(self, worker: _Worker, integ: _Integration, reply: dict[str, Any]) -> CallOutcome:
         logs = [_log_record(r) for r in reply.get("logs") or [] if isinstance(r, dict)]
         store = reply.get("store")
-        if isinstance(store, dict):
-            integ.store.update(store)
+        if isinstance(store, dict) and store:
+            merged = {**integ.store, **store}
+            if encoded_size(merged) > STORE_MAX_BYTES:
+                logs.append(LogRecord("error", time.time(), f"Store changes dropped: the Store would exceed "
+                                                            f"{STORE_MAX_BYTES} bytes of JSON"))
+            else:
+                integ.store = merged
         if reply.get("recycle"):
             self._retire(worker, kill=False)  # it exits by itself after this reply
         reason = reply.get("reason")
@@ -494,18 +528,20 @@ class WorkerPool:
         if not isinstance(method, str) or not isinstance(url, str) or not (options is None or isinstance(options, dict)):
             return {"error": "HTTP(method, url, options): invalid arguments"}
         try:
-            from .. import egress  # type: ignore[attr-defined]  # lands with the JS engine work
+            from .. import egress
         except ImportError:
             return {"error": "HTTP from scripts is not available: hookhub.egress is not installed"}
-        perform = egress.perform
-        kwargs = {"allow_hosts": spec.allow_hosts, "allow_private": spec.allow_private,
-                  "timeout_s": spec.limits.http_timeout_ms / 1000.0}
+        perform: Any = egress.perform
+        timeout_s = spec.limits.http_timeout_ms / 1000.0
         try:
             if inspect.iscoroutinefunction(perform):
-                value = await perform(method, url, options, **kwargs)
+                value = await perform(method, url, options, allow_hosts=spec.allow_hosts,
+                                      allow_private=spec.allow_private, timeout_s=timeout_s)
             else:
-                value = await asyncio.to_thread(perform, method, url, options, **kwargs)
-            return to_json_result(value, 64 * 1024 * 1024)  # type: ignore[no-any-return]
+                value = await asyncio.to_thread(perform, method, url, options, allow_hosts=spec.allow_hosts,
+                                                allow_private=spec.allow_private, timeout_s=timeout_s)
+            result: dict[str, Any] = to_json_result(value, 64 * 1024 * 1024)
+            return result
         except Exception as exc:  # noqa: BLE001 - egress failures are the script's answer, not ours
             return {"error": f"{type(exc).__name__}: {exc}"}
 

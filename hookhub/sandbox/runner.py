@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import decimal
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..engines.base import Console, LogRecord, ScriptEngine, ScriptEnv, ScriptInstance, ScriptStore
 from ..errors import ScriptCompileError, ScriptRunError

@@ -25,8 +25,15 @@ from ..engines.base import ScriptEngine, ScriptStore
 from . import channel
 from .base import Limits, ScriptSpec
 from .boundary import to_json_result
-from .limits import (RECYCLE_GROWTH_MB, CallLimits, MemoryMeter, apply_rlimits, die_with_parent, install_seccomp,
-                     isolate_descriptors)
+from .limits import (
+    RECYCLE_GROWTH_MB,
+    CallLimits,
+    MemoryMeter,
+    apply_rlimits,
+    die_with_parent,
+    install_seccomp,
+    isolate_descriptors,
+)
 from .runner import GlobalsFor, RunResult, ScriptRunner, ScriptTimeout
 
 #: Largest frame a worker accepts from the server (requests are capped by the server's body limit).

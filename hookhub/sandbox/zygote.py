@@ -48,7 +48,7 @@ def engine_recipe(engine: Any) -> dict[str, str]:
 
 def _build_engine(recipe: dict[str, str]) -> Any:
     if "pickle" in recipe:
-        return pickle.loads(base64.b64decode(recipe["pickle"]))  # noqa: S301 - from our own parent
+        return pickle.loads(base64.b64decode(recipe["pickle"]))
     obj: Any = importlib.import_module(recipe["module"])
     for part in recipe["qualname"].split("."):
         obj = getattr(obj, part)
@@ -89,6 +89,7 @@ def _plugin_globals(options: dict[str, Any] | None) -> Any:
 def main(argv: list[str]) -> int:
     ctl = socket.socket(fileno=int(argv[1]))
     die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when we stop
     init = json.loads(ctl.recv(MAX_PACKET))
     engines = {name: _build_engine(recipe) for name, recipe in init["engines"].items()}
     globals_for = _plugin_globals(init.get("plugins"))
@@ -101,7 +102,8 @@ def main(argv: list[str]) -> int:
     _send(ctl, {"op": "ready", "pid": os.getpid()})
 
     while True:
-        readable, _, _ = select.select([ctl, wake_r], [], [])
+        readable: list[Any]
+        readable, _, _ = select.select([ctl, wake_r], [], [])  # type: ignore[type-var]
         if wake_r in readable:
             os.read(wake_r, 4096)
             while True:

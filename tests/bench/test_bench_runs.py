@@ -51,11 +51,15 @@ def assert_scenario_measured(scenario: dict[str, Any], concurrency: list[int]) -
 
 
 def test_calibration_run_bare_against_bare(tmp_path: Path) -> None:
-    data, text = run_bench(tmp_path, "--against-bare", "--scenarios", "python,github")
+    data, text = run_bench(tmp_path, "--against-bare", "--scenarios", "python,github", "--repeat", "2")
     assert data["meta"]["mode"] == "against-bare"
     assert [s["key"] for s in data["scenarios"]] == ["python", "github"]
     for scenario in data["scenarios"]:
         assert_scenario_measured(scenario, [1])
+        (run,) = scenario["runs"]
+        assert run["rounds"] == 2
+        low, high = run["ratio_range"]
+        assert low <= run["ratio_rps"] <= high
     assert "Calibration run" in text
     assert "| 1 |" in text
 

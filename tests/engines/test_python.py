@@ -461,3 +461,16 @@ def test_allowed_writes() -> None:
         return [b.value, d, l, sorted(s), list(od), list(dq)]
     """
     assert run(body) == [2, {}, [5], [1], ["x"], [1]]
+
+
+def test_store_has_a_total_size_limit() -> None:
+    env = ScriptEnv("store-limit")
+    script = load("""
+        class Script:
+            def process_incoming_request(self, request):
+                for i in range(10):
+                    Store.set(str(i), 'x' * (200 * 1024))
+    """, env)
+    with pytest.raises(ValueError, match="the Store would exceed 1048576 bytes"):
+        script.call("process_incoming_request", {"request": {}})
+    assert sorted(env.store.snapshot()) == ["0", "1", "2", "3", "4"]

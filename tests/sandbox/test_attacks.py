@@ -140,3 +140,9 @@ async def test_attack_is_contained(pool: WorkerPool, attack: Attack) -> None:
     assert after["calls"] == before["calls"] + 1, "the neighbour's Store was disturbed"  # type: ignore[operator]
     assert after["random"] not in SEEDED, "random is shared between integrations"
     assert pool.pids, "the pool has no worker left"
+
+
+def test_the_readme_lists_every_attack() -> None:
+    readme = (ATTACKS / "README.md").read_text("utf-8")
+    missing = [a.name for a in ALL if f"`{a.name}.py`" not in readme]
+    assert not missing, f"add these attacks to tests/sandbox/attacks/README.md: {missing}"

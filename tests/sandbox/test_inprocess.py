@@ -171,3 +171,17 @@ async def test_integrations_are_independent(sandbox: InProcessSandbox) -> None:
 def test_make_sandbox_refuses_unknown_kinds() -> None:
     with pytest.raises(ValueError, match="unknown sandbox kind 'thread'; use one of: inprocess, process"):
         make_sandbox("thread", {})
+
+
+async def test_http_goes_through_the_egress_policy(sandbox: InProcessSandbox) -> None:
+    source = textwrap.dedent("""
+        class Script:
+            def process_incoming_request(self, request):
+                return HTTP('GET', 'http://127.0.0.1:9/none', {})
+    """)
+    await sandbox.load(ScriptSpec("web", "python", source, "web.py", allow_hosts=("example.org",)))
+    out = await sandbox.call("web", "process_incoming_request", req())
+    assert out.ok and "error" in out.value and "result" not in out.value  # refused: host not allowed
+    await sandbox.load(ScriptSpec("none", "python", source, "none.py"))
+    out = await sandbox.call("none", "process_incoming_request", req())
+    assert not out.ok and "NameError" in (out.reason or "")
