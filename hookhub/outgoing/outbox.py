@@ -131,10 +131,16 @@ def op_claim(kind: str, now: float, limit: int, lease_s: float) -> Callable[[Con
         q = (select(t).where(t.c.kind == kind, t.c.status == PENDING, t.c.next_attempt_at <= now,
                              or_(t.c.locked_until.is_(None), t.c.locked_until <= now))
              .order_by(t.c.next_attempt_at, t.c.created_at).limit(limit))
-        found = [Delivery.from_row(r) for r in conn.execute(q)]
-        if found:
-            conn.execute(update(t).where(t.c.id.in_([d.id for d in found])).values(locked_until=now + lease_s))
-        return found
+        claimed: list[Delivery] = []
+        for delivery in [Delivery.from_row(r) for r in conn.execute(q)]:
+            # Conditional per row: on a database where another node may have claimed the row since the
+            # SELECT (PostgreSQL, READ COMMITTED), only the node whose UPDATE matched keeps it.
+            result = conn.execute(update(t).where(
+                t.c.id == delivery.id, t.c.status == PENDING,
+                or_(t.c.locked_until.is_(None), t.c.locked_until <= now)).values(locked_until=now + lease_s))
+            if result.rowcount == 1:
+                claimed.append(delivery)
+        return claimed
     return run
 
 
