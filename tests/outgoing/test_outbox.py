@@ -85,3 +85,21 @@ async def test_a_crashing_handler_reschedules(store: Store) -> None:
     assert await box.run_due() == 1
     [row] = [Delivery.from_row(r) for r in await list_deliveries(store)]
     assert row.status == PENDING and row.next_attempt_at == 60 and "bug" in (row.last_error or "")
+
+
+async def test_finished_deliveries_are_pruned_pending_ones_kept(store: Store) -> None:
+    clock = FakeClock(0.0)
+
+    async def handler(d: Delivery) -> Verdict:
+        return Verdict(DELIVERED) if d.payload["ok"] else Verdict(PENDING, next_attempt_at=10**9, tries=1)
+
+    box = Outbox(store, "test", handler, clock=clock)
+    await box.enqueue([{"target": "a", "payload": {"ok": True}}, {"target": "b", "payload": {"ok": False}}])
+    assert await box.run_due() == 2
+    clock.now = 100.0
+    assert await box.prune(200) == 0  # not old enough
+    assert await box.prune(0) == 0  # 0 keeps everything
+    clock.now = 1000.0
+    assert await box.prune(200) == 1
+    [left] = [Delivery.from_row(r) for r in await list_deliveries(store)]
+    assert left.target == "b" and left.status == PENDING
