@@ -30,8 +30,8 @@ bridges:
 
 
 def test_sigkill_during_backoff_loses_nothing(tmp_path: Path, receiver: Receiver) -> None:
-    receiver.answer(500, "down")  # the outgoing call fails first ...
-    receiver.answer(503, "down")  # ... and so does the bridge
+    receiver.answer(500, "down")  # the first two calls (the outgoing one and the bridge's,
+    receiver.answer(503, "down")  # in either order) fail
     config = tmp_path / "hookhub.yaml"
     config.write_text(CONFIG.format(url=receiver.url("/out"), bridge=receiver.url("/bridge")), encoding="utf-8")
     server = Server(config)
