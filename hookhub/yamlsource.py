@@ -19,6 +19,9 @@ from .errors import Problem
 
 KeyPath = tuple[str | int, ...]
 
+#: libyaml's parser when PyYAML was built with it (about twice as fast on large files)
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def format_path(path: KeyPath) -> str:
     """``("integrations", 2, "channel")`` → ``integrations[2].channel``."""
@@ -70,7 +73,7 @@ def load(path: str | Path, *, dev: bool = False, display_name: str | None = None
 def loads(text: str, *, file: str = "<string>", base_dir: Path | None = None, dev: bool = False) -> Source:
     src = Source(file, None)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

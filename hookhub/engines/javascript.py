@@ -423,6 +423,11 @@ class JavaScriptEngine:
     def __init__(self, *, timeout_ms: int = 3000, memory_mb: int = 128) -> None:
         self.timeout_ms = timeout_ms
         self.memory_mb = memory_mb
+        self._checked: dict[tuple[str, str], ScriptCompileError | None] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled for the sandbox workers without the compile cache."""
+        return {**self.__dict__, "_checked": {}}
 
     def warm_up(self) -> None:
         """Read the runtime sources (prelude, ``s``, underscore.js, moment.js) now:
@@ -430,6 +435,21 @@ class JavaScriptEngine:
         _runtime_sources()
 
     def check(self, source: str, filename: str) -> None:
+        """Compile the script without running it (results are cached per source and file name)."""
+        key = (source, filename)
+        if key not in self._checked:
+            try:
+                self._check(source, filename)
+                self._checked[key] = None
+            except ScriptCompileError as exc:
+                self._checked[key] = exc
+            if len(self._checked) > 4096:
+                self._checked.pop(next(iter(self._checked)))
+        error = self._checked.get(key)
+        if error is not None:
+            raise error
+
+    def _check(self, source: str, filename: str) -> None:
         """Compile the script without running it.
 
         The source is compiled as the body of a function that is never
