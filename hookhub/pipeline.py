@@ -19,7 +19,15 @@ from .message import Draft, build_messages, stamp, store_rows
 from .registry import Integration
 from .request import build_request
 from .verifiers import VerificationFailed
-from .store import combine, new_id, op_insert_history, op_insert_logs, op_insert_messages, op_prune_history
+from .store import (
+    combine,
+    new_id,
+    op_insert_history,
+    op_insert_logs,
+    op_insert_messages,
+    op_prune_history,
+    op_save_script_state,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .hub import Hub
@@ -56,6 +64,8 @@ class Outcome:
     result: Any = None
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: the script's whole Store when this call changed it (committed with the rest)
+    store: dict[str, Any] | None = None
 
 
 def js_truthy(value: Any) -> bool:
@@ -100,6 +110,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
         parsed = ParsedBody({}, {}, "", "a GET request has no body")
     logs: list[LogRecord] = []
     result: Any = None
+    store: dict[str, Any] | None = None
     try:
         if integ.compile_error is not None:
             logs.append(LogRecord("error", time.time(), f"script does not compile: {integ.compile_error}"))
@@ -108,6 +119,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
             request = script_request(integ, inbound, parsed, _poster(hub, integ))
             call = await hub.sandbox.call(integ.id, "process_incoming_request", {"request": request})
             logs.extend(call.logs)
+            store = call.store
             if not call.ok:
                 reason = call.reason or "the script failed"
                 logs.append(LogRecord("error", time.time(), reason))
@@ -125,6 +137,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
         outcome = Outcome(exc.status, exc.body(), error=error)
     outcome.logs = logs
     outcome.result = result
+    outcome.store = store
     return outcome
 
 
@@ -185,6 +198,8 @@ async def commit(hub: Hub, integ: Integration, inbound: Inbound, outcome: Outcom
     }
     ops = [op_insert_messages(rows), op_insert_logs(integ.id, request_id, outcome.logs),
            op_insert_history(history)]
+    if outcome.store is not None:
+        ops.append(op_save_script_state(integ.id, outcome.store))
     if hub.due_for_pruning(integ.id):
         storage = hub.config.storage
         ops.append(op_prune_history(integ.id, max_entries=storage.history_max_entries,

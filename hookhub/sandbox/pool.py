@@ -346,6 +346,11 @@ class WorkerPool:
         # workers re-create the instance when the digest changed; the Store is kept
         integ.set_spec(spec)
 
+    def restore_store(self, integration_id: str, data: dict[str, Any]) -> None:
+        integ = self._integrations.get(integration_id)
+        if integ is not None:
+            integ.store = dict(data)
+
     async def unload(self, integration_id: str) -> None:
         integ = self._integrations.pop(integration_id, None)
         if integ is not None:
@@ -516,13 +521,14 @@ class WorkerPool:
     def _outcome(self, worker: _Worker, integ: _Integration, reply: dict[str, Any]) -> CallOutcome:
         logs = [_log_record(r) for r in reply.get("logs") or [] if isinstance(r, dict)]
         store = reply.get("store")
+        changed: dict[str, Any] | None = None
         if isinstance(store, dict) and store:
             merged = {**integ.store, **store}
             if encoded_size(merged) > STORE_MAX_BYTES:
                 logs.append(LogRecord("error", time.time(), f"Store changes dropped: the Store would exceed "
                                                             f"{STORE_MAX_BYTES} bytes of JSON"))
             else:
-                integ.store = merged
+                integ.store = changed = merged
         if reply.get("recycle"):
             self._retire(worker, kill=False)  # it exits by itself after this reply
         reason = reply.get("reason")
@@ -530,9 +536,10 @@ class WorkerPool:
             try:
                 value = to_json_result(reply.get("value"), integ.spec.limits.max_output_bytes)
             except HookhubError as exc:
-                return CallOutcome(False, reason=str(exc), logs=logs)
-            return CallOutcome(True, value=value, logs=logs)
-        return CallOutcome(False, reason=str(reason) if reason is not None else "the script failed", logs=logs)
+                return CallOutcome(False, reason=str(exc), logs=logs, store=changed)
+            return CallOutcome(True, value=value, logs=logs, store=changed)
+        return CallOutcome(False, reason=str(reason) if reason is not None else "the script failed", logs=logs,
+                           store=changed)
 
     async def _egress(self, spec: ScriptSpec, request: dict[str, Any]) -> dict[str, Any]:
         if not spec.allow_hosts:
