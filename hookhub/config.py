@@ -313,7 +313,7 @@ class Config(_Model):
 _INTERNAL = {"base_dir", "file", "dev_defaults_used", "key_lines"}
 
 
-def _message(err: dict[str, Any], model_fields: Iterable[str] = ()) -> str:
+def _message(err: Any, model_fields: Iterable[str] = ()) -> str:
     kind = err["type"]
     loc = err["loc"]
     if kind == "extra_forbidden":
