@@ -313,7 +313,7 @@ class Config(_Model):
 _INTERNAL = {"base_dir", "file", "dev_defaults_used", "key_lines"}
 
 
-def _message(err: dict[str, Any], model_fields: Iterable[str] = ()) -> str:
+def _message(err: Any, model_fields: Iterable[str] = ()) -> str:
     kind = err["type"]
     loc = err["loc"]
     if kind == "extra_forbidden":
@@ -449,10 +449,10 @@ def cross_check(config: Config, src: yamlsource.Source) -> list[Problem]:
         if integ.script_file is not None and not config.resolve(integ.script_file).is_file():
             problems.append(src.problem((*at, "script_file"),
                                         f"file not found: {integ.script_file} (paths are relative to the YAML file)"))
-        # outgoing: only events hookhub has a source for (hookhub/outgoing/triggers.py)
-        if integ.type == "outgoing" and integ.event not in (None, "sendMessage"):
-            problems.append(src.problem((*at, "event"), f"event {integ.event!r} is not supported by hookhub "
-                                                        "(channels and users come from this file); use sendMessage"))
+        # outgoing: only events hookhub has a source for (hookhub/outgoing/triggers.py, events.py)
+        if integ.type == "outgoing" and integ.event not in _OUTGOING_EVENTS:
+            problems.append(src.problem((*at, "event"), f"event {integ.event!r} is not supported by hookhub; use "
+                                                        f"one of: {', '.join(e for e in _OUTGOING_EVENTS if e)}"))
     problems.extend(_check_bridges(config, src, channels))
     return problems
 
@@ -483,6 +483,7 @@ def _check_bridges(config: Config, src: yamlsource.Source, channels: set[str]) -
     return problems
 
 
+_OUTGOING_EVENTS = (None, "sendMessage", "roomCreated", "roomArchived", "roomJoined", "roomLeft", "userCreated")
 _OUTGOING_FILTERS = {"all_public_channels", "all_private_groups", "all_direct_messages"}
 
 

@@ -130,6 +130,9 @@ class Hub:
         await self.sandbox.start()
         for integ in self.registry.integrations.values():
             await self.load_script(integ)
+        for integration_id, data in (await self.store.script_states()).items():
+            if integration_id in self.registry.integrations:
+                self.sandbox.restore_store(integration_id, data)
         self.pm.hook.hookhub_startup(hub=self)
         self.started = True
 

@@ -19,7 +19,15 @@ from .message import Draft, build_messages, stamp, store_rows
 from .registry import Integration
 from .request import build_request
 from .verifiers import VerificationFailed
-from .store import combine, new_id, op_insert_history, op_insert_logs, op_insert_messages, op_prune_history
+from .store import (
+    combine,
+    new_id,
+    op_insert_history,
+    op_insert_logs,
+    op_insert_messages,
+    op_prune_history,
+    op_save_script_state,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .hub import Hub
@@ -66,6 +74,8 @@ class Outcome:
     headers: dict[str, str] = field(default_factory=dict)
     #: the body as text, decoded once by ``process`` and reused for history
     raw: str | None = None
+    #: the script's whole Store when this call changed it (committed with the rest)
+    store: dict[str, Any] | None = None
 
 
 def js_truthy(value: Any) -> bool:
@@ -114,6 +124,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
         parsed = parse_body(inbound.body, media)
     logs: list[LogRecord] = []
     result: Any = None
+    store: dict[str, Any] | None = None
     try:
         if integ.compile_error is not None:
             logs.append(LogRecord("error", time.time(), f"script does not compile: {integ.compile_error}"))
@@ -122,6 +133,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
             request = script_request(integ, inbound, parsed, _poster(hub, integ))
             call = await hub.sandbox.call(integ.id, "process_incoming_request", {"request": request})
             logs.extend(call.logs)
+            store = call.store
             if not call.ok:
                 reason = call.reason or "the script failed"
                 logs.append(LogRecord("error", time.time(), reason))
@@ -141,6 +153,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
     outcome.result = result
     if inbound.method != "GET":
         outcome.raw = parsed.raw
+    outcome.store = store
     return outcome
 
 
@@ -201,6 +214,8 @@ async def commit(hub: Hub, integ: Integration, inbound: Inbound, outcome: Outcom
     }
     ops = [op_insert_messages(rows), op_insert_logs(integ.id, request_id, outcome.logs),
            op_insert_history(history)]
+    if outcome.store is not None:
+        ops.append(op_save_script_state(integ.id, outcome.store))
     if hub.due_for_pruning(integ.id):
         storage = hub.config.storage
         ops.append(op_prune_history(integ.id, max_entries=storage.history_max_entries,

@@ -122,9 +122,9 @@ class FrozenDict(dict):  # type: ignore[type-arg]
         return self.get(name)
 
     __setitem__ = __delitem__ = __setattr__ = __delattr__ = _read_only
-    clear = pop = popitem = setdefault = update = __ior__ = _read_only  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = __ior__ = _read_only
 
-    def copy(self) -> dict[str, Any]:  # type: ignore[override]
+    def copy(self) -> dict[str, Any]:
         """A plain, mutable (deep) copy."""
         return thaw(self)  # type: ignore[no-any-return]
 

@@ -199,11 +199,10 @@ class Store:
         rows = await self.read(lambda c: [history_json(r._mapping) for r in c.execute(q)])
         return rows[0] if rows else None
 
-    async def script_state(self, integration_id: str) -> dict[str, Any]:
+    async def script_states(self) -> dict[str, dict[str, Any]]:
+        """Every integration's saved ``Store``."""
         t = schema.script_store
-        q = select(t.c.data).where(t.c.integration_id == integration_id)
-        rows = await self.read(lambda c: [r.data for r in c.execute(q)])
-        return rows[0] if rows else {}
+        return await self.read(lambda c: {r.integration_id: r.data for r in c.execute(select(t))})
 
 
 def _resolve_all(settled: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:

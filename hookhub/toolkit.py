@@ -73,10 +73,10 @@ def _script_config(script: Path, sandbox_mode: str) -> Config:
     ident = "script-" + hashlib.sha256(str(script.resolve()).encode()).hexdigest()[:12]
     return Config(
         storage=StorageConfig(url="sqlite:///:memory:"),
-        sandbox=SandboxConfig(mode=sandbox_mode),  # type: ignore[arg-type]
+        sandbox=SandboxConfig(mode=sandbox_mode),
         users=[UserConfig(username=TEST_USER, name="hookhub test")],
         channels=[ChannelConfig(name=TEST_CHANNEL)],
-        integrations=[IntegrationConfig(id=ident, type="incoming", token="test",  # type: ignore[arg-type]
+        integrations=[IntegrationConfig(id=ident, type="incoming", token="test",
                                         channel=[f"#{TEST_CHANNEL}"], username=TEST_USER,
                                         script_file=str(script.resolve()),
                                         override_destination_channel=True)],

@@ -349,3 +349,20 @@ def test_saturated_integration_is_503_while_a_neighbour_still_answers(make_clien
     assert (first[0].status_code, first[0].json()) == (400, {"success": False, "error": "error-running-script"})
     logs = client.get("/api/v1/integrations/busy/logs", headers=AUTH).json()["logs"]
     assert any("1500 ms" in entry["message"] for entry in logs), logs
+
+
+@pytest.mark.parametrize("mode", ["process", "inprocess"])
+def test_store_survives_a_restart(make_client: Client, mode: str) -> None:
+    script = """
+    class Script:
+        def process_incoming_request(self, request):
+            seen = Store.set("seen", (Store.get("seen") or 0) + 1)
+            return {"content": {"text": f"seen {seen}"}}
+    """
+    first = make_client(integration("count", script), mode=mode)
+    for _ in range(2):
+        assert first.post("/hooks/count/count-token", json={}).status_code == 200
+    first.__exit__(None, None, None)
+    again = make_client(integration("count", script), mode=mode)  # same folder, same SQLite file
+    assert again.post("/hooks/count/count-token", json={}).status_code == 200
+    assert messages(again)[0]["text"] == "seen 3"

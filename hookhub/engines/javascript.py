@@ -30,7 +30,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-import quickjs  # type: ignore[import-untyped]
+import quickjs
 
 from ..errors import ScriptCompileError, ScriptRunError
 from ..hookspecs import hookimpl

@@ -124,17 +124,32 @@ def op_enqueue(kind: str, items: Iterable[dict[str, Any]], now: float) -> Callab
     return run
 
 
-def op_claim(kind: str, now: float, limit: int, lease_s: float) -> Callable[[Connection], list[Delivery]]:
+def op_claim(kind: str, now: float, limit: int, lease_s: float, *, busy: Iterable[str] = (),
+             per_target: int = 8) -> Callable[[Connection], list[Delivery]]:
+    """Lease due deliveries: at most ``limit``, at most ``per_target`` per target, none of a ``busy`` target."""
     t = schema.deliveries
+    skip = list(busy)
 
     def run(conn: Connection) -> list[Delivery]:
-        q = (select(t).where(t.c.kind == kind, t.c.status == PENDING, t.c.next_attempt_at <= now,
-                             or_(t.c.locked_until.is_(None), t.c.locked_until <= now))
-             .order_by(t.c.next_attempt_at, t.c.created_at).limit(limit))
-        found = [Delivery.from_row(r) for r in conn.execute(q)]
-        if found:
-            conn.execute(update(t).where(t.c.id.in_([d.id for d in found])).values(locked_until=now + lease_s))
-        return found
+        q = select(t).where(t.c.kind == kind, t.c.status == PENDING, t.c.next_attempt_at <= now,
+                            or_(t.c.locked_until.is_(None), t.c.locked_until <= now))
+        if skip:
+            q = q.where(t.c.target.not_in(skip))
+        q = q.order_by(t.c.next_attempt_at, t.c.created_at).limit(limit)
+        claimed: list[Delivery] = []
+        taken: dict[str, int] = {}
+        for delivery in [Delivery.from_row(r) for r in conn.execute(q)]:
+            if taken.get(delivery.target, 0) >= per_target:
+                continue  # stays claimable: one slow target must not hold many leases at once
+            # Conditional per row: on a database where another node may have claimed the row since the
+            # SELECT (PostgreSQL, READ COMMITTED), only the node whose UPDATE matched keeps it.
+            result = conn.execute(update(t).where(
+                t.c.id == delivery.id, t.c.status == PENDING,
+                or_(t.c.locked_until.is_(None), t.c.locked_until <= now)).values(locked_until=now + lease_s))
+            if result.rowcount == 1:
+                claimed.append(delivery)
+                taken[delivery.target] = taken.get(delivery.target, 0) + 1
+        return claimed
     return run
 
 
@@ -162,7 +177,7 @@ class Outbox:
     def __init__(self, store: Store, kind: str, handler: Handler, *, clock: Clock = time.time,
                  lease_s: float = 300.0, batch: int = 32, poll_s: float = 2.0, concurrency: int = 8,
                  items_for: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None,
-                 recover_window_s: float = 600.0, keep_s: float = 0.0) -> None:
+                 recover_window_s: float = 600.0, keep_s: float = 0.0, per_target: int = 8) -> None:
         self.store = store
         self.kind = kind
         self.handler = handler
@@ -175,6 +190,11 @@ class Outbox:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._spawned: set[asyncio.Task[Any]] = set()
+        #: targets being worked on now, and their tasks
+        self._busy: set[str] = set()
+        self._groups: set[asyncio.Task[None]] = set()
+        #: at most this many deliveries of one target are leased at a time
+        self.per_target = per_target
         #: how a message becomes deliveries (for start-up recovery); None: no recovery
         self.items_for = items_for
         self.recover_window_s = recover_window_s
@@ -208,6 +228,8 @@ class Outbox:
         if self._task is not None:
             self._task.cancel()
             self._task = None
+        for group in list(self._groups):
+            group.cancel()
         unqueued = [task for task in self._spawned if not task.done()]
         for task in unqueued:
             task.cancel()
@@ -250,23 +272,40 @@ class Outbox:
         if not task.cancelled() and task.exception() is not None:
             log.error("outbox %s: could not queue deliveries", self.kind, exc_info=task.exception())
 
-    async def run_due(self) -> int:
-        """Claim and handle every delivery due now; returns how many were handled."""
-        claimed: list[Delivery] = await self.store.write(op_claim(self.kind, self.clock(), self.batch, self.lease_s))
-        if not claimed:
-            return 0
+    async def _claim(self) -> dict[str, list[Delivery]]:
+        """Lease due deliveries of targets that are not being worked on, grouped by target (in order)."""
+        claimed: list[Delivery] = await self.store.write(op_claim(
+            self.kind, self.clock(), self.batch, self.lease_s, busy=set(self._busy), per_target=self.per_target))
         groups: dict[str, list[Delivery]] = {}
         for delivery in claimed:
             groups.setdefault(delivery.target, []).append(delivery)
-        limit = asyncio.Semaphore(self._concurrency)
+        self._busy.update(groups)
+        return groups
 
-        async def run_group(items: list[Delivery]) -> None:
-            async with limit:
-                for delivery in items:  # one target at a time, in order
-                    await self._handle(delivery)
+    async def _run_group(self, target: str, items: list[Delivery]) -> None:
+        try:
+            for delivery in items:  # one target at a time, in order
+                await self._handle(delivery)
+        finally:
+            self._busy.discard(target)
+            self.wake()
 
-        await asyncio.gather(*(run_group(items) for items in groups.values()))
-        return len(claimed)
+    async def run_due(self) -> int:
+        """Claim and handle the deliveries due now, waiting for them; returns how many were handled."""
+        groups = await self._claim()
+        await asyncio.gather(*(self._run_group(target, items) for target, items in groups.items()))
+        return sum(len(items) for items in groups.values())
+
+    async def _start_due(self) -> int:
+        """Claim due deliveries and start working on each target in its own task; returns how many."""
+        if len(self._busy) >= self._concurrency:
+            return 0
+        groups = await self._claim()
+        for target, items in groups.items():
+            task = asyncio.get_running_loop().create_task(self._run_group(target, items))
+            self._groups.add(task)
+            task.add_done_callback(self._groups.discard)
+        return sum(len(items) for items in groups.values())
 
     async def _handle(self, delivery: Delivery) -> None:
         try:
@@ -316,8 +355,9 @@ class Outbox:
         """When the earliest pending delivery is due (by this outbox's clock), or None."""
         t = schema.deliveries
         ready = case((t.c.locked_until > t.c.next_attempt_at, t.c.locked_until), else_=t.c.next_attempt_at)
-        q = select(func.min(ready)).where(
-            and_(t.c.kind == self.kind, t.c.status == PENDING))
+        q = select(func.min(ready)).where(and_(t.c.kind == self.kind, t.c.status == PENDING))
+        if self._busy:  # their rows are picked up when their task ends (it wakes the worker)
+            q = q.where(t.c.target.not_in(list(self._busy)))
         value = await self.store.read(lambda c: c.execute(q).scalar())
         return float(value) if value is not None else None
 
@@ -343,7 +383,7 @@ class Outbox:
             self._event.clear()
             handled = 0
             try:
-                handled = await self.run_due()
+                handled = await self._start_due()
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - e.g. the database is briefly unavailable
@@ -351,10 +391,11 @@ class Outbox:
             if handled:
                 continue
             wait = self.poll_s
-            with contextlib.suppress(Exception):
-                due = await self.next_due()
-                if due is not None:
-                    wait = min(self.poll_s, max(0.0, due - self.clock()))
+            if len(self._busy) < self._concurrency:  # else: a finishing target task wakes us
+                with contextlib.suppress(Exception):
+                    due = await self.next_due()
+                    if due is not None:
+                        wait = min(self.poll_s, max(0.0, due - self.clock()))
             wait = max(wait, 0.01)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._event.wait(), wait)

@@ -37,14 +37,20 @@ def _poster(hub: Hub, integ: Integration, trigger: dict[str, Any]) -> UserConfig
     return users[default]
 
 
-def reply_drafts(hub: Hub, integ: Integration, content: Any, trigger: dict[str, Any], room: Room) -> list[Draft]:
+def reply_drafts(hub: Hub, integ: Integration, content: Any, trigger: dict[str, Any],
+                 room: Room | None) -> list[Draft]:
     """Validated drafts for a reply; raise :class:`~hookhub.errors.MessageError` when it cannot be posted."""
     if not isinstance(content, dict):
         raise MessageError("a reply must be an object with text or attachments")
     content = drop_none(dict(content))
     requested = content.pop("channel", None) or content.pop("roomId", None)
-    default = integ.config.target_room or (f"#{room.name}" if room.kind == "channel" else f"@{room.name}")
-    targets = split_targets(requested) if requested else [default]
+    default = integ.config.target_room
+    if default is None and room is not None:
+        default = f"#{room.name}" if room.kind == "channel" else f"@{room.name}"
+    if not requested and default is None:
+        raise MessageError(f"integration {integ.id!r}: a reply to this event needs a channel "
+                           "(set target_room: or return a channel)")
+    targets = split_targets(requested) if requested else [str(default)]
     poster = _poster(hub, integ, trigger)
     cfg = integ.config
     doc = build_doc(content, poster=poster, max_chars=hub.config.server.max_message_chars, alias=cfg.alias,

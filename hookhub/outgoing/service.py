@@ -50,10 +50,10 @@ from ..message import Draft, stamp, store_rows
 from ..pipeline import js_truthy
 from ..registry import Integration
 from ..store import new_id, op_insert_history, op_insert_logs, op_insert_messages, op_prune_history
-from . import http, payload, retry, state
+from . import events, http, payload, retry, state
 from .outbox import CANCELLED, DELIVERED, FAILED, PENDING, Clock, Delivery, Outbox, Verdict
 from .replies import reply_drafts
-from .triggers import matches, room_of
+from .triggers import Room, channel_matches, matches, room_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..hub import Hub
@@ -110,6 +110,8 @@ class OutgoingService:
                              items_for=self.deliveries_for,
                              keep_s=hub.config.storage.history_max_age_days * 86400)
         self.yaml_enabled = {i.id: i.config.enabled for i in hub.registry.integrations.values()}
+        #: users and channels as of the last (re)load, to derive room and user events
+        self.directory = events.snapshot(hub.config)
         #: integrations disabled at runtime (a 410 answer), by id → reason; persisted in the database
         self.disabled: dict[str, str | None] = {}
 
@@ -120,12 +122,37 @@ class OutgoingService:
         self.outbox.start()
 
     def reloaded(self) -> None:
-        """The configuration was reloaded: the new registry must show persisted disabled states."""
+        """The configuration was reloaded: re-apply persisted disabled states, fire room and user events."""
         self.yaml_enabled = {i.id: i.config.enabled for i in self.hub.registry.integrations.values()}
         for integration_id in self.disabled:
             integ = self.hub.registry.integrations.get(integration_id)
             if integ is not None:
                 state.set_enabled(integ, False)
+        directory = events.snapshot(self.hub.config)
+        happened = events.changes(self.directory, directory)
+        self.directory = directory
+        items = [item for event in happened for item in self.event_items(event)]
+        if items:
+            self.outbox.enqueue_soon(items)
+
+    def event_items(self, event: events.Event) -> list[dict[str, Any]]:
+        """One outbox item per (integration listening to this room/user event, URL)."""
+        registry = self.hub.registry
+        items: list[dict[str, Any]] = []
+        for integ in registry.integrations.values():
+            cfg = integ.config
+            if cfg.type != "outgoing" or not cfg.enabled or (cfg.event or "sendMessage") != event.name:
+                continue
+            if event.room is not None and not channel_matches(list(cfg.channel), event.room, registry):
+                continue
+            room = None if event.room is None else {"kind": event.room.kind, "name": event.room.name,
+                                                    "id": event.room.id, "private": event.room.private}
+            indexes: list[int | None] = list(range(len(cfg.urls))) or [None]
+            for index in indexes:
+                items.append({"target": integ.id, "message_id": None, "event": event.name,
+                              "payload": {"event": event.name, "data": event.data, "room": room,
+                                          "url_index": index}})
+        return items
 
     def stop(self) -> None:
         self.outbox.stop()
@@ -193,15 +220,28 @@ class OutgoingService:
                 hosts.append(host)
         return hosts
 
+    def room_for(self, delivery: Delivery) -> Room | None:
+        """The room a delivery concerns (replies go there by default), or None for a user event."""
+        data = delivery.payload
+        if data.get("event", "sendMessage") == "sendMessage":
+            return room_of(data.get("message") or {}, self.hub.registry)
+        room = data.get("room")
+        if not isinstance(room, dict):
+            return None
+        return Room(str(room["kind"]), str(room["name"]), str(room["id"]), bool(room["private"]))
+
     async def prepare(self, integ: Integration, delivery: Delivery, run: Attempt) -> dict[str, Any] | None:
         """The request to send (after the script), or None when there is nothing to send."""
         data = delivery.payload
         message = data.get("message") or {}
-        room = room_of(message, self.hub.registry)
+        room = self.room_for(delivery)
         index = data.get("url_index")
         url = integ.config.urls[index] if isinstance(index, int) and index < len(integ.config.urls) else None
-        body = payload.default_body(integ.config, message, room, data.get("trigger_word"),
-                                    self.hub.config.server.public_url)
+        site_url = self.hub.config.server.public_url
+        if data.get("event", "sendMessage") == "sendMessage" and room is not None:
+            body = payload.default_body(integ.config, message, room, data.get("trigger_word"), site_url)
+        else:
+            body = events.event_body(payload.token_of(integ.config), data.get("data") or {}, site_url)
         opts = payload.script_request(url, body)
         if not self._script(integ, "prepare_outgoing_request"):
             return opts
@@ -250,7 +290,7 @@ class OutgoingService:
 
     async def _attempt(self, integ: Integration, delivery: Delivery, run: Attempt) -> Verdict:
         message = delivery.payload.get("message") or {}
-        room = room_of(message, self.hub.registry)
+        room = self.room_for(delivery)
         opts = await self.prepare(integ, delivery, run)
         if opts is None:
             if run.saturated:  # the integration's scripts are all busy: try again soon, not a failure

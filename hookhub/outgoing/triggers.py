@@ -22,10 +22,11 @@ from typing import Any
 from ..config import IntegrationConfig
 from ..registry import Registry
 
-#: events an outgoing integration can listen to in hookhub
-SUPPORTED_EVENTS = ("sendMessage",)
-#: Rocket.Chat events that have no source in hookhub (channels and users come from YAML)
-UNSUPPORTED_EVENTS = ("roomCreated", "roomJoined", "roomLeft", "roomArchived", "userCreated", "fileUploaded")
+#: events an outgoing integration can listen to in hookhub (room and user events come from reloads,
+#: see :mod:`hookhub.outgoing.events`)
+SUPPORTED_EVENTS = ("sendMessage", "roomCreated", "roomArchived", "roomJoined", "roomLeft", "userCreated")
+#: Rocket.Chat events that have no source in hookhub (it stores no files)
+UNSUPPORTED_EVENTS = ("fileUploaded",)
 #: a reply to a reply to ... stops triggering integrations after this many hops
 MAX_REPLY_DEPTH = 3
 #: the message field counting reply hops

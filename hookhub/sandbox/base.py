@@ -69,6 +69,8 @@ class CallOutcome:
     saturated: bool = False
     logs: list[LogRecord] = field(default_factory=list)
     duration_ms: float = 0.0
+    #: the integration's whole ``Store`` after the call, when the call changed it (else None)
+    store: dict[str, Any] | None = None
 
 
 class Sandbox(Protocol):
@@ -86,6 +88,10 @@ class Sandbox(Protocol):
         ...
 
     async def unload(self, integration_id: str) -> None: ...
+
+    def restore_store(self, integration_id: str, data: dict[str, Any]) -> None:
+        """Set a loaded integration's ``Store`` (the hub restores the stored one at start-up)."""
+        ...
 
     async def call(self, integration_id: str, method: str, kwargs: dict[str, Any]) -> CallOutcome:
         """Call ``Script.<method>(**kwargs)`` of a loaded integration.

@@ -113,6 +113,11 @@ class InProcessSandbox:
         elif slot.spec.digest != spec.digest:
             slot.spec = spec  # the instance is re-created on the next call; the Store is kept
 
+    def restore_store(self, integration_id: str, data: dict[str, Any]) -> None:
+        slot = self._slots.get(integration_id)
+        if slot is not None:
+            slot.store = ScriptStore(data)
+
     async def unload(self, integration_id: str) -> None:
         self._slots.pop(integration_id, None)
         self._runner.forget(integration_id)
@@ -144,6 +149,7 @@ class InProcessSandbox:
             await slot.lock.acquire()
         finally:
             slot.waiting -= 1
+        before = slot.store.snapshot()
         try:
             loop = asyncio.get_running_loop()
             future = loop.run_in_executor(self._executor, self._run, spec, method, kwargs, slot.store)
@@ -160,5 +166,7 @@ class InProcessSandbox:
         finally:
             slot.lock.release()
         logs: list[LogRecord] = result.logs
+        after = slot.store.snapshot()
         return CallOutcome(result.ok, value=result.value, reason=result.reason, logs=logs,
-                           duration_ms=(time.perf_counter() - started) * 1000.0)
+                           duration_ms=(time.perf_counter() - started) * 1000.0,
+                           store=after if after != before else None)

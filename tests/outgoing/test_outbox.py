@@ -85,3 +85,55 @@ async def test_a_crashing_handler_reschedules(store: Store) -> None:
     assert await box.run_due() == 1
     [row] = [Delivery.from_row(r) for r in await list_deliveries(store)]
     assert row.status == PENDING and row.next_attempt_at == 60 and "bug" in (row.last_error or "")
+
+
+async def test_finished_deliveries_are_pruned_pending_ones_kept(store: Store) -> None:
+    clock = FakeClock(0.0)
+
+    async def handler(d: Delivery) -> Verdict:
+        return Verdict(DELIVERED) if d.payload["ok"] else Verdict(PENDING, next_attempt_at=10**9, tries=1)
+
+    box = Outbox(store, "test", handler, clock=clock)
+    await box.enqueue([{"target": "a", "payload": {"ok": True}}, {"target": "b", "payload": {"ok": False}}])
+    assert await box.run_due() == 2
+    clock.now = 100.0
+    assert await box.prune(200) == 0  # not old enough
+    assert await box.prune(0) == 0  # 0 keeps everything
+    clock.now = 1000.0
+    assert await box.prune(200) == 1
+    [left] = [Delivery.from_row(r) for r in await list_deliveries(store)]
+    assert left.target == "b" and left.status == PENDING
+
+
+async def test_a_slow_target_does_not_hold_up_the_others(store: Store) -> None:
+    clock = FakeClock(0.0)
+    release = asyncio.Event()
+    done: list[str] = []
+
+    async def handler(d: Delivery) -> Verdict:
+        if d.target == "slow":
+            await release.wait()
+        done.append(f"{d.target}:{d.payload['n']}")
+        return Verdict(DELIVERED)
+
+    box = Outbox(store, "test", handler, clock=clock, per_target=2, poll_s=0.05)
+    await box.enqueue([{"target": "slow", "payload": {"n": n}} for n in range(5)])
+    box.start()
+    try:
+        await asyncio.sleep(0.2)
+        await box.enqueue([{"target": "fast", "payload": {"n": 0}}])
+        for _ in range(100):
+            if "fast:0" in done:
+                break
+            await asyncio.sleep(0.02)
+        assert done == ["fast:0"]  # delivered while the slow target is still stuck
+        rows = [Delivery.from_row(r) for r in await list_deliveries(store, target="slow")]
+        assert all(r.status == PENDING for r in rows)
+        release.set()
+        for _ in range(200):
+            if len(done) == 6:
+                break
+            await asyncio.sleep(0.02)
+        assert done[1:] == [f"slow:{n}" for n in range(5)]  # in order
+    finally:
+        box.stop()

@@ -70,5 +70,5 @@ def test_loop_protection_and_edits(registry: Registry) -> None:
 def test_unsupported_event_is_a_config_error(write_config) -> None:  # type: ignore[no-untyped-def]
     from hookhub.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"integrations\[0\]\.event: event 'roomCreated' is not supported"):
-        load_config(write_config(outgoing("o", ["https://x.test/"], event="roomCreated")))
+    with pytest.raises(ConfigError, match=r"integrations\[0\]\.event: event 'fileUploaded' is not supported"):
+        load_config(write_config(outgoing("o", ["https://x.test/"], event="fileUploaded")))
