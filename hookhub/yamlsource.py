@@ -23,7 +23,7 @@ _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
-class _Loader(_BASE_LOADER):  # type: ignore[misc,valid-type]
+class _Loader(_BASE_LOADER):  # type: ignore[misc]
     """libyaml's parser when PyYAML was built with it (about twice as fast on large files).
 
     The tag of a plain scalar depends on its text only, and a large file repeats
