@@ -46,19 +46,29 @@ class Draft:
     doc: dict[str, Any]
 
 
+_SCALARS = (str, int, float, bool)
+
+
 def _has_none_value(value: Any) -> bool:
     """True when an object anywhere inside ``value`` has a ``None`` value (a loop: no recursion, no generators)."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            for v in item.values():
+            children = item.values()
+            for v in children:
                 if v is None:
                     return True
-                if isinstance(v, (dict, list)):
-                    stack.append(v)
         elif isinstance(item, list):
-            stack.extend(v for v in item if isinstance(v, (dict, list)))
+            children = item
+        else:
+            continue
+        for v in children:
+            kind = type(v)
+            if kind is dict or kind is list:
+                stack.append(v)
+            elif kind not in _SCALARS and v is not None and isinstance(v, (dict, list)):
+                stack.append(v)  # a subclass
     return False
 
 
