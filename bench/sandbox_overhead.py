@@ -14,7 +14,10 @@ Rows (each a median and p99 over ``--calls`` sequential calls, after warm-up):
   holds the Script instance (the child calls it, sends the JSON result over a
   pipe and exits) - the cheapest form of fork-per-call;
 * ``fork/call+new``: the same, but the child also creates ``Script()``, which
-  is what fork-per-call needs when no state may carry between calls.
+  is what fork-per-call needs when no state may carry between calls;
+* ``sealed fork/call``: fork-per-call done for real: a fresh worker forked
+  from the zygote and sealed (rlimits, seccomp) for every call, which then
+  creates ``Script()`` and answers.
 
 Payloads: a small webhook (~40 bytes) and a 70 KB GitHub push
 (``bench/payloads/github__push__70k.json``).  Also printed: the time to
@@ -103,14 +106,17 @@ async def run(calls: int, workers: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     inprocess = InProcessSandbox({"python": engine})
     pool = WorkerPool({"python": engine}, workers=workers)
+    single = WorkerPool({"python": engine}, workers=1)
     await inprocess.start()
     await pool.start()
+    await single.start()
     try:
         for label, (source, kwargs) in _payloads().items():
             n = calls if label == "small" else max(50, calls // 3)
             spec = ScriptSpec(f"bench-{label}", "python", source, "bench.py", Limits(timeout_ms=10000))
             await inprocess.load(spec)
             await pool.load(spec)
+            await single.load(spec)
 
             def make(source: str = source) -> Any:
                 return engine.instantiate(source, "bench.py", ScriptEnv("bench"))
@@ -129,12 +135,19 @@ async def run(calls: int, workers: int) -> list[dict[str, Any]]:
                            kwargs: dict[str, Any] = kwargs) -> Any:
                 return _fork_call(make, instance if keep else None, kwargs)
 
+            async def sealed_fork(spec: ScriptSpec = spec, kwargs: dict[str, Any] = kwargs) -> Any:
+                for worker in list(single._idle):
+                    single._kill(worker)  # no replacement: the next line forks the one for this call
+                await single._spawn_worker()
+                return await via(single, spec, kwargs)
+
             measured = {
                 "direct": await _measure(direct, n),
                 "inprocess": await _measure(lambda: via(inprocess), n),
                 "pool": await _measure(lambda: via(pool), n),
                 "fork/call": await _measure(lambda: fork(True), n),
                 "fork/call+new": await _measure(lambda: fork(False), n),
+                "sealed fork/call": await _measure(sealed_fork, max(20, n // 5)),
             }
             base = measured["direct"][0]
             for name, (median, p99) in measured.items():
@@ -142,6 +155,7 @@ async def run(calls: int, workers: int) -> list[dict[str, Any]]:
                              "overhead_us": median - base})
         rows.append(await _replacement(pool))
     finally:
+        await single.close()
         await pool.close()
         await inprocess.close()
     return rows

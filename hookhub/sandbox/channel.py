@@ -83,8 +83,13 @@ async def read(reader: asyncio.StreamReader, max_frame: int = MAX_FRAME) -> dict
 
 
 async def write(writer: asyncio.StreamWriter, message: dict[str, Any]) -> None:
+    await write_frame(writer, encode(message))
+
+
+async def write_frame(writer: asyncio.StreamWriter, frame: bytes) -> None:
+    """Send an already encoded frame (:func:`encode`)."""
     try:
-        writer.write(encode(message))
+        writer.write(frame)
         await writer.drain()
     except (ConnectionError, RuntimeError) as exc:
         raise ChannelError("channel closed") from exc

@@ -40,10 +40,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..engines.base import LEVELS, LogRecord, ScriptEngine
+from ..engines.python import STORE_MAX_BYTES
 from ..errors import HookhubError
 from . import channel
 from .base import CallOutcome, ScriptSpec
-from ..engines.python import STORE_MAX_BYTES
 from .boundary import encoded_size, to_json_result
 from .limits import scrubbed_env
 from .runner import ScriptRunner
@@ -54,7 +54,7 @@ log = logging.getLogger("hookhub.sandbox")
 _STORE_NAME = re.compile(r"\bStore\b")
 
 #: Time a worker gets after ``timeout_ms`` to report its own timeout before it is killed.
-GRACE_MS = 250
+GRACE_MS = 500
 #: Calls of an integration averaging less than this may use every worker.
 FAST_MS = 50.0
 #: Time to wait for a forked worker to say ``ready``.
@@ -352,6 +352,13 @@ class WorkerPool:
             for fut in integ.waiters:
                 if not fut.done():
                     fut.set_exception(_Saturated(f"integration {integration_id!r} was unloaded"))
+        # idle workers drop its Script instance now (a busy one may be waiting for an
+        # HTTP() answer on its channel; its stale instance is replaced by digest anyway)
+        # (written without awaiting, so no call can slip in between)
+        frame = channel.encode({"op": "forget", "integration_id": integration_id})
+        for worker in self._idle:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                worker.writer.write(frame)
 
     def _cap(self, integ: _Integration) -> int:
         """Workers one integration may use at once.
@@ -469,25 +476,31 @@ class WorkerPool:
         message = {"op": "call", "id": call_id, "spec": _spec_json(spec), "method": method,
                    "kwargs": kwargs, "store": integ.store}
         try:
-            await channel.write(worker.writer, message)
-            while True:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise TimeoutError
-                reply = await asyncio.wait_for(channel.read(worker.reader, max_frame), remaining)
-                op = reply.get("op")
-                if op == "http" and reply.get("id") == call_id:
-                    began = loop.time()
-                    value = await self._egress(spec, reply)
-                    deadline += loop.time() - began
-                    await channel.write(worker.writer, {"op": "http_result", "id": call_id, "value": value})
-                    continue
-                if op == "result" and reply.get("id") == call_id:
-                    return self._outcome(worker, integ, reply)
-                if op == "fatal":
-                    log.error("sandbox worker %d failed internally:\n%s", worker.pid, str(reply.get("error"))[-4000:])
-                    raise channel.ChannelError("the worker failed internally (see the server log)")
-                raise channel.ChannelError(f"unexpected message {op!r}")
+            frame = channel.encode(message)
+        except (TypeError, ValueError) as exc:  # the caller's mistake: the worker is fine
+            return CallOutcome(False, reason=f"the call's arguments are not JSON data: {exc}")
+        try:
+            async with asyncio.timeout_at(deadline) as budget:
+                await channel.write_frame(worker.writer, frame)
+                while True:
+                    reply = await channel.read(worker.reader, max_frame)
+                    op = reply.get("op")
+                    if op == "http" and reply.get("id") == call_id:
+                        # the worker's clock is paused while the server performs HTTP()
+                        budget.reschedule(None)
+                        began = loop.time()
+                        value = await self._egress(spec, reply)
+                        deadline += loop.time() - began
+                        budget.reschedule(deadline)
+                        await channel.write(worker.writer, {"op": "http_result", "id": call_id, "value": value})
+                        continue
+                    if op == "result" and reply.get("id") == call_id:
+                        return self._outcome(worker, integ, reply)
+                    if op == "fatal":
+                        log.error("sandbox worker %d failed internally:\n%s", worker.pid,
+                                  str(reply.get("error"))[-4000:])
+                        raise channel.ChannelError("the worker failed internally (see the server log)")
+                    raise channel.ChannelError(f"unexpected message {op!r}")
         except TimeoutError:
             self._retire(worker)
             return CallOutcome(False, reason=(

@@ -144,6 +144,9 @@ class Worker:
                 message = channel.recv(self.sock, MAX_REQUEST_FRAME)
             except (channel.ChannelError, OSError):
                 return
+            if message.get("op") == "forget":
+                self.runner.forget(str(message.get("integration_id")))
+                continue
             if message.get("op") != "call":
                 continue
             reply = self.handle(message)

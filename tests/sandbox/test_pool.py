@@ -226,7 +226,9 @@ async def test_a_runaway_integration_does_not_starve_the_others(pool: WorkerPool
     runaway = [asyncio.create_task(pool.call("runaway", "process_incoming_request", req())) for _ in range(3)]
     await asyncio.sleep(0.2)
     during = [await latency() for _ in range(20)]
-    assert max(during) < max(10 * normal, 0.05), (normal, during)
+    # a small multiple of normal, and never waiting for the runaway's 2 s timeout
+    assert statistics.median(during) < max(10 * normal, 0.05), (normal, during)
+    assert max(during) < 0.5, (normal, during)
     outs = await asyncio.gather(*runaway)
     assert all(not o.ok for o in outs)
 
@@ -391,11 +393,54 @@ async def test_a_proven_fast_integration_may_use_every_worker(pool: WorkerPool) 
                     pass
                 return 1
     """))
-    started = time.monotonic()
-    await asyncio.gather(*(pool.call("it", "process_incoming_request", req(spin=0.3)) for _ in range(2)))
-    assert time.monotonic() - started > 0.55, "an unproven integration is held to workers - 1"
+
+    async def most_in_flight() -> int:
+        calls = asyncio.gather(*(pool.call("it", "process_incoming_request", req(spin=0.3)) for _ in range(2)))
+        seen = 0
+        while not calls.done():
+            seen = max(seen, pool._integrations["it"].inflight)
+            await asyncio.sleep(0.01)
+        assert all(o.ok for o in await calls)
+        return seen
+
+    assert await most_in_flight() == 1, "an unproven integration is held to workers - 1"
     for _ in range(10):
         assert (await pool.call("it", "process_incoming_request", req(spin=0))).ok
-    started = time.monotonic()
-    await asyncio.gather(*(pool.call("it", "process_incoming_request", req(spin=0.3)) for _ in range(2)))
-    assert time.monotonic() - started < 0.55, "a fast integration runs on both workers"
+    assert await most_in_flight() == 2, "a fast integration runs on both workers"
+
+
+async def test_a_worker_failing_internally_says_why_and_exits(pool: WorkerPool) -> None:
+    from hookhub.sandbox import channel
+
+    worker = pool._idle[-1]
+    await channel.write(worker.writer, {"op": "call", "id": 1})  # no spec: a bug, not a script error
+    reply = await asyncio.wait_for(channel.read(worker.reader), 5)
+    assert reply["op"] == "fatal" and "KeyError: 'spec'" in reply["error"]
+    assert "Traceback" in reply["error"] and "worker.py" in reply["error"]
+    with pytest.raises(channel.ChannelError):
+        await asyncio.wait_for(channel.read(worker.reader), 5)
+
+
+async def test_arguments_that_are_not_json_fail_the_call_not_the_worker(pool: WorkerPool) -> None:
+    await pool.load(spec(ECHO))
+    before = pool.pids
+    out = await pool.call("it", "process_incoming_request", {"request": {"content": {"text": {1, 2}}}})
+    assert not out.ok and "not JSON data" in (out.reason or "")
+    assert pool.pids == before
+    assert (await pool.call("it", "process_incoming_request", req(text="ok"))).ok
+
+
+async def test_unload_drops_the_instance_in_the_workers(pool: WorkerPool) -> None:
+    source = """
+        class Script:
+            def __init__(self):
+                self.calls = 0
+            def process_incoming_request(self, request):
+                self.calls += 1
+                return self.calls
+    """
+    await pool.load(spec(source))
+    assert [(await pool.call("it", "process_incoming_request", req())).value for _ in range(2)] == [1, 2]
+    await pool.unload("it")
+    await pool.load(spec(source))
+    assert (await pool.call("it", "process_incoming_request", req())).value == 1
