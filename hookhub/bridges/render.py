@@ -38,6 +38,8 @@ SLACK_ATTACHMENT_KEYS = ("fallback", "color", "pretext", "author_name", "author_
 #: Discord embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 DISCORD = {"embeds": 10, "title": 256, "description": 4096, "fields": 25, "field_name": 256,
            "field_value": 1024, "footer": 2048, "author": 256, "total": 6000, "username": 80}
+#: webhook usernames containing these are refused by Discord; the webhook's own name is used instead
+DISCORD_FORBIDDEN_NAMES = ("discord", "clyde")
 NAMED_COLORS = {"good": 0x2EB886, "warning": 0xDAA038, "danger": 0xA30200}
 
 
@@ -177,8 +179,10 @@ def _fit(embed: dict[str, Any], budget: int) -> int:
 
 def discord(message: dict[str, Any], limit: int) -> dict[str, Any]:
     body: dict[str, Any] = {"content": cut(message.get("text"), min(limit, 2000)),
-                            "username": cut(author_of(message), DISCORD["username"]),
                             "allowed_mentions": {"parse": []}}
+    name = author_of(message)
+    if not any(word in name.lower() for word in DISCORD_FORBIDDEN_NAMES):  # Discord rejects those (400)
+        body["username"] = cut(name, DISCORD["username"])
     if message.get("avatar"):
         body["avatar_url"] = message["avatar"]
     embeds: list[dict[str, Any]] = []

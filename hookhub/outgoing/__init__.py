@@ -60,3 +60,10 @@ def hookhub_routes(hub: Any) -> list[Any]:
     from .routes import routes
 
     return routes(hub)
+
+
+@hookimpl
+def hookhub_cli_commands() -> list[Any]:
+    from .cli import deliveries
+
+    return [deliveries]

@@ -48,6 +48,11 @@ def test_discord_native_embeds_and_2000_chars() -> None:
     }]
 
 
+def test_discord_refused_usernames_are_left_out() -> None:
+    out = render(bridge("discord", url="https://discord.test/api/webhooks/1/tok"), {**MESSAGE, "alias": "Discord Bot"})
+    assert "username" not in out.body
+
+
 def test_discord_embed_limits() -> None:
     many = [{"title": "t" * 300, "text": "d" * 5000, "fields": [{"title": "f", "value": "v" * 2000}] * 30}
             for _ in range(12)]

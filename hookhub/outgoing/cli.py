@@ -1,0 +1,60 @@
+"""``hookhub deliveries``: the outbox (outgoing calls and bridge deliveries) from the command line.
+
+Contributed through ``hookhub_cli_commands`` by the ``outgoing`` plugin.  It
+reads the database named in the YAML file directly, so it works while the
+server runs (SQLite WAL) and when it is stopped; it never shows URLs or tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from ..config import load_config
+from ..errors import ConfigError
+from ..store import Store
+from .outbox import STATUSES, delivery_json, list_deliveries
+
+
+@click.command("deliveries")
+@click.option("--config", "config_path", default="config/hookhub.yaml", show_default=True, type=click.Path())
+@click.option("--dev", is_flag=True, help="Use dev_default values for missing secrets.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only deliveries in this state.")
+@click.option("--kind", type=click.Choice(["outgoing", "bridge"]), help="Only outgoing calls or bridge deliveries.")
+@click.option("--target", help="Only this integration id or bridge name.")
+@click.option("--message-id", help="Only the deliveries of this message.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def deliveries(config_path: str, dev: bool, status: str | None, kind: str | None, target: str | None,
+               message_id: str | None, limit: int, as_json: bool) -> None:
+    """List queued, delivered and failed deliveries, newest first."""
+    try:
+        config = load_config(config_path, dev=dev)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    store = Store(config.storage_url())
+    try:
+        rows = asyncio.run(list_deliveries(store, message_id=message_id, kind=kind, target=target, status=status,
+                                           limit=limit))
+    except (OperationalError, ProgrammingError):
+        raise click.ClickException(f"{config.storage_url()} has no deliveries yet: start hookhub once "
+                                   "with this configuration to create them") from None
+    finally:
+        store.engine.dispose()
+    for row in rows:
+        item = delivery_json(row)
+        if as_json:
+            click.echo(json.dumps(item, ensure_ascii=False))
+            continue
+        line = (f"{item['created_at']}  {item['kind']:<8} {item['target']:<20} {item['status']:<9} "
+                f"tries={item['tries']} attempts={item['attempts']} message={item['message_id']}")
+        if item["last_status"] is not None or item["last_error"]:
+            line += f"  last={item['last_status']} {item['last_error'] or ''}".rstrip()
+        if item["next_attempt_at"]:
+            line += f"  next={item['next_attempt_at']}"
+        click.echo(line)
+    if not rows and not as_json:
+        click.echo("no deliveries")
