@@ -54,6 +54,7 @@ def _has_none_value(value: Any) -> bool:
     stack = [value]
     while stack:
         item = stack.pop()
+        children: Any
         if isinstance(item, dict):
             children = item.values()
             for v in children:
