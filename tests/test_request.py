@@ -77,3 +77,17 @@ def test_copy_gives_plain_mutable_data() -> None:
     copy["text"] = "changed"
     assert type(copy) is dict and type(copy["list"]) is list and req.content.text == "hi"
     assert thaw(req) == make()
+
+
+def test_freeze_is_deep_and_keeps_every_scalar() -> None:
+    from hookhub.request import FrozenDict, freeze, thaw
+
+    class Sub(dict):  # type: ignore[type-arg]
+        pass
+
+    value = {"a": [1, 2.5, True, None, "s", {"b": [[], {}]}], "c": Sub(d=[1]), "e": ({"f": 1},)}
+    frozen = freeze(value)
+    assert type(frozen) is FrozenDict and type(frozen["a"]) is tuple and type(frozen["a"][5]) is FrozenDict
+    assert type(frozen["a"][5]["b"][0]) is tuple and type(frozen["c"]) is FrozenDict
+    assert type(frozen["c"]["d"]) is tuple
+    assert thaw(frozen) == {"a": [1, 2.5, True, None, "s", {"b": [[], {}]}], "c": {"d": [1]}, "e": [{"f": 1}]}
