@@ -387,25 +387,30 @@ def load_config(path: str | Path, *, dev: bool = False) -> Config:
     return parse_config(src, path.parent.resolve())
 
 
+def _duplicates(src: yamlsource.Source, section: str, key: str, values: list[str], what: str,
+                hint: str = "") -> list[Problem]:
+    """One problem per value seen before in ``section`` (``key`` of each entry)."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, value in enumerate(values):
+        if value in seen:
+            problems.append(src.problem((section, i, key), f"duplicate {what} {value!r} "
+                                                           f"(also {section}[{seen[value]}]){hint}"))
+        else:
+            seen[value] = i
+    return problems
+
+
 def cross_check(config: Config, src: yamlsource.Source) -> list[Problem]:
     """Checks across sections: ids, users, channels, scripts files."""
-    problems: list[Problem] = []
     users = {u.username for u in config.users}
     user_ids = {u.user_id for u in config.users}
     channels = {c.name for c in config.channels} | {c.channel_id for c in config.channels}
-
-    seen: dict[str, int] = {}
-    for i, user in enumerate(config.users):
-        if user.username in seen:
-            problems.append(src.problem(("users", i, "username"),
-                                        f"duplicate user {user.username!r} (also users[{seen[user.username]}])"))
-        seen[user.username] = i
-    seen = {}
+    problems = _duplicates(src, "users", "username", [u.username for u in config.users], "user")
+    problems += _duplicates(src, "channels", "name", [c.name for c in config.channels], "channel")
+    problems += _duplicates(src, "integrations", "id", [i.id for i in config.integrations], "integration id",
+                            "; ids must be unique")
     for i, channel in enumerate(config.channels):
-        if channel.name in seen:
-            problems.append(src.problem(("channels", i, "name"),
-                                        f"duplicate channel {channel.name!r} (also channels[{seen[channel.name]}])"))
-        seen[channel.name] = i
         for j, member in enumerate(channel.members):
             if member not in users:
                 problems.append(src.problem(("channels", i, "members", j),
@@ -414,13 +419,8 @@ def cross_check(config: Config, src: yamlsource.Source) -> list[Problem]:
         problems.append(src.problem(("admin", "username"),
                                     f"user {config.admin.username!r} is not declared under users:"))
 
-    seen = {}
     for i, integ in enumerate(config.integrations):
         at = ("integrations", i)
-        if integ.id in seen:
-            problems.append(src.problem((*at, "id"), f"duplicate integration id {integ.id!r} "
-                                                     f"(also integrations[{seen[integ.id]}]); ids must be unique"))
-        seen[integ.id] = i
         if integ.type == "incoming":
             if integ.token is None or not integ.token.get_secret_value():
                 problems.append(src.problem((*at, "token"), "an incoming integration needs a token "
@@ -459,14 +459,9 @@ def cross_check(config: Config, src: yamlsource.Source) -> list[Problem]:
 
 def _check_bridges(config: Config, src: yamlsource.Source, channels: set[str]) -> list[Problem]:
     """Bridges: unique names, declared channels, what each type needs."""
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
+    problems = _duplicates(src, "bridges", "name", [b.name for b in config.bridges], "bridge name")
     for i, bridge in enumerate(config.bridges):
         at = ("bridges", i)
-        if bridge.name in seen:
-            problems.append(src.problem((*at, "name"), f"duplicate bridge name {bridge.name!r} "
-                                                       f"(also bridges[{seen[bridge.name]}])"))
-        seen[bridge.name] = i
         if not bridge.channels:
             problems.append(src.problem((*at, "channels"), "name the channels to forward, e.g. [\"#general\"]"))
         for j, entry in enumerate(bridge.channels):

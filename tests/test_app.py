@@ -366,3 +366,24 @@ def test_store_survives_a_restart(make_client: Client, mode: str) -> None:
     again = make_client(integration("count", script), mode=mode)  # same folder, same SQLite file
     assert again.post("/hooks/count/count-token", json={}).status_code == 200
     assert messages(again)[0]["text"] == "seen 3"
+
+
+def test_random_garbage_never_gets_a_500(make_client: Client) -> None:
+    import random
+    rng = random.Random(1234)
+    client = make_client(integration("echo", ECHO), integration("plain"))
+    media = ["application/json", "application/x-www-form-urlencoded", "text/plain", "", "multipart/form-data",
+             "application/json; charset=latin-1", "application/vnd.x+json", "\x00weird"]
+    samples = [b"", b"{", b"[]", b'{"text": 1e999}', b'{"text": NaN}', b"payload=%7B", b"payload=[1]",
+               b"a=1&a=2&b", b'{"channel": ["#general", 5]}', b'{"attachments": [{"fields": [null]}]}',
+               b'{"text": "' + b"\xf0\x28\x8c\x28" + b'"}', b'"just a string"', b"null", b"1" * 3000]
+    for _ in range(150):
+        body = rng.choice(samples) if rng.random() < 0.6 else bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 300)))
+        hook = rng.choice(["/hooks/echo/echo-token", "/hooks/plain/plain-token"])
+        query = rng.choice(["", "?a=1", "?a[b][c]=%ff", "?" + "x" * 500, "?%zz=1&&=&"])
+        headers = {"Content-Type": rng.choice(media)} if rng.random() < 0.9 else {}
+        r = client.post(hook + query, content=body, headers=headers)
+        assert r.status_code in (200, 400, 413), (r.status_code, r.text, body, headers)
+        assert r.headers["content-type"] == "application/json"
+        assert "Traceback" not in r.text
+        assert isinstance(r.json()["success"], bool)

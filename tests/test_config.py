@@ -117,6 +117,11 @@ def test_dev_default_only_with_dev(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     # duplicate id
     (lambda t: t + "  - id: example\n    type: incoming\n    token: t\n    channel: '#general'\n    username: alice\n",
      "hookhub.yaml:15 integrations[1].id: duplicate integration id 'example' (also integrations[0])"),
+    # duplicate user and channel
+    (lambda t: t.replace("  - username: alice\n", "  - username: alice\n  - username: alice\n"),
+     "hookhub.yaml:4 users[2].username: duplicate user 'alice' (also users[1])"),
+    (lambda t: t.replace("  - name: general\n", "  - name: general\n  - name: general\n"),
+     "hookhub.yaml:6 channels[1].name: duplicate channel 'general' (also channels[0])"),
     # undeclared post-as user
     (lambda t: t.replace("    username: rocket.cat\n", "    username: nobody\n"),
      "hookhub.yaml:14 integrations[0].username: user 'nobody' is not declared under users:"),
