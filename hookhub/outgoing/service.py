@@ -48,12 +48,12 @@ from ..engines.base import LogRecord
 from ..errors import HookhubError
 from ..message import Draft, stamp, store_rows
 from ..pipeline import js_truthy
-from ..registry import Integration
+from ..registry import Integration, Registry
 from ..store import new_id, op_insert_history, op_insert_logs, op_insert_messages, op_prune_history
 from . import events, http, payload, retry, state
 from .outbox import CANCELLED, DELIVERED, FAILED, PENDING, Clock, Delivery, Outbox, Verdict
 from .replies import reply_drafts
-from .triggers import Room, channel_matches, matches, room_of
+from .triggers import OutgoingIndex, Room, channel_matches, matches, room_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..hub import Hub
@@ -112,6 +112,8 @@ class OutgoingService:
         self.yaml_enabled = {i.id: i.config.enabled for i in hub.registry.integrations.values()}
         #: users and channels as of the last (re)load, to derive room and user events
         self.directory = events.snapshot(hub.config)
+        #: outgoing integrations by channel, so that a message costs O(candidates), not O(integrations)
+        self._index: OutgoingIndex | None = None
         #: integrations disabled at runtime (a 410 answer), by id → reason; persisted in the database
         self.disabled: dict[str, str | None] = {}
 
@@ -159,12 +161,18 @@ class OutgoingService:
 
     # -- triggering ------------------------------------------------------------
 
+    def index(self, registry: Registry) -> OutgoingIndex:
+        """The index of ``registry``'s outgoing integrations (rebuilt when a reload replaced the registry)."""
+        if self._index is None or self._index.registry is not registry:
+            self._index = OutgoingIndex(registry)
+        return self._index
+
     def deliveries_for(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         """One outbox item per (matching integration, URL)."""
         registry = self.hub.registry
         room = room_of(message, registry)
         items: list[dict[str, Any]] = []
-        for integ in registry.integrations.values():
+        for integ in self.index(registry).candidates(room):
             match = matches(integ.config, message, room, registry)
             if match is None:
                 continue

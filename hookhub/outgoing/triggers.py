@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import IntegrationConfig
-from ..registry import Registry
+from ..registry import Integration, Registry
 
 #: events an outgoing integration can listen to in hookhub (room and user events come from reloads,
 #: see :mod:`hookhub.outgoing.events`)
@@ -125,3 +125,40 @@ def matches(integ: IntegrationConfig, message: dict[str, Any], room: Room, regis
     if not fires:
         return None
     return Match(integ.id, word, room)
+
+
+class OutgoingIndex:
+    """The outgoing integrations of a registry, by the channel they filter on.
+
+    A posted message is matched against the integrations that can fire for its
+    room only: those whose filters are all ``#name`` entries are listed under
+    those names, every other outgoing integration (``all_public_channels``,
+    ``@user``, ids, no filter) is a candidate for every room.  Incoming
+    integrations are never candidates.  :func:`matches` still decides for each
+    candidate (enabled, event, edits, loops, trigger words), so a runtime change
+    of ``enabled`` (a 410 answer) needs no rebuild; a reload builds a new
+    registry and therefore a new index.
+    """
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.by_channel: dict[str, list[tuple[int, Integration]]] = {}
+        self.anywhere: list[tuple[int, Integration]] = []
+        for position, item in enumerate(registry.integrations.values()):
+            if item.config.type != "outgoing":
+                continue
+            filters = list(item.config.channel)
+            if filters and all(f.startswith("#") for f in filters):
+                for name in dict.fromkeys(f[1:] for f in filters):
+                    self.by_channel.setdefault(name, []).append((position, item))
+            else:
+                self.anywhere.append((position, item))
+
+    def candidates(self, room: Room) -> list[Integration]:
+        """Every outgoing integration that may fire for a message in ``room``, in registry order."""
+        named = self.by_channel.get(room.name, []) if room.kind == "channel" else []
+        if not named:
+            return [item for _, item in self.anywhere]
+        if not self.anywhere:
+            return [item for _, item in named]
+        return [item for _, item in sorted(named + self.anywhere, key=lambda pair: pair[0])]

@@ -72,3 +72,32 @@ def test_unsupported_event_is_a_config_error(write_config) -> None:  # type: ign
 
     with pytest.raises(ConfigError, match=r"integrations\[0\]\.event: event 'fileUploaded' is not supported"):
         load_config(write_config(outgoing("o", ["https://x.test/"], event="fileUploaded")))
+
+
+def test_the_index_finds_exactly_what_matching_every_integration_finds(write_config) -> None:  # type: ignore[no-untyped-def]
+    from hookhub.outgoing.triggers import OutgoingIndex
+
+    from ..conftest import integration
+
+    filters: list[list[str]] = [[], ["#general"], ["#ops"], ["#general", "#notifications"], ["all_public_channels"],
+                                ["all_private_groups"], ["all_direct_messages"], ["@alice"], ["general"],
+                                ["#general", "all_direct_messages"]]
+    entries = [outgoing(f"o{i}", ["https://x.test/"], channel=f) for i, f in enumerate(filters)]
+    entries += [outgoing("switched-off", ["https://x.test/"], channel=["#general"], enabled=False),
+                outgoing("edits", ["https://x.test/"], channel=["#general"], trigger_words=["!go"]),
+                integration("in1"), integration("in2")]
+    registry = Registry(load_config(write_config(*entries)), {})
+    index = OutgoingIndex(registry)
+    assert all(i.config.type == "outgoing" for lst in index.by_channel.values() for _, i in lst)
+    for channel, poster in [("general", "rocket.cat"), ("ops", "alice"), ("notifications", "bob"),
+                            ("@bob", "alice"), ("@alice", "bob"), ("unknown", "bob")]:
+        for text in ("hi", "!go there"):
+            msg = {**_msg(channel, poster), "text": text}
+            room = room_of(msg, registry)
+            brute = [m for integ in registry.integrations.values()
+                     if (m := matches(integ.config, msg, room, registry)) is not None]
+            indexed = [m for integ in index.candidates(room)
+                       if (m := matches(integ.config, msg, room, registry)) is not None]
+            assert indexed == brute, (channel, poster, text)
+            assert brute or channel == "unknown" or text == "!go there" or poster == "bob"  # not vacuous
+    assert len(index.candidates(room_of(_msg("general"), registry))) < len(registry.integrations) - 2
