@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 from ..engines.base import LogRecord
@@ -45,9 +46,9 @@ class ScriptSpec:
     allow_hosts: tuple[str, ...] = ()
     allow_private: bool = False
 
-    @property
+    @cached_property
     def digest(self) -> str:
-        """Changes whenever the script must be re-created."""
+        """Changes whenever the script must be re-created (computed once per spec)."""
         h = hashlib.sha256()
         for part in (self.integration_id, self.engine, self.filename, self.source,
                      repr(self.limits), repr(self.allow_hosts), repr(self.allow_private)):

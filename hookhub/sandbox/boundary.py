@@ -11,6 +11,8 @@ import json
 import math
 from typing import Any
 
+import orjson
+
 from ..errors import ScriptRunError
 from ..request import FrozenDict
 
@@ -74,6 +76,43 @@ def to_json_result(value: Any, max_bytes: int) -> Any:
     return out
 
 
+def checked_json_result(value: Any, max_bytes: int) -> Any:
+    """:func:`to_json_result` for a value decoded from a worker's JSON frame.
+
+    Such a value is plain JSON data by construction (exact types, string keys,
+    finite numbers, no cycles), so only its depth and size are left to check;
+    both are checked without copying it.  Anything unusual (a too deep value,
+    a value orjson cannot write) goes through :func:`to_json_result`, which
+    gives the reason.
+    """
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            children: Any = item.values()
+        elif kind is list:
+            children = item
+        elif kind is str or kind is int or kind is float or kind is bool or item is None:
+            continue
+        else:
+            return to_json_result(value, max_bytes)
+        if depth >= MAX_DEPTH:
+            return to_json_result(value, max_bytes)
+        stack.extend((child, depth + 1) for child in children
+                     if type(child) is dict or type(child) is list or type(child) not in _SCALARS)
+    try:
+        size = len(orjson.dumps(value))
+    except TypeError:  # integers beyond 64 bits, strings that are not valid Unicode
+        return to_json_result(value, max_bytes)
+    if size > max_bytes:
+        return to_json_result(value, max_bytes)  # the standard library's size decides, and says why
+    return value
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def encoded_size(value: Any) -> int:
     """Bytes of plain JSON data ``value`` as compact UTF-8 JSON.
 
@@ -91,4 +130,4 @@ def encoded_size(value: Any) -> int:
         raise ScriptRunError(f"the script returned a string that is not valid Unicode: {exc.reason}") from None
 
 
-__all__ = ["MAX_DEPTH", "encoded_size", "to_json_result"]
+__all__ = ["MAX_DEPTH", "checked_json_result", "encoded_size", "to_json_result"]

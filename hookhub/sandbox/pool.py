@@ -44,7 +44,7 @@ from ..engines.python import STORE_MAX_BYTES
 from ..errors import HookhubError
 from . import channel
 from .base import CallOutcome, ScriptSpec
-from .boundary import encoded_size, to_json_result
+from .boundary import checked_json_result, encoded_size, to_json_result
 from .limits import scrubbed_env
 from .runner import ScriptRunner
 from .zygote import MAX_PACKET, engine_recipe
@@ -88,10 +88,17 @@ class _Integration:
     #: moving average of its calls' durations (None until one finished)
     avg_ms: float | None = None
 
+    #: the spec as sent with every call (built once, not per call)
+    spec_json: dict[str, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.spec_json = _spec_json(self.spec)
+
     def set_spec(self, spec: ScriptSpec) -> None:
         if spec.digest != self.spec.digest:
             self.avg_ms = None  # a new script has to prove itself again
         self.spec = spec
+        self.spec_json = _spec_json(spec)
         self.uses_store = _STORE_NAME.search(spec.source) is not None
 
     def note_duration(self, ms: float) -> None:
@@ -112,6 +119,8 @@ class WorkerPool:
         self._checker = ScriptRunner(self._engines)
         self._size = workers
         self._integrations: dict[str, _Integration] = {}
+        #: (engine, source) pairs known to compile: 10,000 integrations sharing a script check it once
+        self._compiles: set[tuple[str, str]] = set()
         self._idle: list[_Worker] = []
         self._workers: dict[int, _Worker] = {}
         self._rr: deque[str] = deque()
@@ -339,7 +348,11 @@ class WorkerPool:
 
     async def load(self, spec: ScriptSpec) -> None:
         engine = self._checker.engine(spec)
-        await asyncio.to_thread(engine.check, spec.source, spec.filename)
+        checked = (spec.engine, spec.source)
+        if checked not in self._compiles:
+            # compiling may take a while: off the event loop, once per distinct source
+            await asyncio.to_thread(engine.check, spec.source, spec.filename)
+            self._compiles.add(checked)
         integ = self._integrations.get(spec.integration_id)
         if integ is None:
             integ = self._integrations[spec.integration_id] = _Integration(spec)
@@ -478,10 +491,11 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (limits.timeout_ms + GRACE_MS) / 1000.0
         max_frame = limits.max_output_bytes + 4 * limits.max_log_bytes + (4 << 20)
-        message = {"op": "call", "id": call_id, "spec": _spec_json(spec), "method": method,
+        message = {"op": "call", "id": call_id, "spec": integ.spec_json, "method": method,
                    "kwargs": kwargs, "store": integ.store}
         try:
-            frame = channel.encode(message)
+            # requests hold finite numbers only (bodies refuse NaN), the Store and spec too
+            frame = channel.encode_finite(message)
         except (TypeError, ValueError) as exc:  # the caller's mistake: the worker is fine
             return CallOutcome(False, reason=f"the call's arguments are not JSON data: {exc}")
         try:
@@ -534,7 +548,7 @@ class WorkerPool:
         reason = reply.get("reason")
         if reply.get("ok") is True:
             try:
-                value = to_json_result(reply.get("value"), integ.spec.limits.max_output_bytes)
+                value = checked_json_result(reply.get("value"), integ.spec.limits.max_output_bytes)
             except HookhubError as exc:
                 return CallOutcome(False, reason=str(exc), logs=logs, store=changed)
             return CallOutcome(True, value=value, logs=logs, store=changed)

@@ -73,6 +73,10 @@ class _Clock:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+#: specs a worker keeps (a spec is mostly its source: this bounds the memory)
+SPEC_CACHE = 256
+
+
 def spec_from_json(data: dict[str, Any]) -> ScriptSpec:
     return ScriptSpec(
         integration_id=data["integration_id"], engine=data["engine"], source=data["source"],
@@ -92,6 +96,8 @@ class Worker:
         self.limits = CallLimits(meter)
         self.clock = _Clock()
         self.sealed = sealed
+        #: recent specs by integration id, with the JSON they were read from
+        self._specs: dict[str, tuple[dict[str, Any], ScriptSpec]] = {}
 
     def _http(self, call_id: int) -> Any:
         def forward(method: str, url: str, options: dict[str, Any] | None) -> dict[str, Any]:
@@ -108,8 +114,20 @@ class Worker:
 
         return forward
 
+    def _spec(self, data: dict[str, Any]) -> ScriptSpec:
+        """The call's spec; the same spec as last time is the same object (its digest is computed once)."""
+        key = str(data["integration_id"])
+        cached = self._specs.get(key)
+        if cached is not None and cached[0] == data:
+            return cached[1]
+        spec = spec_from_json(data)
+        if len(self._specs) >= SPEC_CACHE:
+            del self._specs[next(iter(self._specs))]
+        self._specs[key] = (data, spec)
+        return spec
+
     def handle(self, message: dict[str, Any]) -> dict[str, Any]:
-        spec = spec_from_json(message["spec"])
+        spec = self._spec(message["spec"])
         store = ScriptStore(message.get("store") or {})
         before = store.snapshot()
         http = self._http(message["id"]) if spec.allow_hosts else None

@@ -71,3 +71,26 @@ def test_cycles_are_refused_but_shared_values_are_fine() -> None:
 
 def test_depth_limit_is_inclusive() -> None:
     assert to_json_result(_nested(MAX_DEPTH), 10_000) == _nested(MAX_DEPTH)
+
+
+@pytest.mark.parametrize("value", [
+    {"content": {"text": "x", "attachments": [{"fields": [{"title": "a", "value": "b", "short": True}]}]}},
+    [1, 2.5, None, "é", {"a": []}], None, "s", 3, {"big": 2**70},
+])
+def test_checked_results_equal_converted_results(value: Any) -> None:
+    from hookhub.sandbox.boundary import checked_json_result
+
+    assert checked_json_result(value, 10_000) == to_json_result(value, 10_000)
+
+
+def test_checked_results_refuse_what_conversion_refuses() -> None:
+    from hookhub.sandbox.boundary import checked_json_result
+
+    deep: Any = "x"
+    for _ in range(MAX_DEPTH + 1):
+        deep = [deep]
+    cases: list[tuple[Any, int, str]] = [(deep, 10_000, "deeper than"), ({"t": "x" * 200}, 100, "more than the limit"),
+                                         ({"t": "\ud800"}, 100, "not valid Unicode"), ({"s": {1, 2}}, 100, "set")]
+    for value, limit, reason in cases:
+        with pytest.raises(ScriptRunError, match=reason):
+            checked_json_result(value, limit)

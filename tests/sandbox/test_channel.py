@@ -60,3 +60,38 @@ async def test_asyncio_side() -> None:
             await channel.read(reader)
     finally:
         writer.close()
+
+
+@pytest.mark.parametrize("message", [
+    {"op": "call", "kwargs": {"text": "é☃" * 100, "n": [1, -2.5, None, True, False], "deep": {"a": {"b": []}}}},
+    {"big": 2**70, "neg": -(2**64)},  # beyond orjson: written by the standard library, read back exactly
+    {"u": "\u2028\x00\x1f"},
+])
+def test_fast_frames_round_trip_exactly(message: dict[str, object]) -> None:
+    a, b = socket.socketpair()
+    with a, b:
+        a.sendall(channel.encode_finite(message))
+        assert channel.recv(b) == message
+
+
+def test_fast_frames_are_marked_and_the_reader_checks_them() -> None:
+    frame = channel.encode_finite({"v": 1})
+    assert frame[0] & 0x80 and channel.decode(frame[4:], fast=True) == {"v": 1}
+    assert not channel.encode_finite({"big": 2**70})[0] & 0x80  # the standard library's frame
+    for body in (b'{"v": NaN}', b"[1]", b"\xff", b'{"a": ' + b"[" * 100000):
+        with pytest.raises(channel.ChannelError, match="invalid frame"):
+            channel.decode(body, fast=True)
+
+
+async def test_fast_frames_over_asyncio_streams() -> None:
+    a, b = socket.socketpair()
+    reader, writer = await asyncio.open_connection(sock=a)
+    try:
+        b.sendall(channel.encode_finite({"op": "result", "value": "x" * 100000}))
+        assert (await channel.read(reader)) == {"op": "result", "value": "x" * 100000}
+        with pytest.raises(channel.ChannelError, match="larger than 10"):
+            b.sendall(channel.encode_finite({"op": "result", "value": "x" * 100}))
+            await channel.read(reader, max_frame=10)
+    finally:
+        writer.close()
+        b.close()

@@ -444,3 +444,15 @@ async def test_unload_drops_the_instance_in_the_workers(pool: WorkerPool) -> Non
     await pool.unload("it")
     await pool.load(spec(source))
     assert (await pool.call("it", "process_incoming_request", req())).value == 1
+
+
+async def test_a_source_that_fails_to_compile_fails_every_load(pool: WorkerPool) -> None:
+    bad = "import os\nclass Script:\n    pass\n"
+    for integration_id in ("one", "two"):
+        with pytest.raises(ScriptCompileError):
+            await pool.load(spec(bad, integration_id))
+    await pool.load(spec(ECHO, "three"))
+    await pool.load(spec(ECHO, "four"))  # the same source: checked once, loaded twice
+    for integration_id in ("three", "four"):
+        assert (await pool.call(integration_id, "process_incoming_request", req(text="ok"))).value == \
+            {"content": {"text": "ok"}}
