@@ -13,6 +13,7 @@ network) and the wall-clock budget is paused while the server performs them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -189,12 +190,24 @@ def _fatal_text(exc: BaseException) -> str:
     return text[-4000:]
 
 
+def _batch_scheduling() -> None:
+    """SCHED_BATCH: a worker woken by a call does not preempt the server at once.
+
+    The server goes on with its event loop (answers, other calls) until its
+    time slice ends, instead of switching to the worker and back on every
+    message; on a shared core that is fewer context switches per request.
+    """
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+
+
 def run_worker(fd: int, engines: Mapping[str, ScriptEngine], globals_for: GlobalsFor | None = None) -> None:
     """Entry point in the freshly forked child: seal, then serve.  Never returns normally."""
     status = 0
     sock: socket.socket | None = None
     try:
         die_with_parent()
+        _batch_scheduling()
         sock = socket.socket(fileno=fd)
         meter = MemoryMeter()
         isolate_descriptors(keep=(fd, meter.fd))

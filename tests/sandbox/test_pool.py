@@ -456,3 +456,10 @@ async def test_a_source_that_fails_to_compile_fails_every_load(pool: WorkerPool)
     for integration_id in ("three", "four"):
         assert (await pool.call(integration_id, "process_incoming_request", req(text="ok"))).value == \
             {"content": {"text": "ok"}}
+
+
+async def test_workers_use_batch_scheduling(pool: WorkerPool) -> None:
+    # a worker woken by a call does not preempt the server at once (fewer switches on a shared core)
+    assert pool.pids
+    for pid in pool.pids:
+        assert os.sched_getscheduler(pid) == os.SCHED_BATCH
