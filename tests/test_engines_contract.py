@@ -157,6 +157,7 @@ def test_request_object_is_the_same_in_both_engines(make_client: Client) -> None
     ([1], 400, {"success": False, "error": "error-running-script"}),
     ({"content": {"text": "hi"}}, 200, {"success": True}),
     ({"content": {"text": "hi"}, "response": {"extra": 1}}, 200, {"extra": 1, "success": True}),
+    ({"content": {"text": "hi"}, "response": {"success": False}}, 200, {"success": True}),
 ])
 def test_return_values(make_client: Client, engine: str, returned: Any, status: int, body: dict[str, Any]) -> None:
     client = make_client(hook("return", engine), mode="process")

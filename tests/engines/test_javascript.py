@@ -625,40 +625,8 @@ async def test_through_the_in_process_sandbox() -> None:
 
 # -- the HTTP contract, end to end through the app (CONTRACT §5, §6) ------------------------------------
 
-RETURN_JS = """
-class Script {
-  process_incoming_request({ request }) {
-    return JSON.parse(request.content_raw);
-  }
-}
-"""
-
-
 def _js(id: str, script: str, **fields: Any) -> str:
     return integration(id, script, script_engine="javascript", **fields)
-
-
-@pytest.mark.parametrize(("returned", "status", "body"), [
-    (None, 200, {"success": True}),
-    (False, 200, {"success": True}),
-    (0, 200, {"success": True}),
-    ("", 200, {"success": True}),
-    ({"error": "bad thing"}, 400, {"success": False, "error": "bad thing"}),
-    ({"error": {"code": 7, "why": "no"}}, 400, {"code": 7, "why": "no", "success": False}),
-    ({}, 400, {"success": False, "error": "error-running-script"}),
-    ({"content": "x"}, 400, {"success": False, "error": "error-running-script"}),
-    ([1, 2], 400, {"success": False, "error": "error-running-script"}),
-    ({"content": {"text": "hi"}}, 200, {"success": True}),
-    ({"content": {"text": "hi"}, "response": {"extra": 1}}, 200, {"extra": 1, "success": True}),
-    ({"content": {"text": "hi"}, "response": {"success": False}}, 200, {"success": True}),
-])
-def test_contract_return_value_table(make_client: Any, returned: Any, status: int, body: dict[str, Any]) -> None:
-    client = make_client(_js("ret", RETURN_JS))
-    r = client.post("/hooks/ret/ret-token", content=json.dumps(returned).encode(),
-                    headers={"Content-Type": "text/plain"})
-    assert (r.status_code, r.json()) == (status, body)
-    posted = messages(client)
-    assert len(posted) == (1 if status == 200 and isinstance(returned, dict) and "content" in returned else 0)
 
 
 def test_contract_undefined_return_and_async(make_client: Any) -> None:
