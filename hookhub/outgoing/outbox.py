@@ -202,6 +202,8 @@ class Outbox:
         self.keep_s = keep_s
         self._pruned_at: float | None = None
         self._recovered = False
+        #: wall-clock time of :meth:`start`: messages stored later are queued by the live path, not recovery
+        self._started_at = time.time()
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -215,6 +217,7 @@ class Outbox:
         """
         clean = self.store.write_now(op_take_clean_stop(self.kind)) is not None
         self._recovered = clean or not recover
+        self._started_at = time.time()
         self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
         self._task = self._loop.create_task(self._work(), name=f"hookhub-outbox-{self.kind}")
@@ -334,9 +337,13 @@ class Outbox:
 
     async def recover(self, items_for: Callable[[dict[str, Any]], list[dict[str, Any]]], window_s: float) -> int:
         """Queue what recent messages should have queued but did not (a crash between the message's
-        commit and its deliveries' commit); returns how many deliveries were added."""
+        commit and its deliveries' commit); returns how many deliveries were added.
+
+        Only messages stored before :meth:`start` are looked at: a message of this run whose deliveries
+        are still being queued (``enqueue_soon``) would otherwise be queued twice."""
         added = 0
-        for message in await unqueued_messages(self.store, self.kind, time.time() - window_s):
+        until = self._started_at
+        for message in await unqueued_messages(self.store, self.kind, until - window_s, until):
             items = items_for(message)
             if items:
                 added += len(await self.enqueue(items))
@@ -431,11 +438,12 @@ def op_prune(kind: str, before: float) -> Callable[[Connection], int]:
     return run
 
 
-async def unqueued_messages(store: Store, kind: str, since: float) -> list[dict[str, Any]]:
-    """Messages stored since ``since`` that have no delivery of ``kind`` (oldest first)."""
+async def unqueued_messages(store: Store, kind: str, since: float, until: float) -> list[dict[str, Any]]:
+    """Messages stored in [``since``, ``until``) that have no delivery of ``kind`` (oldest first)."""
     m, d = schema.messages, schema.deliveries
     queued = select(d.c.message_id).where(d.c.kind == kind, d.c.message_id.is_not(None))
-    q = select(m.c.doc).where(m.c.ts >= since, m.c.id.not_in(queued)).order_by(m.c.ts, m.c.id)
+    q = (select(m.c.doc).where(m.c.ts >= since, m.c.ts < until, m.c.id.not_in(queued))
+         .order_by(m.c.ts, m.c.id))
     return await store.read(lambda c: [row.doc for row in c.execute(q)])
 
 

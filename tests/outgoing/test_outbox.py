@@ -137,3 +137,59 @@ async def test_a_slow_target_does_not_hold_up_the_others(store: Store) -> None:
         assert done[1:] == [f"slow:{n}" for n in range(5)]  # in order
     finally:
         box.stop()
+
+
+def _store_message(store: Store, message_id: str, ts: float) -> None:
+    from sqlalchemy import insert
+
+    from hookhub import schema
+    doc = {"_id": message_id, "msg": message_id}
+    store.write_now(lambda c: c.execute(insert(schema.messages).values(
+        id=message_id, ts=ts, room="#general", integration_id=None, doc=doc)))
+
+
+async def _queued(store: Store) -> list[str]:
+    return sorted(Delivery.from_row(r).message_id or "" for r in await list_deliveries(store, kind="test"))
+
+
+async def _wait_recovered(box: Outbox) -> None:
+    for _ in range(200):
+        if box._recovered and not box._spawned:
+            await asyncio.sleep(0.05)  # the recovery's own enqueue has committed
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_after_a_crash_messages_stored_before_the_start_are_queued_once(store: Store) -> None:
+    import time
+
+    async def never(d: Delivery) -> Verdict:
+        return Verdict(PENDING, next_attempt_at=10**12)
+
+    def items_for(message: dict[str, object]) -> list[dict[str, object]]:
+        return [{"target": "t", "message_id": message["_id"], "payload": {}}]
+
+    now = time.time()
+    _store_message(store, "old", now - 10_000)  # outside the window: left alone
+    _store_message(store, "lost", now - 5)  # committed, its deliveries never were (the crash)
+    box = Outbox(store, "test", never, items_for=items_for, recover_window_s=600, poll_s=0.05)
+    box.start()  # no clean-stop marker: the last run crashed
+    try:
+        # A message of this run whose deliveries are still being queued by the live path
+        # must not be picked up by the recovery scan as well (it would be delivered twice).
+        _store_message(store, "live", time.time())
+        await _wait_recovered(box)
+        assert await _queued(store) == ["lost"]
+        await box.enqueue(items_for({"_id": "live"}))
+        assert await _queued(store) == ["live", "lost"]
+    finally:
+        box.stop()
+    # A clean stop leaves a marker: the next start scans nothing.
+    _store_message(store, "after-stop", time.time() - 1)
+    again = Outbox(store, "test", never, items_for=items_for, recover_window_s=600, poll_s=0.05)
+    again.start()
+    try:
+        await _wait_recovered(again)
+        assert await _queued(store) == ["live", "lost"]
+    finally:
+        again.stop()
