@@ -208,6 +208,8 @@ class IntegrationConfig(_Model):
     impersonate_user: bool = False
     run_on_edits: bool = False
     retry_failed_calls: bool = True
+    #: also retry 4xx refusals other than 408/425/429 (Rocket.Chat's behaviour; off: see #12224)
+    retry_client_errors: bool = False
     retry_count: int = Field(4, ge=0)
     retry_delay: Literal["powers-of-ten", "powers-of-two", "increments-of-two"] = "powers-of-ten"
     target_room: str | None = None

@@ -6,11 +6,12 @@ Rocket.Chat's delay strategies, ``tries`` counting from 0, in milliseconds:
 * ``powers-of-two``: 2^(tries+1)·1000 → 2 s, 4 s, 8 s, ...
 * ``increments-of-two``: (tries+1)·2000 → 2 s, 4 s, 6 s, ...
 
-Which answers are retried: network errors, timeouts, 5xx, 408 and 429 (a
-``Retry-After`` is honoured when it asks for longer).  Other 4xx answers are
-*not* retried: the receiver refused on purpose and repeating the call only
-hammers it (a known Rocket.Chat complaint, #12224).  410 with a body disables
-the integration instead.
+Which answers are retried: network errors, timeouts, 5xx, 408, 425 and 429
+(a ``Retry-After`` is honoured when it asks for longer).  Other 4xx answers
+are *not* retried by default: the receiver refused on purpose and repeating
+the call only hammers it (a known Rocket.Chat complaint, #12224).  An
+integration with ``retry_client_errors: true`` retries them as Rocket.Chat
+does.  410 with a body disables the integration in either case.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ def delay_ms(strategy: str, tries: int) -> int:
     raise ValueError(f"unknown retry_delay {strategy!r}; use one of: {', '.join(STRATEGIES)}")
 
 
-def retryable(status_code: int | None) -> bool:
-    """Whether a failed call (None: no answer at all) is worth repeating."""
+def retryable(status_code: int | None, *, client_errors: bool = False) -> bool:
+    """Whether a failed call (None: no answer at all) is worth repeating; ``client_errors``: any 4xx is."""
     if status_code is None:
         return True
-    return status_code >= 500 or status_code in RETRYABLE_4XX
+    return status_code >= 500 or status_code in RETRYABLE_4XX or (client_errors and 400 <= status_code < 500)

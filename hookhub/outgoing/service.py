@@ -369,10 +369,10 @@ class OutgoingService:
                                                               f"POST /api/v1/integrations/{integ.id}/enable"))
             return Verdict(FAILED, last_status=status, error="410 Gone: integration disabled")
         error = run.error or f"the receiver answered {status}"
-        if not retry.retryable(status):
+        cfg = integ.config
+        if not retry.retryable(status, client_errors=cfg.retry_client_errors):
             run.step = "failed"
             return Verdict(FAILED, last_status=status, error=error)
-        cfg = integ.config
         if not cfg.retry_failed_calls:
             run.step = "failed-and-not-configured-to-retry"
             return Verdict(FAILED, last_status=status, error=error)

@@ -67,3 +67,5 @@ def test_delays_and_retryable() -> None:
         delay_ms("fibonacci", 0)
     assert retryable(None) and retryable(500) and retryable(429) and retryable(408)
     assert not retryable(400) and not retryable(404) and not retryable(410)
+    assert retryable(400, client_errors=True) and retryable(404, client_errors=True)
+    assert not retryable(200, client_errors=True) and not retryable(302, client_errors=True)

@@ -83,6 +83,28 @@ def test_no_retry_when_not_configured(start_hub, receiver: Receiver, clock: Fake
     assert wait_history(client, "out", 1)[0]["step"] == "failed-and-not-configured-to-retry"
 
 
+def test_other_4xx_are_not_retried_unless_asked(start_hub, receiver: Receiver, clock: FakeClock) -> None:
+    receiver.default = (404, {}, b"no such hook")
+    client = start_hub(outgoing("out", [receiver.url()]), clock=clock)
+    message = post(client, "x")
+    assert wait_history(client, "out", 1)[0]["step"] == "failed"
+    assert wait_delivery(client, message["_id"], "failed")["last_status"] == 404
+    _advance(client, clock, 10**6)
+    time.sleep(0.2)
+    assert len(receiver.requests) == 1  # the receiver said no on purpose: not hammered (Rocket.Chat #12224)
+
+
+def test_retry_client_errors_retries_4xx_as_rocket_chat_does(start_hub, receiver: Receiver, clock: FakeClock) -> None:
+    receiver.default = (400, {}, b"bad")
+    client = start_hub(outgoing("out", [receiver.url()], retry_client_errors=True, retry_count=1), clock=clock)
+    message = post(client, "x")
+    assert _pending(client, message["_id"])["last_status"] == 400
+    _advance(client, clock, 0.1)
+    receiver.wait_for(2)
+    wait_delivery(client, message["_id"], "failed")
+    assert wait_history(client, "out", 2)[0]["step"] == "failed-and-retry-count-exceeded"
+
+
 def test_429_retry_after_is_honoured(start_hub, receiver: Receiver, clock: FakeClock) -> None:
     receiver.answer(429, "slow down", {"Retry-After": "30"})
     client = start_hub(outgoing("out", [receiver.url()]), clock=clock)
