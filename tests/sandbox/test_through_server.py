@@ -55,7 +55,7 @@ def pool_of(client: TestClient) -> WorkerPool:
 
 
 def test_a_runaway_script_answers_400_and_the_neighbour_keeps_answering(make_client: Callable[..., TestClient]) -> None:
-    client = make_client(integration("runaway", LOOP, timeout_ms=400), integration("neighbour", ECHO),
+    client = make_client(integration("runaway", LOOP, timeout_ms=1500), integration("neighbour", ECHO),
                          mode="process")
     assert post(client, "neighbour", {"text": "warm"}).status_code == 200
     answers: dict[str, Any] = {}
@@ -67,10 +67,11 @@ def test_a_runaway_script_answers_400_and_the_neighbour_keeps_answering(make_cli
     elapsed = time.monotonic() - started
     thread.join()
     assert response.status_code == 200 and response.json() == {"success": True}
-    assert elapsed < 0.3, elapsed
+    # it did not wait for the runaway (1.5 s) and answered at interactive speed even on a loaded machine
+    assert elapsed < 0.5, elapsed
     assert answers["runaway"].status_code == 400
     assert answers["runaway"].json() == {"success": False, "error": "error-running-script"}
-    assert any("timed out after 400 ms" in m for m in logs(client, "runaway"))
+    assert any("timed out after 1500 ms" in m for m in logs(client, "runaway"))
 
 
 def test_a_crashed_worker_is_logged_on_the_integration(make_client: Callable[..., TestClient]) -> None:
