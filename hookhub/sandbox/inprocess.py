@@ -29,11 +29,15 @@ from types import FrameType
 from typing import Any
 
 from ..engines.base import LogRecord, ScriptEngine, ScriptStore
+from . import hookkit
 from .base import CallOutcome, ScriptSpec
 from .runner import GlobalsFor, RunResult, ScriptRunner, ScriptTimeout
 
 #: Extra time given to a thread after its deadline before the caller gives up on it.
 GRACE_S = 0.5
+
+#: hookkit's functions loop over what the script hands them: the deadline reaches them too.
+_KIT_FILE = hookkit.find_missing.__code__.co_filename
 
 
 @dataclass
@@ -45,14 +49,15 @@ class _Slot:
 
 
 class _Deadline:
-    """A trace function that raises ``ScriptTimeout`` in frames of one file after a deadline."""
+    """A trace function that raises ``ScriptTimeout`` in frames of one file (and hookkit's) after a deadline."""
 
     def __init__(self, filename: str, timeout_s: float) -> None:
         self.filename = filename
         self.deadline = time.monotonic() + timeout_s
 
     def global_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if frame.f_code.co_filename != self.filename:
+        filename = frame.f_code.co_filename
+        if filename != self.filename and filename != _KIT_FILE:
             return None
         self._check()
         return self.local_trace

@@ -1,4 +1,4 @@
-"""The standard modules a script may import, as guarded read-only proxies.
+"""The modules a script may import, as guarded read-only proxies.
 
 Each script instance gets its own :class:`ModuleImporter`, hence its own
 proxies: stateful modules (``random``) are backed by a private instance so
@@ -6,6 +6,11 @@ that integrations never share module state.  A proxy exposes only public,
 safe attributes: functions, classes and immutable constants; mutable module
 globals, sub-modules and the few dangerous functions listed in
 :data:`_DENIED` are left out.
+
+Besides standard modules, scripts may import ``hookkit`` (hookhub's helpers,
+:mod:`hookhub.sandbox.hookkit`): its proxy exposes exactly the names in the
+module's ``__all__``, each a plain function of that module or an immutable
+constant (checked when the proxy's attributes are built).
 """
 
 from __future__ import annotations
@@ -32,10 +37,14 @@ import uuid
 import zoneinfo
 from collections.abc import Callable
 from enum import Enum
-from types import ModuleType
+from types import FunctionType, ModuleType
 from typing import Any
 
+from . import hookkit
 from .policy import ALLOWED_MODULES
+
+#: Modules written for scripts, by the name scripts import them as.
+KIT_MODULES: dict[str, ModuleType] = {"hookkit": hookkit}
 
 #: Public names refused per module, with the reason shown to the script author.
 _DENIED: dict[str, dict[str, str]] = {
@@ -132,6 +141,24 @@ def _public_attrs(module: ModuleType) -> dict[str, Any]:
     return out
 
 
+def _kit_attrs(module: ModuleType) -> dict[str, Any]:
+    """The attributes of a kit module: its ``__all__``, each checked to be harmless to share.
+
+    A kit's functions and constants are shared by every integration of a
+    worker, so only plain functions defined in the kit itself (no classes,
+    partials, bound methods or imported helpers) and immutable scalars are
+    exposed; anything else is a bug in hookhub and fails loudly.
+    """
+    out: dict[str, Any] = {}
+    for name in module.__all__:
+        value = getattr(module, name)
+        plain_function = isinstance(value, FunctionType) and value.__module__ == module.__name__
+        if not (plain_function or isinstance(value, (str, int, float, bool))) or name.startswith("_"):
+            raise TypeError(f"{module.__name__}.{name} cannot be shared with scripts: {value!r}")
+        out[name] = value
+    return out
+
+
 _STATIC: dict[str, dict[str, Any]] = {}
 
 
@@ -139,7 +166,12 @@ def _static_attrs(name: str) -> dict[str, Any]:
     """Attributes of a stateless module: computed once per process."""
     attrs = _STATIC.get(name)
     if attrs is None:
-        attrs = _STATIC[name] = _public_attrs(importlib.import_module(name))
+        kit = KIT_MODULES.get(name)
+        if kit is not None:
+            attrs = _kit_attrs(kit)
+        else:
+            attrs = _public_attrs(importlib.import_module(name))
+        _STATIC[name] = attrs
     return attrs
 
 
@@ -242,6 +274,7 @@ def warm_up() -> None:
     list(itertools.islice(itertools.count(), 2))
     string.Template("$a").substitute(a=1)
     math.sqrt(2)
+    hookkit.push_message("warm", "up", "kit", [hookkit.commit_line("0" * 40, "warm up", None, "kit")])
     import encodings
     import pkgutil
 

@@ -26,11 +26,13 @@ from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTran
 
 from ..errors import ScriptCompileError
 
-#: Modules a script may import (``import x`` / ``from x import y``).
+#: Modules a script may import (``import x`` / ``from x import y``): standard modules
+#: and ``hookkit``, hookhub's helpers for scripts (:mod:`hookhub.sandbox.hookkit`).
 ALLOWED_MODULES: tuple[str, ...] = (
     "base64", "collections", "datetime", "decimal", "functools", "hashlib", "hmac",
     "html", "itertools", "json", "math", "random", "re", "string", "textwrap", "time",
     "urllib.parse", "uuid", "zoneinfo",
+    "hookkit",
 )
 
 #: Attribute names refused everywhere (compile time and in ``getattr``): frames,
