@@ -7,14 +7,11 @@ to alertmanager.yml; see README.md next to this file.
 import datetime
 import re
 
+from hookkit import BLUE, GREEN, RED, YELLOW, field, http_url, link, message, obj, plural, shorten
+
 # Alertmanager sends no event header: the group's "status" says what happened.
 EVENT_HEADER = None
 EVENTS = ("firing", "resolved")
-
-GREEN = "#2eb886"
-RED = "#a30200"
-YELLOW = "#daa038"
-BLUE = "#439fe0"
 
 # Colour of a firing alert by its "severity" label (anything else is red).
 SEVERITY_COLORS = {
@@ -35,33 +32,6 @@ MAX_BODY = 500
 TIMESTAMP = re.compile(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)$")
 
 
-def link(label, url):
-    """A Markdown link; square brackets in the label are escaped."""
-    label = str(label).replace("[", "\\[").replace("]", "\\]")
-    if not url:
-        return label
-    return f"[{label}]({url})"
-
-
-def shorten(text, limit):
-    """At most ``limit`` characters, ending with an ellipsis when cut."""
-    if isinstance(text, (int, float)):
-        text = str(text)
-    text = text.strip() if isinstance(text, str) else ""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
-
-
-def obj(value):
-    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
-    return value if isinstance(value, dict) else {}
-
-
-def field(title, value, short=True):
-    return {"title": title, "value": str(value), "short": short}
-
-
 def utc_time(value):
     """RFC 3339 time (any offset, nanoseconds) → "2020-02-06 00:17:58 UTC"; None if unset."""
     match = TIMESTAMP.match(str(value or ""))
@@ -76,12 +46,6 @@ def utc_time(value):
         offset = datetime.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
         stamp = stamp - offset if zone[0] == "+" else stamp + offset
     return stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def http_url(value):
-    """The value when it is an absolute http(s) URL, else None."""
-    value = str(value or "")
-    return value if value.startswith(("http://", "https://")) else None
 
 
 class Script:
@@ -111,14 +75,13 @@ class Script:
             if name not in names:
                 names.append(name)
         count = len(alerts)
-        noun = "alert" if count == 1 else "alerts"
         state = "Firing" if status == "firing" else "Resolved"
         url = self.alerts_url(content)
-        text = f"{state} ({count} {noun}): {link(', '.join(names), url)}"
+        text = f"{state} ({plural(count, 'alert')}): {link(', '.join(names), url)}"
         attachments = [self.attachment(alert, status, common) for alert in alerts[:MAX_ALERTS]]
         if count > MAX_ALERTS:
             text = f"{text} — showing {MAX_ALERTS}, {count - MAX_ALERTS} more in Alertmanager"
-        return {"content": {"text": text, "attachments": attachments}}
+        return message(text, *attachments)
 
     def alerts_url(self, content):
         base = http_url(content.get("externalURL"))

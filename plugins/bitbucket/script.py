@@ -4,6 +4,9 @@ Add a repository webhook (Repository settings → Webhooks) with URL
 https://<host>/hooks/<id>/<token>; see README.md next to this file.
 """
 
+from hookkit import (BLUE, GREEN, GREY, PURPLE, RED, YELLOW, at_most, field, find_missing, first_line, link,
+                     message, obj, objs, shorten)
+
 EVENT_HEADER = "X-Event-Key"
 # The header value with ":" as "_" ("repo:push" → "repo_push").
 EVENTS = (
@@ -39,61 +42,9 @@ PR_VERBS = {
 # Build states posted; INPROGRESS is logged and skipped.
 BUILD_STATES = {"SUCCESSFUL": "succeeded", "FAILED": "failed", "STOPPED": "was stopped"}
 
-GREEN = "#2eb886"
-RED = "#a30200"
-YELLOW = "#daa038"
-BLUE = "#439fe0"
-PURPLE = "#6f42c1"
-GREY = "#808080"
-
 MAX_CHANGES = 5
 MAX_COMMITS = 10
 MAX_BODY = 500
-
-
-def link(label, url):
-    """A Markdown link; square brackets in the label are escaped."""
-    label = str(label).replace("[", "\\[").replace("]", "\\]")
-    if not url:
-        return label
-    return f"[{label}]({url})"
-
-
-def shorten(text, limit):
-    """At most ``limit`` characters, ending with an ellipsis when cut."""
-    if isinstance(text, (int, float)):
-        text = str(text)
-    text = text.strip() if isinstance(text, str) else ""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
-
-
-def obj(value):
-    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
-    return value if isinstance(value, dict) else {}
-
-
-def objs(value):
-    """The JSON objects in ``value`` when it is a list, else an empty list."""
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [item for item in value if isinstance(item, dict)]
-
-
-def field(title, value, short=True):
-    return {"title": title, "value": str(value), "short": short}
-
-
-def find_missing(content, paths):
-    """The first dotted path that is absent (or null) in ``content``, else None."""
-    for path in paths:
-        value = content
-        for key in path.split("."):
-            if not isinstance(value, dict) or value.get(key) is None:
-                return path
-            value = value[key]
-    return None
 
 
 def html(thing):
@@ -158,10 +109,7 @@ class Script:
         else:
             text = f"{self.actor(content)} pushed {len(changes)} changes to {self.repo(content)}"
         attachments = [self.change_attachment(change, len(changes) > 1) for change in changes[:MAX_CHANGES]]
-        attachments = [item for item in attachments if item["title"] or item["text"]]
-        if not attachments:
-            return {"content": {"text": text}}
-        return {"content": {"text": text, "attachments": attachments}}
+        return message(text, *[item for item in attachments if item["title"] or item["text"]])
 
     def change_summary(self, change):
         """"pushed 2 commits to [main](...) of" — the repository follows."""
@@ -189,9 +137,7 @@ class Script:
             lines = [self.commit_line(obj(ref.get("target")))]
         else:
             commits = objs(change.get("commits"))
-            lines = [self.commit_line(commit) for commit in commits[:MAX_COMMITS]]
-            if len(commits) > MAX_COMMITS:
-                lines.append(f"… and {len(commits) - MAX_COMMITS} more")
+            lines = at_most([self.commit_line(commit) for commit in commits], MAX_COMMITS)
             more = "+" if change.get("truncated") else ""
             noun = "commit" if len(commits) == 1 and not more else "commits"
             title = f"{len(commits)}{more} {noun}"
@@ -212,7 +158,7 @@ class Script:
 
     def commit_line(self, commit):
         sha = str(commit.get("hash") or "")[:7]
-        title = shorten(str(commit.get("message") or "").split("\n")[0], 100)
+        title = shorten(first_line(commit.get("message")), 100)
         author = obj(commit.get("author"))
         name = author.get("display_name") or obj(author.get("user")).get("display_name")
         line = f"{link(sha, html(commit))} {title}".strip()
@@ -240,7 +186,7 @@ class Script:
             "text": shorten(status.get("description"), MAX_BODY) or None,
             "fields": fields or None,
         }
-        return {"content": {"text": text, "attachments": [attachment]}}
+        return message(text, attachment)
 
     def pull_request(self, content, event):
         pr = content["pullrequest"]
@@ -269,7 +215,7 @@ class Script:
             "text": shorten(body, MAX_BODY) or None,
             "fields": fields,
         }
-        return {"content": {"text": text, "attachments": [attachment]}}
+        return message(text, attachment)
 
     def issue(self, content, event):
         issue = content["issue"]
@@ -279,7 +225,7 @@ class Script:
             text = (f"{self.actor(content)} commented on issue {link(label, html(comment) or html(issue))}"
                     f" in {self.repo(content)}")
             attachment = {"color": BLUE, "text": shorten(raw(comment.get("content")), MAX_BODY) or None}
-            return {"content": {"text": text, "attachments": [attachment]}}
+            return message(text, attachment)
         text = f"{self.actor(content)} opened issue {link(label, html(issue))} in {self.repo(content)}"
         fields = []
         for title, key in (("Kind", "kind"), ("Priority", "priority"), ("State", "state")):
@@ -294,4 +240,4 @@ class Script:
             "text": shorten(raw(issue.get("content")), MAX_BODY) or None,
             "fields": fields,
         }
-        return {"content": {"text": text, "attachments": [attachment]}}
+        return message(text, attachment)

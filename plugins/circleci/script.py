@@ -7,15 +7,12 @@ https://<host>/hooks/<id>/<token>; see README.md next to this file.
 import datetime
 import re
 
+from hookkit import GREEN, GREY, RED, YELLOW, duration, field, link, message, obj, objs
+
 EVENT_HEADER = "Circleci-Event-Type"
 # Header values with "-" as "_". "legacy_build" is the old `notify: webhooks:` payload,
 # which has no event header (its body is {"payload": {...}}).
 EVENTS = ("workflow_completed", "job_completed", "legacy_build")
-
-GREEN = "#2eb886"
-RED = "#a30200"
-YELLOW = "#daa038"
-GREY = "#808080"
 
 # Status → (phrase, colour), for workflows, jobs and legacy builds.
 OUTCOMES = {
@@ -36,30 +33,6 @@ OUTCOMES = {
 TIMESTAMP = re.compile(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 
 
-def link(label, url):
-    """A Markdown link; square brackets in the label are escaped."""
-    label = str(label).replace("[", "\\[").replace("]", "\\]")
-    if not url:
-        return label
-    return f"[{label}]({url})"
-
-
-def obj(value):
-    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
-    return value if isinstance(value, dict) else {}
-
-
-def objs(value):
-    """The JSON objects in ``value`` when it is a list, else an empty list."""
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [item for item in value if isinstance(item, dict)]
-
-
-def field(title, value, short=True):
-    return {"title": title, "value": str(value), "short": short}
-
-
 def seconds_since_epoch(value):
     """RFC 3339 time → seconds (float), or None."""
     match = TIMESTAMP.match(str(value or ""))
@@ -73,18 +46,6 @@ def seconds_since_epoch(value):
         offset = int(zone[1:3]) * 3600 + int(zone[4:6]) * 60
         seconds = seconds - offset if zone[0] == "+" else seconds + offset
     return seconds
-
-
-def duration(seconds):
-    """84 → "1m 24s"."""
-    seconds = int(round(seconds or 0))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes}m"
-    if minutes:
-        return f"{minutes}m {secs}s"
-    return f"{secs}s"
 
 
 def repo_label(url):
@@ -178,7 +139,7 @@ class Script:
             "title_link": source["commit_url"] if source["subject"] else None,
             "fields": fields,
         }
-        return {"content": {"text": text, "attachments": [attachment]}}
+        return message(text, attachment)
 
     def legacy(self, content):
         build = content.get("payload")
@@ -214,4 +175,4 @@ class Script:
             "title_link": build.get("compare") if build.get("subject") else None,
             "fields": fields,
         }
-        return {"content": {"text": text, "attachments": [attachment]}}
+        return message(text, attachment)

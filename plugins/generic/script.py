@@ -9,6 +9,8 @@ colour names (good, warning, danger) become hex colours. See README.md.
 
 import re
 
+from hookkit import GREEN, RED, YELLOW, http_url
+
 EVENT_HEADER = None
 EVENTS = ("message",)
 
@@ -25,7 +27,7 @@ ATTACHMENT_URLS = (
 # Keys Slack senders often add that have no meaning here; dropped without complaint.
 IGNORED_KEYS = ("blocks", "mrkdwn", "unfurl_links", "unfurl_media", "link_names", "parse", "as_user",
                 "response_type", "thread_ts", "token", "type")
-COLORS = {"good": "#2eb886", "warning": "#daa038", "danger": "#a30200"}
+COLORS = {"good": GREEN, "warning": YELLOW, "danger": RED}
 MAX_ATTACHMENTS = 20
 MAX_FIELDS = 20
 # Slack link syntax: <https://example.com|label> or <https://example.com>
@@ -39,10 +41,6 @@ def slack_links(text):
         return f"[{label}]({url})" if label else url
 
     return SLACK_LINK.sub(rewrite, text)
-
-
-def is_url(value):
-    return isinstance(value, str) and value.startswith(("http://", "https://"))
 
 
 class Script:
@@ -80,7 +78,7 @@ class Script:
         for key in STRING_KEYS:
             if content.get(key) is not None and not isinstance(content[key], str):
                 return f"'{key}' must be a string"
-        if content.get("icon_url") and not is_url(content["icon_url"]):
+        if content.get("icon_url") and not http_url(content["icon_url"]):
             return "'icon_url' must be an absolute http(s) URL"
         channel = content.get("channel")
         if channel is not None:
@@ -107,7 +105,7 @@ class Script:
                 continue
             if not isinstance(value, str):
                 return f"{where}.{key} must be a string"
-            if key in ATTACHMENT_URLS and not is_url(value):
+            if key in ATTACHMENT_URLS and not http_url(value):
                 return f"{where}.{key} must be an absolute http(s) URL"
             out[key] = value
         if out.get("color") in COLORS:

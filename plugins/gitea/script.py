@@ -4,6 +4,9 @@ Add a "Gitea" webhook (repository Settings → Webhooks) with target URL
 https://<host>/hooks/<id>/<token>; see README.md next to this file.
 """
 
+from hookkit import (BLUE, GREEN, GREY, PURPLE, YELLOW, commit_line, field, find_missing, link, message, obj,
+                     objs, pluck, push_message, shorten)
+
 EVENT_HEADER = "X-Gitea-Event"
 EVENTS = ("push", "create", "delete", "issues", "issue_comment", "pull_request", "release")
 
@@ -25,60 +28,9 @@ REQUIRED = {
     "release": ("action", "release.tag_name", "repository.full_name", "repository.html_url"),
 }
 
-GREEN = "#2eb886"
-YELLOW = "#daa038"
-BLUE = "#439fe0"
-PURPLE = "#6f42c1"
-GREY = "#808080"
-
 ZERO_SHA = "0000000000000000000000000000000000000000"
 MAX_COMMITS = 10
 MAX_BODY = 500
-
-
-def link(label, url):
-    """A Markdown link; square brackets in the label are escaped."""
-    label = str(label).replace("[", "\\[").replace("]", "\\]")
-    if not url:
-        return label
-    return f"[{label}]({url})"
-
-
-def shorten(text, limit):
-    """At most ``limit`` characters, ending with an ellipsis when cut."""
-    if isinstance(text, (int, float)):
-        text = str(text)
-    text = text.strip() if isinstance(text, str) else ""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
-
-
-def obj(value):
-    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
-    return value if isinstance(value, dict) else {}
-
-
-def objs(value):
-    """The JSON objects in ``value`` when it is a list, else an empty list."""
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [item for item in value if isinstance(item, dict)]
-
-
-def field(title, value, short=True):
-    return {"title": title, "value": str(value), "short": short}
-
-
-def find_missing(content, paths):
-    """The first dotted path that is absent (or null) in ``content``, else None."""
-    for path in paths:
-        value = content
-        for key in path.split("."):
-            if not isinstance(value, dict) or value.get(key) is None:
-                return path
-            value = value[key]
-    return None
 
 
 class Script:
@@ -128,13 +80,6 @@ class Script:
     def issue_url(self, content, issue):
         return issue.get("html_url") or f"{content['repository']['html_url']}/issues/{issue['number']}"
 
-    def message(self, text, attachment=None):
-        """The answer posting ``text``, with ``attachment`` when there is one."""
-        content = {"text": text}
-        if attachment:
-            content["attachments"] = [attachment]
-        return {"content": content}
-
     # -- events --------------------------------------------------------------
 
     def push(self, content):
@@ -145,47 +90,33 @@ class Script:
         where = link(name, self.ref_url(content, kind, name))
         who = self.sender(content)
         if content.get("after") == ZERO_SHA:
-            return self.message(f"{who} deleted {kind} {name} of {self.repo(content)}")
+            return message(f"{who} deleted {kind} {name} of {self.repo(content)}")
         if is_tag:
-            return self.message(f"{who} pushed tag {where} to {self.repo(content)}")
+            return message(f"{who} pushed tag {where} to {self.repo(content)}")
         commits = objs(content.get("commits"))
         count = content.get("total_commits")
         if not isinstance(count, int):
             count = len(commits)
-        noun = "commit" if count == 1 else "commits"
-        target = f"new branch {where}" if content.get("before") == ZERO_SHA else where
-        text = f"{who} pushed {count} {noun} to {target} of {self.repo(content)}"
-        lines = [self.commit_line(commit) for commit in commits[:MAX_COMMITS]]
-        if count > len(lines):
-            lines.append(f"… and {count - len(lines)} more")
-        attachment = {
-            "color": BLUE,
-            "title": f"{count} {noun}",
-            "title_link": content.get("compare_url") or None,
-            "text": "\n".join(lines),
-        }
-        return self.message(text, attachment)
+        lines = [self.commit_line(commit) for commit in commits]
+        return push_message(who, where, self.repo(content), lines, count=count,
+                            compare_url=content.get("compare_url") or None,
+                            new_branch=content.get("before") == ZERO_SHA, limit=MAX_COMMITS)
 
     def commit_line(self, commit):
-        sha = str(commit.get("id") or "")[:7]
-        title = shorten(str(commit.get("message") or "").split("\n")[0], 100)
         author = obj(commit.get("author")).get("name")
-        line = f"{link(sha, commit.get('url'))} {title}"
-        if author:
-            line = f"{line} — {author}"
-        return line
+        return commit_line(commit.get("id"), commit.get("message"), commit.get("url"), author)
 
     def ref_event(self, content, event):
         kind = content["ref_type"]
         name = content["ref"]
         if event == "delete":
             text = f"{self.sender(content)} deleted {kind} {name} of {self.repo(content)}"
-            return self.message(text)
+            return message(text)
         where = link(name, self.ref_url(content, kind, name))
         text = f"{self.sender(content)} created {kind} {where} in {self.repo(content)}"
         sha = str(content.get("sha") or "")
         fields = [field("Commit", link(sha[:7], f"{content['repository']['html_url']}/commit/{sha}"))] if sha else []
-        return self.message(text, {"color": BLUE, "fields": fields or None})
+        return message(text, {"color": BLUE, "fields": fields or None})
 
     def issue(self, content):
         issue = content["issue"]
@@ -194,10 +125,10 @@ class Script:
         label = f"#{issue['number']} {issue.get('title') or ''}".strip()
         text = f"{self.sender(content)} {action} issue {link(label, url)} in {self.repo(content)}"
         fields = []
-        labels = [item.get("name") for item in objs(issue.get("labels")) if item.get("name")]
+        labels = pluck(issue.get("labels"), "name")
         if labels:
             fields.append(field("Labels", ", ".join(labels)))
-        assignees = [item.get("login") for item in objs(issue.get("assignees")) if item.get("login")]
+        assignees = pluck(issue.get("assignees"), "login")
         if assignees:
             fields.append(field("Assignees", ", ".join(assignees)))
         attachment = {
@@ -207,7 +138,7 @@ class Script:
             "text": shorten(issue.get("body"), MAX_BODY) or None if action == "opened" else None,
             "fields": fields or None,
         }
-        return self.message(text, attachment)
+        return message(text, attachment)
 
     def issue_comment(self, content):
         issue = content["issue"]
@@ -216,7 +147,7 @@ class Script:
         url = comment.get("html_url") or self.issue_url(content, issue)
         label = f"#{issue['number']} {issue.get('title') or ''}".strip()
         text = f"{self.sender(content)} commented on {kind} {link(label, url)} in {self.repo(content)}"
-        return self.message(text, {"color": BLUE, "text": shorten(comment.get("body"), MAX_BODY) or None})
+        return message(text, {"color": BLUE, "text": shorten(comment.get("body"), MAX_BODY) or None})
 
     def pull_request(self, content):
         pr = content["pull_request"]
@@ -239,7 +170,7 @@ class Script:
             "text": shorten(pr.get("body"), MAX_BODY) or None if action == "opened" else None,
             "fields": fields or None,
         }
-        return self.message(text, attachment)
+        return message(text, attachment)
 
     def release(self, content):
         release = content["release"]
@@ -255,4 +186,4 @@ class Script:
             "text": shorten(release.get("body"), MAX_BODY) or None,
             "fields": [field("Tag", tag)],
         }
-        return self.message(text, attachment)
+        return message(text, attachment)

@@ -4,6 +4,9 @@ Point a GitHub webhook (content type application/json) at
 https://<host>/hooks/<id>/<token>; see README.md next to this file.
 """
 
+from hookkit import (BLUE, GREEN, GREY, PURPLE, RED, YELLOW, commit_line, field, find_missing, link,
+                     message, obj, objs, plural, pluck, push_message, shorten)
+
 EVENT_HEADER = "X-GitHub-Event"
 EVENTS = ("push", "pull_request", "issues", "issue_comment", "release", "workflow_run")
 
@@ -26,60 +29,8 @@ REQUIRED = {
     "workflow_run": ("action", "workflow_run.html_url", "workflow_run.head_branch", "repository.full_name"),
 }
 
-GREEN = "#2eb886"
-RED = "#a30200"
-YELLOW = "#daa038"
-BLUE = "#439fe0"
-PURPLE = "#6f42c1"
-GREY = "#808080"
-
 MAX_COMMITS = 10
 MAX_BODY = 500
-
-
-def link(label, url):
-    """A Markdown link; square brackets in the label are escaped."""
-    label = str(label).replace("[", "\\[").replace("]", "\\]")
-    if not url:
-        return label
-    return f"[{label}]({url})"
-
-
-def shorten(text, limit):
-    """At most ``limit`` characters, ending with an ellipsis when cut."""
-    if isinstance(text, (int, float)):
-        text = str(text)
-    text = text.strip() if isinstance(text, str) else ""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
-
-
-def obj(value):
-    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
-    return value if isinstance(value, dict) else {}
-
-
-def objs(value):
-    """The JSON objects in ``value`` when it is a list, else an empty list."""
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [item for item in value if isinstance(item, dict)]
-
-
-def field(title, value, short=True):
-    return {"title": title, "value": str(value), "short": short}
-
-
-def find_missing(content, paths):
-    """The first dotted path that is absent (or null) in ``content``, else None."""
-    for path in paths:
-        value = content
-        for key in path.split("."):
-            if not isinstance(value, dict) or value.get(key) is None:
-                return path
-            value = value[key]
-    return None
 
 
 class Script:
@@ -124,13 +75,6 @@ class Script:
         name = sender.get("login") or pusher.get("name") or "someone"
         return link(name, sender.get("html_url"))
 
-    def message(self, text, attachment=None):
-        """The answer posting ``text``, with ``attachment`` when there is one."""
-        content = {"text": text}
-        if attachment:
-            content["attachments"] = [attachment]
-        return {"content": content}
-
     # -- events --------------------------------------------------------------
 
     def push(self, content):
@@ -143,36 +87,19 @@ class Script:
         who = self.sender(content)
         if content.get("deleted"):
             text = f"{who} deleted {kind} {name} of {self.repo(content)}"
-            return self.message(text)
+            return message(text)
         if is_tag:
             text = f"{who} pushed tag {where} to {self.repo(content)}"
             head = obj(content.get("head_commit"))
-            return self.message(text, {"color": BLUE, "text": self.commit_line(head)} if head else None)
-        commits = objs(content.get("commits"))
-        count = len(commits)
-        noun = "commit" if count == 1 else "commits"
-        verb = "force-pushed" if content.get("forced") else "pushed"
-        target = f"new branch {where}" if content.get("created") else where
-        text = f"{who} {verb} {count} {noun} to {target} of {self.repo(content)}"
-        lines = [self.commit_line(commit) for commit in commits[:MAX_COMMITS]]
-        if count > MAX_COMMITS:
-            lines.append(f"… and {count - MAX_COMMITS} more")
-        attachment = {
-            "color": BLUE,
-            "title": f"{count} {noun}",
-            "title_link": content.get("compare"),
-            "text": "\n".join(lines),
-        }
-        return self.message(text, attachment)
+            return message(text, {"color": BLUE, "text": self.commit_line(head)} if head else None)
+        lines = [self.commit_line(commit) for commit in objs(content.get("commits"))]
+        return push_message(who, where, self.repo(content), lines, compare_url=content.get("compare"),
+                            new_branch=bool(content.get("created")), forced=bool(content.get("forced")),
+                            limit=MAX_COMMITS)
 
     def commit_line(self, commit):
-        sha = str(commit.get("id") or "")[:7]
-        title = shorten(str(commit.get("message") or "").split("\n")[0], 100)
-        author = obj(commit.get("author")).get("name") or ""
-        line = f"{link(sha, commit.get('url'))} {title}"
-        if author:
-            line = f"{line} — {author}"
-        return line
+        author = obj(commit.get("author")).get("name")
+        return commit_line(commit.get("id"), commit.get("message"), commit.get("url"), author)
 
     def pull_request(self, content):
         pr = content["pull_request"]
@@ -191,9 +118,8 @@ class Script:
         if head and base:
             fields.append(field("Branches", f"{head} → {base}"))
         if pr.get("additions") is not None:
-            files = pr.get("changed_files") or 0
-            noun = "file" if files == 1 else "files"
-            fields.append(field("Changes", f"+{pr['additions']} −{pr.get('deletions') or 0} in {files} {noun}"))
+            files = plural(pr.get("changed_files") or 0, "file")
+            fields.append(field("Changes", f"+{pr['additions']} −{pr.get('deletions') or 0} in {files}"))
         attachment = {
             "color": color,
             "title": label,
@@ -201,7 +127,7 @@ class Script:
             "text": shorten(pr.get("body"), MAX_BODY) or None if action == "opened" else None,
             "fields": fields or None,
         }
-        return self.message(text, attachment)
+        return message(text, attachment)
 
     def issue(self, content):
         issue = content["issue"]
@@ -210,10 +136,10 @@ class Script:
         label = f"#{issue['number']} {issue.get('title') or ''}".strip()
         text = f"{self.sender(content)} {action} issue {link(label, issue['html_url'])} in {self.repo(content)}"
         fields = []
-        labels = [item.get("name") for item in objs(issue.get("labels")) if item.get("name")]
+        labels = pluck(issue.get("labels"), "name")
         if labels:
             fields.append(field("Labels", ", ".join(labels)))
-        assignees = [item.get("login") for item in objs(issue.get("assignees")) if item.get("login")]
+        assignees = pluck(issue.get("assignees"), "login")
         if assignees:
             fields.append(field("Assignees", ", ".join(assignees)))
         attachment = {
@@ -223,7 +149,7 @@ class Script:
             "text": shorten(issue.get("body"), MAX_BODY) or None if action == "opened" else None,
             "fields": fields or None,
         }
-        return self.message(text, attachment)
+        return message(text, attachment)
 
     def issue_comment(self, content):
         issue = content["issue"]
@@ -233,7 +159,7 @@ class Script:
         text = (f"{self.sender(content)} commented on {kind} {link(label, comment['html_url'])}"
                 f" in {self.repo(content)}")
         attachment = {"color": BLUE, "text": shorten(comment.get("body"), MAX_BODY) or None}
-        return self.message(text, attachment)
+        return message(text, attachment)
 
     def release(self, content):
         release = content["release"]
@@ -248,7 +174,7 @@ class Script:
             "text": shorten(release.get("body"), MAX_BODY) or None,
             "fields": [field("Tag", tag)],
         }
-        return self.message(text, attachment)
+        return message(text, attachment)
 
     def workflow_run(self, content):
         run = content["workflow_run"]
@@ -282,4 +208,4 @@ class Script:
             "title_link": run["html_url"],
             "fields": fields or None,
         }
-        return self.message(text, attachment)
+        return message(text, attachment)

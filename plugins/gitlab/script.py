@@ -4,6 +4,9 @@ Add a project (or group) webhook pointing at https://<host>/hooks/<id>/<token>;
 see README.md next to this file.
 """
 
+from hookkit import (BLUE, GREEN, GREY, PURPLE, RED, YELLOW, commit_line, duration, field, find_missing,
+                     first_line, link, message, obj, objs, push_message, shorten)
+
 EVENT_HEADER = "X-Gitlab-Event"
 # The header value lower-cased with spaces as underscores ("Push Hook" → "push_hook").
 EVENTS = (
@@ -36,73 +39,9 @@ REQUIRED = {
     "pipeline_hook": ("object_attributes.id", "object_attributes.status", "project.web_url"),
 }
 
-GREEN = "#2eb886"
-RED = "#a30200"
-YELLOW = "#daa038"
-BLUE = "#439fe0"
-PURPLE = "#6f42c1"
-GREY = "#808080"
-
 ZERO_SHA = "0000000000000000000000000000000000000000"
 MAX_COMMITS = 10
 MAX_BODY = 500
-
-
-def link(label, url):
-    """A Markdown link; square brackets in the label are escaped."""
-    label = str(label).replace("[", "\\[").replace("]", "\\]")
-    if not url:
-        return label
-    return f"[{label}]({url})"
-
-
-def shorten(text, limit):
-    """At most ``limit`` characters, ending with an ellipsis when cut."""
-    if isinstance(text, (int, float)):
-        text = str(text)
-    text = text.strip() if isinstance(text, str) else ""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
-
-
-def obj(value):
-    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
-    return value if isinstance(value, dict) else {}
-
-
-def objs(value):
-    """The JSON objects in ``value`` when it is a list, else an empty list."""
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [item for item in value if isinstance(item, dict)]
-
-
-def field(title, value, short=True):
-    return {"title": title, "value": str(value), "short": short}
-
-
-def duration(seconds):
-    """84 → "1m 24s"."""
-    seconds = int(seconds or 0)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes}m"
-    if minutes:
-        return f"{minutes}m {secs}s"
-    return f"{secs}s"
-
-
-def find_missing(content, paths):
-    """The first dotted path that is absent (or null) in ``content``, else None."""
-    for path in paths:
-        value = content
-        for key in path.split("."):
-            if not isinstance(value, dict) or value.get(key) is None:
-                return path
-            value = value[key]
-    return None
 
 
 class Script:
@@ -149,13 +88,6 @@ class Script:
     def labels(self, content):
         return ", ".join(label.get("title") or "" for label in objs(content.get("labels")))
 
-    def message(self, text, attachment=None):
-        """The answer posting ``text``, with ``attachment`` when there is one."""
-        content = {"text": text}
-        if attachment:
-            content["attachments"] = [attachment]
-        return {"content": content}
-
     # -- events --------------------------------------------------------------
 
     def push(self, content):
@@ -164,42 +96,33 @@ class Script:
         where = link(branch, f"{web_url}/-/tree/{branch}")
         who = self.user(content)
         if content.get("after") == ZERO_SHA:
-            return self.message(f"{who} deleted branch {branch} of {self.project(content)}")
+            return message(f"{who} deleted branch {branch} of {self.project(content)}")
         commits = objs(content.get("commits"))
         count = content.get("total_commits_count")
         if not isinstance(count, int):
             count = len(commits)
-        noun = "commit" if count == 1 else "commits"
         before = content.get("before") or ZERO_SHA
-        target = f"new branch {where}" if before == ZERO_SHA else where
-        text = f"{who} pushed {count} {noun} to {target} of {self.project(content)}"
-        lines = [self.commit_line(commit) for commit in commits[:MAX_COMMITS]]
-        if count > len(lines):
-            lines.append(f"… and {count - len(lines)} more")
         compare = None
         if before != ZERO_SHA and content.get("after"):
             compare = f"{web_url}/-/compare/{before}...{content['after']}"
-        attachment = {"color": BLUE, "title": f"{count} {noun}", "title_link": compare, "text": "\n".join(lines)}
-        return self.message(text, attachment)
+        lines = [self.commit_line(commit) for commit in commits]
+        return push_message(who, where, self.project(content), lines, count=count, compare_url=compare,
+                            new_branch=before == ZERO_SHA, limit=MAX_COMMITS)
 
     def commit_line(self, commit):
-        sha = str(commit.get("id") or "")[:8]
-        title = shorten(str(commit.get("title") or commit.get("message") or "").split("\n")[0], 100)
         author = obj(commit.get("author")).get("name")
-        line = f"{link(sha, commit.get('url'))} {title}"
-        if author:
-            line = f"{line} — {author}"
-        return line
+        return commit_line(commit.get("id"), commit.get("title") or commit.get("message"), commit.get("url"),
+                           author, sha_length=8)
 
     def tag_push(self, content):
         web_url = content["project"]["web_url"]
         tag = str(content["ref"]).replace("refs/tags/", "", 1)
         who = self.user(content)
         if content.get("after") == ZERO_SHA:
-            return self.message(f"{who} deleted tag {tag} of {self.project(content)}")
+            return message(f"{who} deleted tag {tag} of {self.project(content)}")
         text = f"{who} pushed tag {link(tag, f'{web_url}/-/tags/{tag}')} to {self.project(content)}"
         note = shorten(content.get("message"), MAX_BODY)
-        return self.message(text, {"color": BLUE, "text": note} if note else None)
+        return message(text, {"color": BLUE, "text": note} if note else None)
 
     def issue(self, content):
         issue = content["object_attributes"]
@@ -225,7 +148,7 @@ class Script:
             "text": shorten(issue.get("description"), MAX_BODY) or None if action == "open" else None,
             "fields": fields or None,
         }
-        return self.message(text, attachment)
+        return message(text, attachment)
 
     def merge_request(self, content):
         mr = content["object_attributes"]
@@ -253,7 +176,7 @@ class Script:
             "text": shorten(mr.get("description"), MAX_BODY) or None if action == "open" else None,
             "fields": fields or None,
         }
-        return self.message(text, attachment)
+        return message(text, attachment)
 
     def note(self, content):
         note = content["object_attributes"]
@@ -272,7 +195,7 @@ class Script:
             noun, label = "snippet", f"${snippet.get('id')} {snippet.get('title') or ''}"
         text = (f"{self.user(content)} commented on {noun} {link(label.strip(), note['url'])}"
                 f" in {self.project(content)}")
-        return self.message(text, {"color": BLUE, "text": shorten(note.get("note"), MAX_BODY) or None})
+        return message(text, {"color": BLUE, "text": shorten(note.get("note"), MAX_BODY) or None})
 
     def pipeline(self, content):
         pipeline = content["object_attributes"]
@@ -293,15 +216,15 @@ class Script:
         if sha:
             fields.append(field("Commit", link(sha[:8], commit.get("url") or f"{web_url}/-/commit/{sha}")))
         if isinstance(pipeline.get("duration"), (int, float)):
-            fields.append(field("Duration", duration(pipeline["duration"])))
+            fields.append(field("Duration", duration(int(pipeline["duration"]))))  # whole seconds, not rounded
         if content.get("user"):
             fields.append(field("Triggered by", self.user(content)))
         failed = [job.get("name") for job in objs(content.get("builds")) if job.get("status") == "failed"]
         attachment = {
             "color": {"success": GREEN, "failed": RED, "canceled": GREY}[status],
-            "title": shorten(str(commit.get("message") or "").split("\n")[0], 100) or None,
+            "title": shorten(first_line(commit.get("message")), 100) or None,
             "title_link": commit.get("url"),
             "text": f"Failed jobs: {', '.join(failed)}" if failed else None,
             "fields": fields or None,
         }
-        return self.message(text, attachment)
+        return message(text, attachment)

@@ -6,6 +6,8 @@ see README.md next to this file.
 
 import re
 
+from hookkit import GREEN, RED, YELLOW, field, http_url, link, message, obj, objs, plural, shorten
+
 # Grafana sends no event header. The payload kind is told apart by its body:
 # "unified_alerting" has "alerts" and "version"; "legacy_alerting" has "ruleName" and "state".
 EVENT_HEADER = None
@@ -15,55 +17,11 @@ EVENTS = ("unified_alerting", "legacy_alerting")
 UNIFIED_STATUSES = ("firing", "resolved")
 LEGACY_STATES = {"alerting": "Alerting", "ok": "OK", "no_data": "No data"}
 
-GREEN = "#2eb886"
-RED = "#a30200"
-YELLOW = "#daa038"
-
 MAX_ALERTS = 10
 MAX_METRICS = 10
 MAX_BODY = 500
 # "[ var='B' labels={...} value=17 ]" → ("B", "17")
 VALUE = re.compile(r"var='([^']*)'[^\]]*?value=([^ \]]+)")
-
-
-def link(label, url):
-    """A Markdown link; square brackets in the label are escaped."""
-    label = str(label).replace("[", "\\[").replace("]", "\\]")
-    if not url:
-        return label
-    return f"[{label}]({url})"
-
-
-def shorten(text, limit):
-    """At most ``limit`` characters, ending with an ellipsis when cut."""
-    if isinstance(text, (int, float)):
-        text = str(text)
-    text = text.strip() if isinstance(text, str) else ""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
-
-
-def obj(value):
-    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
-    return value if isinstance(value, dict) else {}
-
-
-def objs(value):
-    """The JSON objects in ``value`` when it is a list, else an empty list."""
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [item for item in value if isinstance(item, dict)]
-
-
-def field(title, value, short=True):
-    return {"title": title, "value": str(value), "short": short}
-
-
-def http_url(value):
-    """The value when it is an absolute http(s) URL, else None."""
-    value = str(value or "")
-    return value if value.startswith(("http://", "https://")) else None
 
 
 class Script:
@@ -99,16 +57,15 @@ class Script:
             if name not in names:
                 names.append(name)
         count = len(alerts)
-        noun = "alert" if count == 1 else "alerts"
         state = "Firing" if status == "firing" else "Resolved"
         base = http_url(content.get("externalURL"))
         url = f"{base.rstrip('/')}/alerting/list" if base else None
-        text = f"{state} ({count} {noun}): {link(', '.join(names), url)}"
+        text = f"{state} ({plural(count, 'alert')}): {link(', '.join(names), url)}"
         if count > MAX_ALERTS:
             text = f"{text} — showing {MAX_ALERTS}, {count - MAX_ALERTS} more in Grafana"
         common = obj(content.get("commonLabels"))
         attachments = [self.alert(alert, status, common) for alert in alerts[:MAX_ALERTS]]
-        return {"content": {"text": text, "attachments": attachments}}
+        return message(text, *attachments)
 
     def alert(self, alert, group_status, common):
         labels = alert["labels"]
@@ -170,4 +127,4 @@ class Script:
             "image_url": http_url(content.get("imageUrl")),
             "fields": fields,
         }
-        return {"content": {"text": text, "attachments": [attachment]}}
+        return message(text, attachment)

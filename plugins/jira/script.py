@@ -4,6 +4,8 @@ Add a webhook (Jira settings → System → WebHooks) with URL
 https://<host>/hooks/<id>/<token>; see README.md next to this file.
 """
 
+from hookkit import BLUE, GREEN, YELLOW, field, link, message, obj, objs, shorten
+
 # Jira sends no event header: the event is the body's "webhookEvent",
 # with the "jira:" prefix removed ("jira:issue_created" → "issue_created").
 EVENT_HEADER = None
@@ -19,48 +21,10 @@ SKIPPED_UPDATES = (
     "issue_worklog_deleted",
 )
 
-GREEN = "#2eb886"
-YELLOW = "#daa038"
-BLUE = "#439fe0"
-
 # Colour by the issue's status category (Jira's "To Do", "In Progress", "Done").
 STATUS_COLORS = {"new": BLUE, "indeterminate": YELLOW, "done": GREEN}
 MAX_BODY = 500
 MAX_CHANGES = 10
-
-
-def link(label, url):
-    """A Markdown link; square brackets in the label are escaped."""
-    label = str(label).replace("[", "\\[").replace("]", "\\]")
-    if not url:
-        return label
-    return f"[{label}]({url})"
-
-
-def shorten(text, limit):
-    """At most ``limit`` characters, ending with an ellipsis when cut."""
-    if isinstance(text, (int, float)):
-        text = str(text)
-    text = text.strip() if isinstance(text, str) else ""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
-
-
-def obj(value):
-    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
-    return value if isinstance(value, dict) else {}
-
-
-def objs(value):
-    """The JSON objects in ``value`` when it is a list, else an empty list."""
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [item for item in value if isinstance(item, dict)]
-
-
-def field(title, value, short=True):
-    return {"title": title, "value": str(value), "short": short}
 
 
 def site(api_url):
@@ -126,13 +90,6 @@ class Script:
     def name_of(self, value):
         return obj(value).get("name")
 
-    def message(self, text, attachment=None):
-        """The answer posting ``text``, with ``attachment`` when there is one."""
-        content = {"text": text}
-        if attachment:
-            content["attachments"] = [attachment]
-        return {"content": content}
-
     # -- events --------------------------------------------------------------
 
     def created(self, content, issue):
@@ -153,12 +110,12 @@ class Script:
             "text": shorten(fields.get("description"), MAX_BODY) or None,
             "fields": details,
         }
-        return self.message(text, attachment)
+        return message(text, attachment)
 
     def deleted(self, content, issue):
         summary = issue["fields"].get("summary")
         label = f"{issue['key']}: {summary}" if summary else issue["key"]
-        return self.message(f"{person(content.get('user'))} deleted {label}")
+        return message(f"{person(content.get('user'))} deleted {label}")
 
     def commented(self, content, issue):
         comment = content.get("comment")
@@ -169,7 +126,7 @@ class Script:
             url = f"{url}?focusedCommentId={comment['id']}"
         author = person(comment.get("author") or content.get("user"))
         text = f"{author} commented on {self.issue_link(issue, url)}"
-        return self.message(text, {"color": BLUE, "text": shorten(str(comment.get("body") or ""), MAX_BODY) or None})
+        return message(text, {"color": BLUE, "text": shorten(str(comment.get("body") or ""), MAX_BODY) or None})
 
     def updated(self, content, issue):
         changes = objs(obj(content.get("changelog")).get("items"))
@@ -190,7 +147,7 @@ class Script:
             name = str(change.get("field") or "field")
             details.append(field(name[:1].upper() + name[1:], f"{old} → {new}"))
         attachment = {"color": self.color(issue), "fields": details}
-        return self.message(text, attachment)
+        return message(text, attachment)
 
     def worklog(self, content):
         worklog = content.get("worklog")
@@ -203,4 +160,4 @@ class Script:
             "text": shorten(str(worklog.get("comment") or ""), MAX_BODY) or None,
             "fields": [field("Time spent", spent)],
         }
-        return self.message(text, attachment)
+        return message(text, attachment)

@@ -4,6 +4,8 @@ Add a Generic Webhook (V3) subscription with URL https://<host>/hooks/<id>/<toke
 legacy V1/V2 webhooks ({"messages": [...]}) are understood too. See README.md.
 """
 
+from hookkit import BLUE, GREEN, RED, YELLOW, at_most, field, link, message, obj, objs
+
 # PagerDuty sends no event header: the type is in the body, "event.event_type" (V3)
 # or "messages[].event" / "messages[].type" (V2/V1); listed here with "." as "_".
 EVENT_HEADER = None
@@ -21,11 +23,6 @@ EVENTS = (
     "incident_assign",
     "incident_escalate",
 )
-
-GREEN = "#2eb886"
-RED = "#a30200"
-YELLOW = "#daa038"
-BLUE = "#439fe0"
 
 # V1/V2 names → V3 names, and how each is shown.
 LEGACY_NAMES = {
@@ -45,30 +42,6 @@ SHOWN_AS = {
     "incident_escalated": ("Escalated", RED),
 }
 MAX_INCIDENTS = 10
-
-
-def link(label, url):
-    """A Markdown link; square brackets in the label are escaped."""
-    label = str(label).replace("[", "\\[").replace("]", "\\]")
-    if not url:
-        return label
-    return f"[{label}]({url})"
-
-
-def obj(value):
-    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
-    return value if isinstance(value, dict) else {}
-
-
-def objs(value):
-    """The JSON objects in ``value`` when it is a list, else an empty list."""
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [item for item in value if isinstance(item, dict)]
-
-
-def field(title, value, short=True):
-    return {"title": title, "value": str(value), "short": short}
 
 
 def ref_name(ref):
@@ -93,7 +66,7 @@ class Script:
             return incidents
         if not incidents:
             return None
-        return self.message(incidents)
+        return self.notification(incidents)
 
     # -- payload generations → one incident shape ------------------------------
 
@@ -182,13 +155,11 @@ class Script:
             fields.append(field("Escalation policy", incident["policy"]))
         return {"color": color, "title": incident["title"], "title_link": incident["url"], "fields": fields}
 
-    def message(self, incidents):
+    def notification(self, incidents):
         if len(incidents) == 1:
             text = self.summary(incidents[0])
         else:
-            lines = [self.summary(incident) for incident in incidents[:MAX_INCIDENTS]]
-            if len(incidents) > MAX_INCIDENTS:
-                lines.append(f"… and {len(incidents) - MAX_INCIDENTS} more")
+            lines = at_most([self.summary(incident) for incident in incidents], MAX_INCIDENTS)
             text = f"{len(incidents)} PagerDuty incident updates:\n" + "\n".join(lines)
         attachments = [self.attachment(incident) for incident in incidents[:MAX_INCIDENTS]]
-        return {"content": {"text": text, "attachments": attachments}}
+        return message(text, *attachments)

@@ -6,6 +6,8 @@ https://<host>/hooks/<id>/<token>; see README.md next to this file.
 
 import re
 
+from hookkit import BLUE, GREEN, GREY, RED, YELLOW, field, find_missing, link, message, obj, shorten
+
 EVENT_HEADER = "Sentry-Hook-Resource"
 # "legacy_plugin" is the old WebHooks plugin, which sends no Sentry-Hook-Resource header.
 EVENTS = ("issue", "event_alert", "error", "legacy_plugin")
@@ -19,55 +21,11 @@ REQUIRED = {
     "legacy_plugin": ("project_name", "url"),
 }
 
-GREEN = "#2eb886"
-RED = "#a30200"
-YELLOW = "#daa038"
-BLUE = "#439fe0"
-GREY = "#808080"
-
 LEVEL_COLORS = {"fatal": RED, "error": RED, "warning": YELLOW, "info": BLUE, "debug": GREY}
 MAX_TITLE = 200
 MAX_BODY = 500
 # ".../api/0/projects/<org>/<project>/events/..." → <project>
 PROJECT_IN_URL = re.compile(r"/projects/[^/]+/([^/]+)/")
-
-
-def link(label, url):
-    """A Markdown link; square brackets in the label are escaped."""
-    label = str(label).replace("[", "\\[").replace("]", "\\]")
-    if not url:
-        return label
-    return f"[{label}]({url})"
-
-
-def shorten(text, limit):
-    """At most ``limit`` characters, ending with an ellipsis when cut."""
-    if isinstance(text, (int, float)):
-        text = str(text)
-    text = text.strip() if isinstance(text, str) else ""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
-
-
-def obj(value):
-    """``value`` when it is a JSON object, else an empty one: payload parts are never trusted."""
-    return value if isinstance(value, dict) else {}
-
-
-def field(title, value, short=True):
-    return {"title": title, "value": str(value), "short": short}
-
-
-def find_missing(content, paths):
-    """The first dotted path that is absent (or null) in ``content``, else None."""
-    for path in paths:
-        value = content
-        for key in path.split("."):
-            if not isinstance(value, dict) or value.get(key) is None:
-                return path
-            value = value[key]
-    return None
 
 
 def tag(event, name):
@@ -163,7 +121,7 @@ class Script:
             "text": shorten(issue.get("culprit"), MAX_BODY) or None,
             "fields": fields,
         }
-        return {"content": {"text": text, "attachments": [attachment]}}
+        return message(text, attachment)
 
     def event_alert(self, content):
         event = content["data"]["event"]
@@ -173,7 +131,7 @@ class Script:
         project = self.project_from_url(event)
         where = f" in {project}" if project else ""
         text = f"Alert “{rule}” triggered{where}: {link(title, url)}"
-        return {"content": {"text": text, "attachments": [self.event_attachment(event, title, url)]}}
+        return message(text, self.event_attachment(event, title, url))
 
     def error(self, content):
         event = content["data"]["error"]
@@ -182,7 +140,7 @@ class Script:
         project = self.project_from_url(event)
         where = f" in {project}" if project else ""
         text = f"New error{where}: {link(title, url)}"
-        return {"content": {"text": text, "attachments": [self.event_attachment(event, title, url)]}}
+        return message(text, self.event_attachment(event, title, url))
 
     def legacy(self, content):
         event = dict(obj(content.get("event")))
@@ -190,4 +148,4 @@ class Script:
         event["culprit"] = content.get("culprit") or event.get("culprit")
         title = shorten(content.get("message") or event.get("title") or "Sentry event", MAX_TITLE)
         text = f"New {event['level'] or 'event'} in {content['project_name']}: {link(title, content['url'])}"
-        return {"content": {"text": text, "attachments": [self.event_attachment(event, title, content["url"])]}}
+        return message(text, self.event_attachment(event, title, content["url"]))
