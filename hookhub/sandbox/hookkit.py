@@ -23,7 +23,8 @@ from typing import Any
 __all__ = [
     "BLUE", "GREEN", "GREY", "PURPLE", "RED", "YELLOW",
     "at_most", "commit_line", "duration", "field", "find_missing", "first_line", "http_url",
-    "link", "message", "obj", "objs", "plural", "pluck", "push_message", "shorten",
+    "link", "message", "obj", "objs", "payload_problem", "plural", "pluck", "push_message", "shorten",
+    "unique",
 ]
 
 #: Attachment colours (Slack's and Rocket.Chat's usual palette).
@@ -72,6 +73,21 @@ def find_missing(content: Any, paths: Iterable[str]) -> str | None:
             if not isinstance(value, dict) or value.get(key) is None:
                 return path
             value = value[key]
+    return None
+
+
+def payload_problem(content: Any, required: Iterable[str] = (), source: str = "The") -> str | None:
+    """What is wrong with a payload, for an ``{"error": ...}`` answer; None when nothing is.
+
+    ``"{source} payload must be a JSON object"`` when ``content`` is not an
+    object, ``"{source} payload is missing 'a.b'"`` when a dotted path of
+    ``required`` is absent or null (see :func:`find_missing`).
+    """
+    if not isinstance(content, dict):
+        return f"{source} payload must be a JSON object"
+    missing = find_missing(content, required)
+    if missing:
+        return f"{source} payload is missing '{missing}'"
     return None
 
 
@@ -132,6 +148,22 @@ def duration(seconds: Any) -> str:
     if minutes:
         return f"{minutes}m {secs}s"
     return f"{secs}s"
+
+
+def unique(values: Iterable[Any]) -> list[Any]:
+    """``values`` without repeats, in the order they first appear: ``unique("abca")`` → ``["a", "b", "c"]``."""
+    out: list[Any] = []
+    seen: set[Any] = set()
+    for value in values:
+        try:
+            if value in seen:
+                continue
+            seen.add(value)
+        except TypeError:  # unhashable (a list, an object): compared with what came before
+            if value in out:
+                continue
+        out.append(value)
+    return out
 
 
 def at_most(lines: Sequence[Any], limit: int, total: Any = None) -> list[Any]:

@@ -7,7 +7,8 @@ to alertmanager.yml; see README.md next to this file.
 import datetime
 import re
 
-from hookkit import BLUE, GREEN, RED, YELLOW, field, http_url, link, message, obj, plural, shorten
+from hookkit import (BLUE, GREEN, RED, YELLOW, field, http_url, link, message, obj, payload_problem, plural,
+                    shorten, unique)
 
 # Alertmanager sends no event header: the group's "status" says what happened.
 EVENT_HEADER = None
@@ -51,8 +52,9 @@ def utc_time(value):
 class Script:
     def process_incoming_request(self, request):
         content = request["content"]
-        if not isinstance(content, dict):
-            return {"error": "Alertmanager payload must be a JSON object"}
+        problem = payload_problem(content, source="Alertmanager")
+        if problem:
+            return {"error": problem}
         status = content.get("status")
         if not status:
             return {"error": "Alertmanager payload is missing 'status' (expected 'firing' or 'resolved')"}
@@ -69,11 +71,7 @@ class Script:
 
     def notification(self, content, status, alerts):
         common = obj(content.get("commonLabels"))
-        names = []
-        for alert in alerts:
-            name = alert["labels"].get("alertname") or "alert"
-            if name not in names:
-                names.append(name)
+        names = unique(alert["labels"].get("alertname") or "alert" for alert in alerts)
         count = len(alerts)
         state = "Firing" if status == "firing" else "Resolved"
         url = self.alerts_url(content)

@@ -4,8 +4,8 @@ Add a repository webhook (Repository settings → Webhooks) with URL
 https://<host>/hooks/<id>/<token>; see README.md next to this file.
 """
 
-from hookkit import (BLUE, GREEN, GREY, PURPLE, RED, YELLOW, at_most, field, find_missing, first_line, link,
-                     message, obj, objs, shorten)
+from hookkit import (BLUE, GREEN, GREY, PURPLE, RED, YELLOW, at_most, field, first_line, link, message, obj,
+                    objs, payload_problem, shorten)
 
 EVENT_HEADER = "X-Event-Key"
 # The header value with ":" as "_" ("repo:push" → "repo_push").
@@ -67,15 +67,13 @@ class Script:
         if event not in EVENTS:
             console.log(f"Bitbucket event '{header}' is not supported; nothing posted")
             return None
-        content = request["content"]
-        if not isinstance(content, dict):
-            return {"error": f"Bitbucket '{header}' payload must be a JSON object"}
         family = "repo_commit_status" if event.startswith("repo_commit_status") else event
         family = "pullrequest" if event.startswith("pullrequest") else family
         family = "issue" if event.startswith("issue") else family
-        missing = find_missing(content, REQUIRED["repo"] + REQUIRED[family])
-        if missing:
-            return {"error": f"Bitbucket '{header}' payload is missing '{missing}'"}
+        content = request["content"]
+        problem = payload_problem(content, REQUIRED["repo"] + REQUIRED[family], f"Bitbucket '{header}'")
+        if problem:
+            return {"error": problem}
         if family == "repo_push":
             return self.push(content)
         if family == "repo_commit_status":

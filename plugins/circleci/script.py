@@ -7,7 +7,7 @@ https://<host>/hooks/<id>/<token>; see README.md next to this file.
 import datetime
 import re
 
-from hookkit import GREEN, GREY, RED, YELLOW, duration, field, link, message, obj, objs
+from hookkit import GREEN, GREY, RED, YELLOW, duration, field, link, message, obj, objs, payload_problem
 
 EVENT_HEADER = "Circleci-Event-Type"
 # Header values with "-" as "_". "legacy_build" is the old `notify: webhooks:` payload,
@@ -67,8 +67,9 @@ class Script:
         if event not in EVENTS:
             console.log(f"CircleCI event '{event}' is not supported; nothing posted")
             return None
-        if not isinstance(content, dict):
-            return {"error": f"CircleCI '{event}' payload must be a JSON object"}
+        problem = payload_problem(content, source=f"CircleCI '{event}'")
+        if problem:
+            return {"error": problem}
         if event == "legacy_build":
             return self.legacy(content)
         workflow = content.get("workflow")

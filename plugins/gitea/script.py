@@ -4,8 +4,8 @@ Add a "Gitea" webhook (repository Settings → Webhooks) with target URL
 https://<host>/hooks/<id>/<token>; see README.md next to this file.
 """
 
-from hookkit import (BLUE, GREEN, GREY, PURPLE, YELLOW, commit_line, field, find_missing, link, message, obj,
-                     objs, pluck, push_message, shorten)
+from hookkit import (BLUE, GREEN, GREY, PURPLE, YELLOW, commit_line, field, link, message, obj, objs,
+                    payload_problem, pluck, push_message, shorten)
 
 EVENT_HEADER = "X-Gitea-Event"
 EVENTS = ("push", "create", "delete", "issues", "issue_comment", "pull_request", "release")
@@ -43,11 +43,9 @@ class Script:
             console.log(f"Gitea event '{event}' is not supported; nothing posted")
             return None
         content = request["content"]
-        if not isinstance(content, dict):
-            return {"error": f"Gitea '{event}' payload must be a JSON object"}
-        missing = find_missing(content, REQUIRED[event])
-        if missing:
-            return {"error": f"Gitea '{event}' payload is missing '{missing}'"}
+        problem = payload_problem(content, REQUIRED[event], f"Gitea '{event}'")
+        if problem:
+            return {"error": problem}
         action = content.get("action")
         if event in ACTIONS and action not in ACTIONS[event]:
             console.log(f"Gitea '{event}' action '{action}' is not posted")

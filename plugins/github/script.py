@@ -4,8 +4,8 @@ Point a GitHub webhook (content type application/json) at
 https://<host>/hooks/<id>/<token>; see README.md next to this file.
 """
 
-from hookkit import (BLUE, GREEN, GREY, PURPLE, RED, YELLOW, commit_line, field, find_missing, link,
-                     message, obj, objs, plural, pluck, push_message, shorten)
+from hookkit import (BLUE, GREEN, GREY, PURPLE, RED, YELLOW, commit_line, field, link, message, obj, objs,
+                    payload_problem, pluck, plural, push_message, shorten)
 
 EVENT_HEADER = "X-GitHub-Event"
 EVENTS = ("push", "pull_request", "issues", "issue_comment", "release", "workflow_run")
@@ -42,11 +42,9 @@ class Script:
             console.log(f"GitHub event '{event}' is not supported; nothing posted")
             return None
         content = request["content"]
-        if not isinstance(content, dict):
-            return {"error": f"GitHub '{event}' payload must be a JSON object"}
-        missing = find_missing(content, REQUIRED[event])
-        if missing:
-            return {"error": f"GitHub '{event}' payload is missing '{missing}'"}
+        problem = payload_problem(content, REQUIRED[event], f"GitHub '{event}'")
+        if problem:
+            return {"error": problem}
         action = content.get("action")
         if event in ACTIONS and action not in ACTIONS[event]:
             console.log(f"GitHub '{event}' action '{action}' is not posted")

@@ -4,8 +4,8 @@ Add a project (or group) webhook pointing at https://<host>/hooks/<id>/<token>;
 see README.md next to this file.
 """
 
-from hookkit import (BLUE, GREEN, GREY, PURPLE, RED, YELLOW, commit_line, duration, field, find_missing,
-                     first_line, link, message, obj, objs, push_message, shorten)
+from hookkit import (BLUE, GREEN, GREY, PURPLE, RED, YELLOW, commit_line, duration, field, first_line, link,
+                    message, obj, objs, payload_problem, push_message, shorten)
 
 EVENT_HEADER = "X-Gitlab-Event"
 # The header value lower-cased with spaces as underscores ("Push Hook" → "push_hook").
@@ -55,11 +55,9 @@ class Script:
             return None
         event = event.replace("confidential_", "")
         content = request["content"]
-        if not isinstance(content, dict):
-            return {"error": f"GitLab '{header}' payload must be a JSON object"}
-        missing = find_missing(content, REQUIRED[event])
-        if missing:
-            return {"error": f"GitLab '{header}' payload is missing '{missing}'"}
+        problem = payload_problem(content, REQUIRED[event], f"GitLab '{header}'")
+        if problem:
+            return {"error": problem}
         if event == "push_hook":
             return self.push(content)
         if event == "tag_push_hook":

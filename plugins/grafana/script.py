@@ -6,7 +6,8 @@ see README.md next to this file.
 
 import re
 
-from hookkit import GREEN, RED, YELLOW, field, http_url, link, message, obj, objs, plural, shorten
+from hookkit import (GREEN, RED, YELLOW, field, http_url, link, message, obj, objs, payload_problem, plural,
+                    shorten, unique)
 
 # Grafana sends no event header. The payload kind is told apart by its body:
 # "unified_alerting" has "alerts" and "version"; "legacy_alerting" has "ruleName" and "state".
@@ -27,8 +28,9 @@ VALUE = re.compile(r"var='([^']*)'[^\]]*?value=([^ \]]+)")
 class Script:
     def process_incoming_request(self, request):
         content = request["content"]
-        if not isinstance(content, dict):
-            return {"error": "Grafana payload must be a JSON object"}
+        problem = payload_problem(content, source="Grafana")
+        if problem:
+            return {"error": problem}
         if "alerts" in content:
             return self.unified(content)
         if "ruleName" in content or "evalMatches" in content:
@@ -51,11 +53,7 @@ class Script:
         if status not in UNIFIED_STATUSES:
             console.log(f"Grafana alert status '{status}' is not posted")
             return None
-        names = []
-        for alert in alerts:
-            name = alert["labels"].get("alertname") or "alert"
-            if name not in names:
-                names.append(name)
+        names = unique(alert["labels"].get("alertname") or "alert" for alert in alerts)
         count = len(alerts)
         state = "Firing" if status == "firing" else "Resolved"
         base = http_url(content.get("externalURL"))

@@ -4,7 +4,7 @@ Add a webhook (Jira settings → System → WebHooks) with URL
 https://<host>/hooks/<id>/<token>; see README.md next to this file.
 """
 
-from hookkit import BLUE, GREEN, YELLOW, field, link, message, obj, objs, shorten
+from hookkit import BLUE, GREEN, YELLOW, field, link, message, obj, objs, payload_problem, shorten
 
 # Jira sends no event header: the event is the body's "webhookEvent",
 # with the "jira:" prefix removed ("jira:issue_created" → "issue_created").
@@ -43,8 +43,9 @@ def person(user):
 class Script:
     def process_incoming_request(self, request):
         content = request["content"]
-        if not isinstance(content, dict):
-            return {"error": "Jira payload must be a JSON object"}
+        problem = payload_problem(content, source="Jira")
+        if problem:
+            return {"error": problem}
         event = content.get("webhookEvent")
         if not event:
             return {"error": "Jira payload is missing 'webhookEvent': is this a Jira webhook delivery?"}

@@ -4,7 +4,7 @@ Add a Generic Webhook (V3) subscription with URL https://<host>/hooks/<id>/<toke
 legacy V1/V2 webhooks ({"messages": [...]}) are understood too. See README.md.
 """
 
-from hookkit import BLUE, GREEN, RED, YELLOW, at_most, field, link, message, obj, objs
+from hookkit import BLUE, GREEN, RED, YELLOW, at_most, field, link, message, obj, objs, payload_problem
 
 # PagerDuty sends no event header: the type is in the body, "event.event_type" (V3)
 # or "messages[].event" / "messages[].type" (V2/V1); listed here with "." as "_".
@@ -54,8 +54,9 @@ def ref_name(ref):
 class Script:
     def process_incoming_request(self, request):
         content = request["content"]
-        if not isinstance(content, dict):
-            return {"error": "PagerDuty payload must be a JSON object"}
+        problem = payload_problem(content, source="PagerDuty")
+        if problem:
+            return {"error": problem}
         if isinstance(content.get("event"), dict):
             incidents = self.from_v3(content["event"])
         elif "messages" in content:

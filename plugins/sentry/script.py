@@ -6,7 +6,7 @@ https://<host>/hooks/<id>/<token>; see README.md next to this file.
 
 import re
 
-from hookkit import BLUE, GREEN, GREY, RED, YELLOW, field, find_missing, link, message, obj, shorten
+from hookkit import BLUE, GREEN, GREY, RED, YELLOW, field, link, message, obj, payload_problem, shorten
 
 EVENT_HEADER = "Sentry-Hook-Resource"
 # "legacy_plugin" is the old WebHooks plugin, which sends no Sentry-Hook-Resource header.
@@ -44,11 +44,9 @@ class Script:
             console.log(f"Sentry resource '{resource}' is not supported; nothing posted")
             return None
         content = request["content"]
-        if not isinstance(content, dict):
-            return {"error": f"Sentry '{resource}' payload must be a JSON object"}
-        missing = find_missing(content, REQUIRED[resource])
-        if missing:
-            return {"error": f"Sentry '{resource}' payload is missing '{missing}'"}
+        problem = payload_problem(content, REQUIRED[resource], f"Sentry '{resource}'")
+        if problem:
+            return {"error": problem}
         if resource == "issue":
             return self.issue(content)
         if resource == "event_alert":
