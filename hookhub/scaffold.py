@@ -8,6 +8,9 @@ from pathlib import Path
 
 SCRIPT = '''"""{title}: turns {name} webhooks into chat messages."""
 
+# hookkit: hookhub's helpers for scripts (links, fields, answers...); see docs/writing-scripts.md
+from hookkit import GREEN, field, message
+
 #: header naming the event type; None when the event is in the body
 EVENT_HEADER = "X-{title}-Event"
 #: event types this script turns into messages; others are ignored (200, nothing posted)
@@ -23,16 +26,11 @@ class Script:
             return None
         if not content.get("message"):
             return {{"error": "payload has no 'message'"}}
-        return {{
-            "content": {{
-                "text": f"[{title}] {{content.message}}",
-                "attachments": [{{
-                    "color": "#2eb886",
-                    "title": content.get("title") or "{title} event",
-                    "fields": [{{"title": "Event", "value": event, "short": True}}],
-                }}],
-            }}
-        }}
+        return message(f"[{title}] {{content.message}}", {{
+            "color": GREEN,
+            "title": content.get("title") or "{title} event",
+            "fields": [field("Event", event)],
+        }})
 '''
 
 TEST = '''from pathlib import Path
