@@ -14,7 +14,7 @@ effect stays its own (checked by the neighbour).
 
 All attacks run in ONE worker process shared with a neighbour integration:
 after each attack the pool must still serve and the neighbour must see
-unchanged modules, its own Store, and an unpredictable ``random``.
+unchanged modules (hookkit included), its own Store, and an unpredictable ``random``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ ATTACKS = Path(__file__).with_name("attacks")
 _HEADER = re.compile(r"^# (attack|expect|reason|limits): (.*)$")
 
 NEIGHBOUR = """
-import json, random, string, collections, decimal, time, re, zoneinfo, datetime, textwrap
+import json, random, string, collections, decimal, time, re, zoneinfo, datetime, textwrap, hookkit
 
 class Script:
     def process_incoming_request(self, request):
@@ -49,6 +49,8 @@ class Script:
             sorted(dict(b=1, a=2)), time.gmtime(0).tm_year, Store.get('secret'),
             datetime.datetime(2024, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo('Europe/Paris')).isoformat(),
             list('ア'.encode('shift_jis')), textwrap.TextWrapper(width=20).fill('a b\tc'),
+            hookkit.link('a [b]', 'https://c.test'), hookkit.field('t', 1), hookkit.GREEN, hookkit.obj(None),
+            hookkit.objs(None), hookkit.message('m'), hookkit.shorten('abcdef', 4),
         ]
         return {'content': {'calls': calls, 'fingerprint': fingerprint, 'random': random.random()}}
 """
