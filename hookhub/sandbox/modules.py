@@ -152,11 +152,22 @@ def _kit_attrs(module: ModuleType) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in module.__all__:
         value = getattr(module, name)
-        plain_function = isinstance(value, FunctionType) and value.__module__ == module.__name__
-        if not (plain_function or isinstance(value, (str, int, float, bool))) or name.startswith("_"):
+        if not (_is_plain_function(value, module) or isinstance(value, _SCALARS)) or name.startswith("_"):
             raise TypeError(f"{module.__name__}.{name} cannot be shared with scripts: {value!r}")
         out[name] = value
     return out
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _is_plain_function(value: Any, module: ModuleType) -> bool:
+    """A function of ``module`` itself with no closure and only immutable default values."""
+    if not isinstance(value, FunctionType) or value.__module__ != module.__name__ or value.__closure__:
+        return False
+    defaults = (*(value.__defaults__ or ()), *(value.__kwdefaults__ or {}).values())
+    return all(isinstance(d, _SCALARS) or (isinstance(d, tuple) and all(isinstance(x, _SCALARS) for x in d))
+               for d in defaults)
 
 
 _STATIC: dict[str, dict[str, Any]] = {}

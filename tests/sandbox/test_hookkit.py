@@ -186,8 +186,15 @@ def test_only_plain_functions_and_scalars_can_be_shared() -> None:
     for value in ({"a": 1}, [1], {1}, (1, 2), helper, print, type, ModuleType("m"), hookkit.link):
         with pytest.raises(TypeError, match="cannot be shared with scripts"):
             _kit_attrs(make("thing", value))
+    for source in ("def f(x=[]):\n    return x\n", "def f(*, x={}):\n    return x\n",
+                   "def outer():\n    state = []\n    def f():\n        return state\n    return f\nf = outer()\n"):
+        module = ModuleType("fake_kit")
+        exec(source, module.__dict__)  # noqa: S102 - functions defined in the fake module
+        module.__all__ = ["f"]  # type: ignore[attr-defined]
+        with pytest.raises(TypeError, match="cannot be shared with scripts"):
+            _kit_attrs(module)
     own = ModuleType("fake_kit")
-    exec("def f():\n    return 1\n", own.__dict__)  # noqa: S102 - a function defined in the fake module
+    exec("def f(a=1, b=(), *, c=None):\n    return 1\n", own.__dict__)  # noqa: S102 - a function of the fake module
     own.__all__ = ["f", "C"]  # type: ignore[attr-defined]
     own.C = "#fff"  # type: ignore[attr-defined]
     assert set(_kit_attrs(own)) == {"f", "C"}
