@@ -413,12 +413,12 @@ async def test_a_worker_failing_internally_says_why_and_exits(pool: WorkerPool) 
     from hookhub.sandbox import channel
 
     worker = pool._idle[-1]
-    await channel.write(worker.writer, {"op": "call", "id": 1})  # no spec: a bug, not a script error
-    reply = await asyncio.wait_for(channel.read(worker.reader), 5)
+    worker.channel.write(channel.encode({"op": "call", "id": 1}))  # no spec: a bug, not a script error
+    reply = await asyncio.wait_for(worker.channel.read(), 5)
     assert reply["op"] == "fatal" and "KeyError: 'spec'" in reply["error"]
     assert "Traceback" in reply["error"] and "worker.py" in reply["error"]
     with pytest.raises(channel.ChannelError):
-        await asyncio.wait_for(channel.read(worker.reader), 5)
+        await asyncio.wait_for(worker.channel.read(), 5)
 
 
 async def test_arguments_that_are_not_json_fail_the_call_not_the_worker(pool: WorkerPool) -> None:
