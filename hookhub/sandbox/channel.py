@@ -39,6 +39,10 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+#: one decoder for every frame (``json.loads`` with an option builds a new one per call)
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def encode(message: dict[str, Any]) -> bytes:
     body = json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     return _HEADER.pack(len(body)) + body
@@ -59,7 +63,7 @@ def decode(body: bytes | bytearray, fast: bool = False) -> dict[str, Any]:
         if fast:
             message = orjson.loads(body)
         else:
-            message = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+            message = _DECODER.decode(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ChannelError(f"invalid frame: {type(exc).__name__}: {exc}") from None
     if not isinstance(message, dict):

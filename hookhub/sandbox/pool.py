@@ -400,29 +400,37 @@ class WorkerPool:
             raise _Saturated(
                 f"integration {integration_id!r} is saturated: {integ.inflight} calls running and "
                 f"{len(integ.waiters)} waiting (sandbox concurrency={limits.concurrency}, queue={limits.queue})")
-        fut: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[_Worker] = loop.create_future()
         integ.waiters.append(fut)
         if integration_id not in self._rr:
             self._rr.append(integration_id)
         wait_s = 2 * max(limits.timeout_ms, 1000) / 1000.0
+        # a timer, not asyncio.wait_for(shield(...)): one future per waiting call instead of three
+        timer = loop.call_later(wait_s, self._wait_expired, integration_id, integ, fut, wait_s)
         try:
-            return await asyncio.wait_for(asyncio.shield(fut), wait_s)
-        except TimeoutError:
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
-                return fut.result()  # handed a worker just as the wait ended
-            self._forget_waiter(integ, fut)
-            raise _Saturated(
-                f"integration {integration_id!r} is saturated: a call waited {wait_s:.1f} s for a worker") from None
+            return await fut
         except asyncio.CancelledError:
             if fut.done() and not fut.cancelled() and fut.exception() is None:
-                self._release(fut.result(), integ)
+                self._release(fut.result(), integ)  # handed a worker just as the call was cancelled
             else:
                 self._forget_waiter(integ, fut)
             raise
+        finally:
+            timer.cancel()
+
+    def _wait_expired(self, integration_id: str, integ: _Integration, fut: asyncio.Future[_Worker],
+                      wait_s: float) -> None:
+        if not fut.done():  # (a call handed a worker just as its wait ended keeps it)
+            self._forget_waiter(integ, fut, _Saturated(
+                f"integration {integration_id!r} is saturated: a call waited {wait_s:.1f} s for a worker"))
 
     @staticmethod
-    def _forget_waiter(integ: _Integration, fut: asyncio.Future[_Worker]) -> None:
-        fut.cancel()
+    def _forget_waiter(integ: _Integration, fut: asyncio.Future[_Worker], exc: Exception | None = None) -> None:
+        if exc is None:
+            fut.cancel()
+        elif not fut.done():
+            fut.set_exception(exc)
         with contextlib.suppress(ValueError):
             integ.waiters.remove(fut)
 

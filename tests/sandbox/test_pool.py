@@ -253,6 +253,31 @@ async def test_saturation_answers_instead_of_queueing_forever() -> None:
         await pool.close()
 
 
+async def test_a_call_waiting_too_long_for_a_worker_is_saturated() -> None:
+    pool = await make_pool(1)
+    try:
+        await pool.load(spec(LOOP, "slow", timeout_ms=5000))
+        await pool.load(spec(ECHO, "quick", timeout_ms=1000))
+        slow = asyncio.create_task(pool.call("slow", "process_incoming_request", req()))
+        await asyncio.sleep(0.1)
+        began = time.monotonic()
+        out = await pool.call("quick", "process_incoming_request", req(text="hi"))
+        assert out.saturated and "waited 2.0 s for a worker" in (out.reason or "")
+        assert 1.9 < time.monotonic() - began < 4.5
+        assert not pool._integrations["quick"].waiters
+
+        waiting = asyncio.create_task(pool.call("quick", "process_incoming_request", req(text="hi")))
+        await asyncio.sleep(0.05)
+        assert len(pool._integrations["quick"].waiters) == 1
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert not pool._integrations["quick"].waiters, "a cancelled call leaves the queue"
+    finally:
+        await pool.close()
+    assert not (await slow).ok
+
+
 async def test_calls_do_not_block_the_event_loop(pool: WorkerPool) -> None:
     await pool.load(spec(LOOP, timeout_ms=500))
     ticks = 0
