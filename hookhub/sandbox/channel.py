@@ -19,7 +19,7 @@ import asyncio
 import json
 import socket
 import struct
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import orjson
 
@@ -130,8 +130,8 @@ class WorkerChannel(asyncio.Protocol):
     # -- protocol callbacks --------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # (uvloop's transports have the methods of asyncio.Transport without deriving from it)
+        self._transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data

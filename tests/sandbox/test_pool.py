@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ctypes.util
 import http.server
+import inspect
 import os
 import signal
 import statistics
@@ -12,6 +13,7 @@ import textwrap
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -488,3 +490,38 @@ async def test_workers_use_batch_scheduling(pool: WorkerPool) -> None:
     assert pool.pids
     for pid in pool.pids:
         assert os.sched_getscheduler(pid) == os.SCHED_BATCH
+
+
+async def test_large_arguments_and_results_cross_the_channel(pool: WorkerPool) -> None:
+    await pool.load(spec("""
+        class Script:
+            def process_incoming_request(self, request):
+                return {'content': {'text': request.content.text[:300000], 'n': len(request.content.text)}}
+    """))
+    text = "é☃x" * 1_000_000  # several MB: more than the socket and the transport hold at once
+    out = await pool.call("it", "process_incoming_request", req(text=text))
+    assert out.ok, out.reason
+    assert out.value == {"content": {"text": text[:300000], "n": len(text)}}
+
+
+@pytest.mark.parametrize("test", [
+    test_timeout_stops_the_script_and_keeps_the_worker,
+    test_a_script_stuck_in_c_code_is_killed_and_replaced,
+    test_a_worker_killed_during_a_call_is_reported_and_replaced,
+    test_a_worker_failing_internally_says_why_and_exits,
+    test_large_arguments_and_results_cross_the_channel,
+    test_script_http_is_forwarded_to_the_server,
+], ids=lambda test: test.__name__.removeprefix("test_"))
+def test_on_uvloop(test: Any, http_server: str) -> None:
+    """The server runs on uvloop (uvicorn's default when installed): its transports differ."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def main() -> None:
+        pool = await make_pool()
+        try:
+            await (test(pool, http_server) if "http_server" in inspect.signature(test).parameters else test(pool))
+        finally:
+            await pool.close()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main())
