@@ -525,3 +525,17 @@ def test_on_uvloop(test: Any, http_server: str) -> None:
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(main())
+
+
+async def test_results_come_back_exactly(pool: WorkerPool) -> None:
+    await pool.load(spec("""
+        class Script:
+            def process_incoming_request(self, request):
+                Store.set('k', {'big': 2 ** 70, 'f': 0.1})
+                return {'content': {'text': 'é☃\\u2028\\x00', 'n': [1, -2.5, None, True, 2 ** 64, -(2 ** 63) - 1]}}
+    """))
+    out = await pool.call("it", "process_incoming_request", req())
+    assert out.ok, out.reason
+    assert out.value == {"content": {"text": "é☃\u2028\x00", "n": [1, -2.5, None, True, 2**64, -(2**63) - 1]}}
+    assert out.store == {"k": {"big": 2**70, "f": 0.1}}
+    assert type(out.value["content"]["n"][4]) is int
