@@ -115,8 +115,7 @@ class WorkerChannel(asyncio.Protocol):
     """
 
     def __init__(self) -> None:
-        #: its event loop (``asyncio.get_running_loop()`` costs a ``getpid()`` system call)
-        self.loop = asyncio.get_running_loop()
+        self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._max_frame = MAX_FRAME
@@ -162,7 +161,7 @@ class WorkerChannel(asyncio.Protocol):
         if self._waiter is not None and not self._waiter.done():
             raise RuntimeError("the channel already has a reader")
         self._max_frame = max_frame
-        waiter = self._waiter = self.loop.create_future()
+        waiter = self._waiter = self._loop.create_future()
         self._deliver()
         if self._waiter is not None and self._reading_paused:
             self._reading_paused = False
@@ -187,7 +186,7 @@ class WorkerChannel(asyncio.Protocol):
             return
         if self._closed:
             raise ChannelError("channel closed")
-        self._drain_waiter = self.loop.create_future()
+        self._drain_waiter = self._loop.create_future()
         await self._drain_waiter
 
     def time_out(self) -> None:

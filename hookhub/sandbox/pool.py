@@ -134,7 +134,6 @@ class WorkerPool:
         self._spawning: set[asyncio.Future[Any]] = set()
         self._closed = False
         self._started = False
-        self._loop: asyncio.AbstractEventLoop | None = None
         #: why workers could not be sealed with seccomp (None when they were)
         self.seccomp_problem: str | None = None
 
@@ -145,7 +144,6 @@ class WorkerPool:
             return
         self._started = True
         self._closed = False
-        self._loop = asyncio.get_running_loop()
         await self._start_zygote()
         await asyncio.gather(*(self._spawn_worker() for _ in range(self._size)))
 
@@ -402,7 +400,7 @@ class WorkerPool:
             raise _Saturated(
                 f"integration {integration_id!r} is saturated: {integ.inflight} calls running and "
                 f"{len(integ.waiters)} waiting (sandbox concurrency={limits.concurrency}, queue={limits.queue})")
-        loop = self._loop or asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
         fut: asyncio.Future[_Worker] = loop.create_future()
         integ.waiters.append(fut)
         if integration_id not in self._rr:
@@ -497,8 +495,7 @@ class WorkerPool:
         limits = spec.limits
         call_id = next(self._ids)
         worker.calls += 1
-        chan = worker.channel
-        loop = chan.loop
+        loop = asyncio.get_running_loop()
         deadline = loop.time() + (limits.timeout_ms + GRACE_MS) / 1000.0
         max_frame = limits.max_output_bytes + 4 * limits.max_log_bytes + (4 << 20)
         message = {"op": "call", "id": call_id, "spec": integ.spec_json, "method": method,
@@ -508,6 +505,7 @@ class WorkerPool:
             frame = channel.encode_finite(message)
         except (TypeError, ValueError) as exc:  # the caller's mistake: the worker is fine
             return CallOutcome(False, reason=f"the call's arguments are not JSON data: {exc}")
+        chan = worker.channel
         # the deadline fails the wait on the channel with TimeoutError (see WorkerChannel.time_out)
         timer = loop.call_at(deadline, chan.time_out)
         try:
