@@ -19,6 +19,11 @@ Rows (each a median and p99 over ``--calls`` sequential calls, after warm-up):
   from the zygote and sealed (rlimits, seccomp) for every call, which then
   creates ``Script()`` and answers.
 
+Also, for ``pool``: the CPU time per call of the server process and of the
+workers when 16 calls run at once (``--concurrency``), the figure that the
+server-side work of a call (framing, event loop, wake-ups) moves; run it under
+``taskset -c 0`` to share one core as ``bench/run.py`` does.
+
 Payloads: a small webhook (~40 bytes) and a 70 KB GitHub push
 (``bench/payloads/github__push__70k.json``).  Also printed: the time to
 replace a worker (fork from the zygote until ``ready``) versus starting a fresh
@@ -101,7 +106,37 @@ def _fork_call(make: Callable[[], Any], instance: Any, kwargs: dict[str, Any]) -
     return value
 
 
-async def run(calls: int, workers: int) -> list[dict[str, Any]]:
+def _workers_cpu_s(pool: WorkerPool) -> float:
+    total = 0
+    for pid in pool.pids:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def _cpu_per_call(call: Callable[[], Awaitable[Any]], pool: WorkerPool, calls: int,
+                        concurrency: int) -> tuple[float, float, float]:
+    """Server and workers CPU µs per call, and calls per second, with ``concurrency`` calls at once."""
+    each = max(1, calls // concurrency)
+
+    async def loop() -> None:
+        for _ in range(each):
+            await call()
+
+    await asyncio.gather(*(loop() for _ in range(concurrency)))  # warm-up
+    rounds = []
+    for _ in range(3):
+        workers, cpu, wall = _workers_cpu_s(pool), time.process_time(), time.perf_counter()
+        await asyncio.gather(*(loop() for _ in range(concurrency)))
+        n = each * concurrency
+        rounds.append(((time.process_time() - cpu) / n * 1e6, (_workers_cpu_s(pool) - workers) / n * 1e6,
+                       n / (time.perf_counter() - wall)))
+    server, workers_us, rate = (statistics.median(r[i] for r in rounds) for i in range(3))
+    return server, workers_us, rate
+
+
+async def run(calls: int, workers: int, concurrency: int = 16) -> list[dict[str, Any]]:
     engine = PythonEngine()
     rows: list[dict[str, Any]] = []
     inprocess = InProcessSandbox({"python": engine})
@@ -149,6 +184,10 @@ async def run(calls: int, workers: int) -> list[dict[str, Any]]:
                 "fork/call+new": await _measure(lambda: fork(False), n),
                 "sealed fork/call": await _measure(sealed_fork, max(20, n // 5)),
             }
+            server, workers_us, rate = await _cpu_per_call(lambda: via(pool), pool, 2 * n, concurrency)
+            rows.append({"payload": label, "mode": f"pool, {concurrency} at once: CPU per call",
+                         "median_us": server + workers_us, "p99_us": None, "overhead_us": None,
+                         "note": f"server {server:.0f} µs + workers {workers_us:.0f} µs; {rate:,.0f} calls/s"})
             base = measured["direct"][0]
             for name, (median, p99) in measured.items():
                 rows.append({"payload": label, "mode": name, "median_us": median, "p99_us": p99,
@@ -182,16 +221,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=16, help="calls at once for the CPU per call")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
+                        help="event loop (the server runs on uvloop when it is installed)")
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()
-    rows = asyncio.run(run(args.calls, args.workers))
+    factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
+    if args.loop == "uvloop":
+        import uvloop
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        rows = runner.run(run(args.calls, args.workers, args.concurrency))
     print(f"sandbox per-call cost ({args.calls} calls small, {max(50, args.calls // 3)} calls 70 KB; "
-          f"{args.workers} workers; µs)\n")
+          f"{args.workers} workers; {args.loop}; µs)\n")
     print("| payload | mode | median µs | p99 µs | overhead vs direct µs |")
     print("|---|---|---:|---:|---:|")
     for r in rows:
         overhead = "" if r["overhead_us"] is None else f"{r['overhead_us']:.0f}"
-        print(f"| {r['payload']} | {r['mode']} | {r['median_us']:.0f} | {r['p99_us']:.0f} | {overhead} |"
+        p99 = "" if r["p99_us"] is None else f"{r['p99_us']:.0f}"
+        print(f"| {r['payload']} | {r['mode']} | {r['median_us']:.0f} | {p99} | {overhead} |"
               + (f" {r['note']}" if r.get("note") else ""))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2), "utf-8")

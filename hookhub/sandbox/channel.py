@@ -19,7 +19,7 @@ import asyncio
 import json
 import socket
 import struct
-from typing import Any
+from typing import Any, NoReturn, cast
 
 import orjson
 
@@ -39,6 +39,10 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+#: one decoder for every frame (``json.loads`` with an option builds a new one per call)
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def encode(message: dict[str, Any]) -> bytes:
     body = json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     return _HEADER.pack(len(body)) + body
@@ -53,13 +57,13 @@ def encode_finite(message: dict[str, Any]) -> bytes:
     return _HEADER.pack(len(body) | _FAST) + body
 
 
-def decode(body: bytes, fast: bool = False) -> dict[str, Any]:
+def decode(body: bytes | bytearray, fast: bool = False) -> dict[str, Any]:
     """The message of a frame's body (``fast``: written by :func:`encode_finite`)."""
     try:
         if fast:
             message = orjson.loads(body)
         else:
-            message = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+            message = _DECODER.decode(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ChannelError(f"invalid frame: {type(exc).__name__}: {exc}") from None
     if not isinstance(message, dict):
@@ -95,28 +99,170 @@ def send(sock: socket.socket, message: dict[str, Any]) -> None:
 
 # -- asyncio side (server) ---------------------------------------------------
 
+#: Bytes a worker may send while no call is reading before the server stops reading.
+_IDLE_BUFFER = 1 << 20
 
-async def read(reader: asyncio.StreamReader, max_frame: int = MAX_FRAME) -> dict[str, Any]:
-    try:
-        header = await reader.readexactly(_HEADER.size)
-        (word,) = _HEADER.unpack(header)
+
+class WorkerChannel(asyncio.Protocol):
+    """The server's end of a worker's channel: frames parsed as they arrive, no streams.
+
+    One call at a time owns a worker, so there is at most one reader: :meth:`read`
+    hands it a future that :meth:`data_received` resolves as soon as a whole frame
+    is in.  A frame larger than the reader's ``max_frame`` or not JSON breaks the
+    channel for good; so does the worker closing it (the reader gets
+    :class:`ChannelError`).  :meth:`time_out` fails whoever waits right now with
+    :class:`TimeoutError` (a ``loop.call_at`` timer; cheaper than ``asyncio.timeout``).
+    """
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._max_frame = MAX_FRAME
+        self._waiter: asyncio.Future[dict[str, Any]] | None = None
+        self._drain_waiter: asyncio.Future[None] | None = None
+        #: why the channel is unusable (a frame too large or not JSON); None while it is fine
+        self._broken: str | None = None
+        self._closed = False
+        self._reading_paused = False
+        self._writing_paused = False
+
+    # -- protocol callbacks --------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # (uvloop's transports have the methods of asyncio.Transport without deriving from it)
+        self._transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        if self._waiter is not None:
+            self._deliver()
+        if self._waiter is None and len(self._buffer) > _IDLE_BUFFER:
+            self._pause_reading()  # nobody reads: leave the rest in the socket
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        self._deliver()  # frames already here are still read, then "channel closed"
+        self._fail_drain(ChannelError("channel closed"))
+
+    def pause_writing(self) -> None:
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        waiter, self._drain_waiter = self._drain_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- the server's side -----------------------------------------------
+
+    def read(self, max_frame: int = MAX_FRAME) -> asyncio.Future[dict[str, Any]]:
+        """The next message, refusing frames larger than ``max_frame`` bytes."""
+        if self._waiter is not None and not self._waiter.done():
+            raise RuntimeError("the channel already has a reader")
+        self._max_frame = max_frame
+        waiter = self._waiter = self._loop.create_future()
+        self._deliver()
+        if self._waiter is not None and self._reading_paused:
+            self._reading_paused = False
+            assert self._transport is not None
+            self._transport.resume_reading()
+        return waiter
+
+    def write(self, frame: bytes) -> None:
+        """Send an encoded frame (:func:`encode`); then await :meth:`drain` if :attr:`writing_paused`."""
+        if self._closed or self._transport is None or self._transport.is_closing():
+            raise ChannelError("channel closed")
+        self._transport.write(frame)
+
+    @property
+    def writing_paused(self) -> bool:
+        """The transport holds more than its high-water mark of unsent bytes."""
+        return self._writing_paused
+
+    async def drain(self) -> None:
+        """Wait until the transport has sent enough of what was written."""
+        if not self._writing_paused:
+            return
+        if self._closed:
+            raise ChannelError("channel closed")
+        self._drain_waiter = self._loop.create_future()
+        await self._drain_waiter
+
+    def time_out(self) -> None:
+        """Fail the reader or drainer waiting right now with :class:`TimeoutError` (for ``loop.call_at``)."""
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(TimeoutError())
+        self._fail_drain(TimeoutError())
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    # -- internals -------------------------------------------------------
+
+    def _deliver(self) -> None:
+        """Resolve the waiting reader if a whole frame is here, or the channel is broken or closed."""
+        waiter = self._waiter
+        if waiter is None:
+            return
+        if waiter.done():  # its call was cancelled: a frame stays for the next reader
+            self._waiter = None
+            return
+        try:
+            message = self._take()
+            if message is None:
+                if not self._closed:
+                    return  # wait for more
+                raise ChannelError("channel closed")
+        except ChannelError as exc:
+            self._waiter = None
+            waiter.set_exception(exc)
+            return
+        self._waiter = None
+        waiter.set_result(message)
+
+    def _take(self) -> dict[str, Any] | None:
+        """The first whole frame of the buffer, decoded (None: not all of it is here yet)."""
+        if self._broken is not None:
+            raise ChannelError(self._broken)
+        buffer = self._buffer
+        if len(buffer) < _HEADER.size:
+            return None
+        (word,) = _HEADER.unpack_from(buffer)
         size = word & ~_FAST
-        if size > max_frame:
-            raise ChannelError(f"frame of {size} bytes is larger than {max_frame}")
-        body = await reader.readexactly(size)
-    except (asyncio.IncompleteReadError, ConnectionError) as exc:
-        raise ChannelError("channel closed") from exc
-    return decode(body, fast=bool(word & _FAST))
+        if size > self._max_frame:
+            self._break(f"frame of {size} bytes is larger than {self._max_frame}")
+        end = _HEADER.size + size
+        if len(buffer) < end:
+            return None
+        body = buffer[_HEADER.size:end]
+        del buffer[:end]
+        try:
+            return decode(body, fast=bool(word & _FAST))
+        except ChannelError as exc:
+            self._break(str(exc))
+
+    def _break(self, reason: str) -> NoReturn:
+        """A bad frame: nothing after it can be trusted; stop reading for good."""
+        self._broken = reason
+        self._buffer.clear()
+        self._pause_reading()
+        raise ChannelError(reason)
+
+    def _pause_reading(self) -> None:
+        if self._transport is not None and not self._closed and not self._reading_paused:
+            self._reading_paused = True
+            self._transport.pause_reading()
+
+    def _fail_drain(self, exc: Exception) -> None:
+        waiter, self._drain_waiter = self._drain_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
 
 
-async def write(writer: asyncio.StreamWriter, message: dict[str, Any]) -> None:
-    await write_frame(writer, encode(message))
-
-
-async def write_frame(writer: asyncio.StreamWriter, frame: bytes) -> None:
-    """Send an already encoded frame (:func:`encode`)."""
-    try:
-        writer.write(frame)
-        await writer.drain()
-    except (ConnectionError, RuntimeError) as exc:
-        raise ChannelError("channel closed") from exc
+async def connect(sock: socket.socket) -> WorkerChannel:
+    """Wrap the server's end of a worker's socket pair in a :class:`WorkerChannel`."""
+    _, protocol = await asyncio.get_running_loop().create_unix_connection(WorkerChannel, sock=sock)
+    return protocol

@@ -10,7 +10,7 @@
   beyond that, and after waiting longer than twice its timeout, a call is
   ``saturated`` (503).  Waiting calls are served round robin across
   integrations.
-* **Asyncio.** The server never blocks: channels are asyncio streams,
+* **Asyncio.** The server never blocks: channels are asyncio protocols,
   forwarded ``HTTP()`` calls run in a thread (or natively when egress is async).
 * **Timeouts.** The worker stops the script itself after ``timeout_ms``
   (SIGALRM); if it does not answer ``GRACE_MS`` later it is SIGKILLed.
@@ -68,8 +68,7 @@ class _Saturated(Exception):
 @dataclass(eq=False)
 class _Worker:
     pid: int
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
+    channel: channel.WorkerChannel
     sealed: str | None = None
     alive: bool = True
     calls: int = 0
@@ -260,13 +259,13 @@ class WorkerPool:
     async def _spawn_worker(self) -> None:
         pid, sock = await self._fork()
         self._exit_events[pid] = asyncio.Event()
-        writer: asyncio.StreamWriter | None = None
+        chan: channel.WorkerChannel | None = None
         try:
-            reader, writer = await asyncio.open_unix_connection(sock=sock, limit=channel.MAX_FRAME)
-            ready = await asyncio.wait_for(channel.read(reader), READY_TIMEOUT_S)
+            chan = await channel.connect(sock)
+            ready = await asyncio.wait_for(chan.read(), READY_TIMEOUT_S)
         except BaseException as exc:
-            if writer is not None:
-                writer.close()
+            if chan is not None:
+                chan.close()
             else:
                 sock.close()
             with contextlib.suppress(ProcessLookupError):
@@ -274,7 +273,7 @@ class WorkerPool:
             if isinstance(exc, (channel.ChannelError, asyncio.TimeoutError)):
                 raise RuntimeError("a sandbox worker failed to start; see the server's stderr") from None
             raise
-        worker = _Worker(pid, reader, writer, sealed=ready.get("sealed"))
+        worker = _Worker(pid, chan, sealed=ready.get("sealed"))
         if worker.sealed and worker.sealed != self.seccomp_problem:
             self.seccomp_problem = worker.sealed
             log.warning("sandbox workers run without a syscall filter: %s", worker.sealed)
@@ -306,7 +305,7 @@ class WorkerPool:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(worker.pid, signal.SIGKILL)
         worker.alive = False
-        worker.writer.close()
+        worker.channel.close()
         self._workers.pop(worker.pid, None)
         if worker in self._idle:
             self._idle.remove(worker)
@@ -375,8 +374,8 @@ class WorkerPool:
         # (written without awaiting, so no call can slip in between)
         frame = channel.encode({"op": "forget", "integration_id": integration_id})
         for worker in self._idle:
-            with contextlib.suppress(ConnectionError, RuntimeError):
-                worker.writer.write(frame)
+            with contextlib.suppress(channel.ChannelError):
+                worker.channel.write(frame)
 
     def _cap(self, integ: _Integration) -> int:
         """Workers one integration may use at once.
@@ -401,29 +400,37 @@ class WorkerPool:
             raise _Saturated(
                 f"integration {integration_id!r} is saturated: {integ.inflight} calls running and "
                 f"{len(integ.waiters)} waiting (sandbox concurrency={limits.concurrency}, queue={limits.queue})")
-        fut: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[_Worker] = loop.create_future()
         integ.waiters.append(fut)
         if integration_id not in self._rr:
             self._rr.append(integration_id)
         wait_s = 2 * max(limits.timeout_ms, 1000) / 1000.0
+        # a timer, not asyncio.wait_for(shield(...)): one future per waiting call instead of three
+        timer = loop.call_later(wait_s, self._wait_expired, integration_id, integ, fut, wait_s)
         try:
-            return await asyncio.wait_for(asyncio.shield(fut), wait_s)
-        except TimeoutError:
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
-                return fut.result()  # handed a worker just as the wait ended
-            self._forget_waiter(integ, fut)
-            raise _Saturated(
-                f"integration {integration_id!r} is saturated: a call waited {wait_s:.1f} s for a worker") from None
+            return await fut
         except asyncio.CancelledError:
             if fut.done() and not fut.cancelled() and fut.exception() is None:
-                self._release(fut.result(), integ)
+                self._release(fut.result(), integ)  # handed a worker just as the call was cancelled
             else:
                 self._forget_waiter(integ, fut)
             raise
+        finally:
+            timer.cancel()
+
+    def _wait_expired(self, integration_id: str, integ: _Integration, fut: asyncio.Future[_Worker],
+                      wait_s: float) -> None:
+        if not fut.done():  # (a call handed a worker just as its wait ended keeps it)
+            self._forget_waiter(integ, fut, _Saturated(
+                f"integration {integration_id!r} is saturated: a call waited {wait_s:.1f} s for a worker"))
 
     @staticmethod
-    def _forget_waiter(integ: _Integration, fut: asyncio.Future[_Worker]) -> None:
-        fut.cancel()
+    def _forget_waiter(integ: _Integration, fut: asyncio.Future[_Worker], exc: Exception | None = None) -> None:
+        if exc is None:
+            fut.cancel()
+        elif not fut.done():
+            fut.set_exception(exc)
         with contextlib.suppress(ValueError):
             integ.waiters.remove(fut)
 
@@ -498,28 +505,34 @@ class WorkerPool:
             frame = channel.encode_finite(message)
         except (TypeError, ValueError) as exc:  # the caller's mistake: the worker is fine
             return CallOutcome(False, reason=f"the call's arguments are not JSON data: {exc}")
+        chan = worker.channel
+        # the deadline fails the wait on the channel with TimeoutError (see WorkerChannel.time_out)
+        timer = loop.call_at(deadline, chan.time_out)
         try:
-            async with asyncio.timeout_at(deadline) as budget:
-                await channel.write_frame(worker.writer, frame)
-                while True:
-                    reply = await channel.read(worker.reader, max_frame)
-                    op = reply.get("op")
-                    if op == "http" and reply.get("id") == call_id:
-                        # the worker's clock is paused while the server performs HTTP()
-                        budget.reschedule(None)
-                        began = loop.time()
-                        value = await self._egress(spec, reply)
-                        deadline += loop.time() - began
-                        budget.reschedule(deadline)
-                        await channel.write(worker.writer, {"op": "http_result", "id": call_id, "value": value})
-                        continue
-                    if op == "result" and reply.get("id") == call_id:
-                        return self._outcome(worker, integ, reply)
-                    if op == "fatal":
-                        log.error("sandbox worker %d failed internally:\n%s", worker.pid,
-                                  str(reply.get("error"))[-4000:])
-                        raise channel.ChannelError("the worker failed internally (see the server log)")
-                    raise channel.ChannelError(f"unexpected message {op!r}")
+            chan.write(frame)
+            if chan.writing_paused:
+                await chan.drain()
+            while True:
+                reply = await chan.read(max_frame)
+                op = reply.get("op")
+                if op == "http" and reply.get("id") == call_id:
+                    # the worker's clock is paused while the server performs HTTP()
+                    timer.cancel()
+                    began = loop.time()
+                    value = await self._egress(spec, reply)
+                    deadline += loop.time() - began
+                    timer = loop.call_at(deadline, chan.time_out)
+                    chan.write(channel.encode({"op": "http_result", "id": call_id, "value": value}))
+                    if chan.writing_paused:
+                        await chan.drain()
+                    continue
+                if op == "result" and reply.get("id") == call_id:
+                    return self._outcome(worker, integ, reply)
+                if op == "fatal":
+                    log.error("sandbox worker %d failed internally:\n%s", worker.pid,
+                              str(reply.get("error"))[-4000:])
+                    raise channel.ChannelError("the worker failed internally (see the server log)")
+                raise channel.ChannelError(f"unexpected message {op!r}")
         except TimeoutError:
             self._retire(worker)
             return CallOutcome(False, reason=(
@@ -531,6 +544,8 @@ class WorkerPool:
             reason = await self._exit_reason(pid)
             return CallOutcome(False, reason=(
                 f"the worker running the script {reason}; it was replaced ({exc})"))
+        finally:
+            timer.cancel()
 
     def _outcome(self, worker: _Worker, integ: _Integration, reply: dict[str, Any]) -> CallOutcome:
         logs = [_log_record(r) for r in reply.get("logs") or [] if isinstance(r, dict)]

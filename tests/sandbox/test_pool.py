@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ctypes.util
 import http.server
+import inspect
 import os
 import signal
 import statistics
@@ -12,6 +13,7 @@ import textwrap
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -253,6 +255,31 @@ async def test_saturation_answers_instead_of_queueing_forever() -> None:
         await pool.close()
 
 
+async def test_a_call_waiting_too_long_for_a_worker_is_saturated() -> None:
+    pool = await make_pool(1)
+    try:
+        await pool.load(spec(LOOP, "slow", timeout_ms=5000))
+        await pool.load(spec(ECHO, "quick", timeout_ms=1000))
+        slow = asyncio.create_task(pool.call("slow", "process_incoming_request", req()))
+        await asyncio.sleep(0.1)
+        began = time.monotonic()
+        out = await pool.call("quick", "process_incoming_request", req(text="hi"))
+        assert out.saturated and "waited 2.0 s for a worker" in (out.reason or "")
+        assert 1.9 < time.monotonic() - began < 4.5
+        assert not pool._integrations["quick"].waiters
+
+        waiting = asyncio.create_task(pool.call("quick", "process_incoming_request", req(text="hi")))
+        await asyncio.sleep(0.05)
+        assert len(pool._integrations["quick"].waiters) == 1
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert not pool._integrations["quick"].waiters, "a cancelled call leaves the queue"
+    finally:
+        await pool.close()
+    assert not (await slow).ok
+
+
 async def test_calls_do_not_block_the_event_loop(pool: WorkerPool) -> None:
     await pool.load(spec(LOOP, timeout_ms=500))
     ticks = 0
@@ -413,12 +440,12 @@ async def test_a_worker_failing_internally_says_why_and_exits(pool: WorkerPool) 
     from hookhub.sandbox import channel
 
     worker = pool._idle[-1]
-    await channel.write(worker.writer, {"op": "call", "id": 1})  # no spec: a bug, not a script error
-    reply = await asyncio.wait_for(channel.read(worker.reader), 5)
+    worker.channel.write(channel.encode({"op": "call", "id": 1}))  # no spec: a bug, not a script error
+    reply = await asyncio.wait_for(worker.channel.read(), 5)
     assert reply["op"] == "fatal" and "KeyError: 'spec'" in reply["error"]
     assert "Traceback" in reply["error"] and "worker.py" in reply["error"]
     with pytest.raises(channel.ChannelError):
-        await asyncio.wait_for(channel.read(worker.reader), 5)
+        await asyncio.wait_for(worker.channel.read(), 5)
 
 
 async def test_arguments_that_are_not_json_fail_the_call_not_the_worker(pool: WorkerPool) -> None:
@@ -463,3 +490,52 @@ async def test_workers_use_batch_scheduling(pool: WorkerPool) -> None:
     assert pool.pids
     for pid in pool.pids:
         assert os.sched_getscheduler(pid) == os.SCHED_BATCH
+
+
+async def test_large_arguments_and_results_cross_the_channel(pool: WorkerPool) -> None:
+    await pool.load(spec("""
+        class Script:
+            def process_incoming_request(self, request):
+                return {'content': {'text': request.content.text[:300000], 'n': len(request.content.text)}}
+    """))
+    text = "é☃x" * 1_000_000  # several MB: more than the socket and the transport hold at once
+    out = await pool.call("it", "process_incoming_request", req(text=text))
+    assert out.ok, out.reason
+    assert out.value == {"content": {"text": text[:300000], "n": len(text)}}
+
+
+@pytest.mark.parametrize("test", [
+    test_timeout_stops_the_script_and_keeps_the_worker,
+    test_a_script_stuck_in_c_code_is_killed_and_replaced,
+    test_a_worker_killed_during_a_call_is_reported_and_replaced,
+    test_a_worker_failing_internally_says_why_and_exits,
+    test_large_arguments_and_results_cross_the_channel,
+    test_script_http_is_forwarded_to_the_server,
+], ids=lambda test: test.__name__.removeprefix("test_"))
+def test_on_uvloop(test: Any, http_server: str) -> None:
+    """The server runs on uvloop (uvicorn's default when installed): its transports differ."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def main() -> None:
+        pool = await make_pool()
+        try:
+            await (test(pool, http_server) if "http_server" in inspect.signature(test).parameters else test(pool))
+        finally:
+            await pool.close()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main())
+
+
+async def test_results_come_back_exactly(pool: WorkerPool) -> None:
+    await pool.load(spec("""
+        class Script:
+            def process_incoming_request(self, request):
+                Store.set('k', {'big': 2 ** 70, 'f': 0.1})
+                return {'content': {'text': 'é☃\\u2028\\x00', 'n': [1, -2.5, None, True, 2 ** 64, -(2 ** 63) - 1]}}
+    """))
+    out = await pool.call("it", "process_incoming_request", req())
+    assert out.ok, out.reason
+    assert out.value == {"content": {"text": "é☃\u2028\x00", "n": [1, -2.5, None, True, 2**64, -(2**63) - 1]}}
+    assert out.store == {"k": {"big": 2**70, "f": 0.1}}
+    assert type(out.value["content"]["n"][4]) is int
