@@ -533,6 +533,11 @@ class WorkerPool:
                               str(reply.get("error"))[-4000:])
                     raise channel.ChannelError("the worker failed internally (see the server log)")
                 raise channel.ChannelError(f"unexpected message {op!r}")
+        except asyncio.CancelledError:
+            # The caller went away mid-call: the worker is still busy with it and would hand its late
+            # reply to the next call, so it is not reused but replaced.
+            self._retire(worker)
+            raise
         except TimeoutError:
             self._retire(worker)
             return CallOutcome(False, reason=(

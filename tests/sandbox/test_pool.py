@@ -186,6 +186,35 @@ async def test_a_worker_killed_during_a_call_is_reported_and_replaced(pool: Work
     assert (await pool.call("echo", "process_incoming_request", req(text="still here"))).ok
 
 
+async def test_a_call_cancelled_midway_does_not_leak_its_reply_to_the_next_call(pool: WorkerPool) -> None:
+    """A caller that goes away (cancelled task) leaves a busy worker behind: it is replaced, not reused."""
+    await pool.load(spec("""
+import time
+
+class Script:
+    def process_incoming_request(self, request):
+        started = time.time()
+        while time.time() - started < 0.5:
+            pass
+        return {'content': {'text': 'late'}}
+""", "slow", timeout_ms=5000))
+    await pool.load(spec(ECHO, "echo"))
+    before = set(pool.pids)
+    task = asyncio.create_task(pool.call("slow", "process_incoming_request", req()))
+    await asyncio.sleep(0.15)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for n in range(6):  # every worker in turn, while the cancelled call would still be answering
+        out = await pool.call("echo", "process_incoming_request", req(text=f"call {n}"))
+        assert out.ok and out.value == {"content": {"text": f"call {n}"}}, out
+    await asyncio.sleep(0.6)
+    for n in range(4):
+        out = await pool.call("echo", "process_incoming_request", req(text=f"after {n}"))
+        assert out.ok and out.value == {"content": {"text": f"after {n}"}}, out
+    assert len(before - set(pool.pids)) == 1  # the busy worker was replaced
+
+
 async def test_a_segfaulting_worker_is_replaced(pool: WorkerPool) -> None:
     await pool.load(spec(LOOP, timeout_ms=5000))
     before = set(pool.pids)
