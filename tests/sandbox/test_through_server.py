@@ -13,13 +13,7 @@ from starlette.testclient import TestClient
 
 from hookhub.sandbox.pool import WorkerPool
 from tests.conftest import AUTH, integration
-
-LOOP = """
-class Script:
-    def process_incoming_request(self, request):
-        while True:
-            pass
-"""
+from tests.sandbox.test_pool import LOOP
 
 ECHO = """
 class Script:
