@@ -13,6 +13,7 @@ import click
 from . import plugins
 from .config import Config, load_config
 from .errors import ConfigError
+from .redact import RedactingFilter, mask_url
 from .registry import compile_problems, plugin_problems
 
 DEFAULT_CONFIG = "config/hookhub.yaml"
@@ -79,6 +80,8 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
     from .hub import Hub
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())  # passwords and tokens in URLs never reach the log
     config = _load(config_path, dev)
     server = config.server.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     config = config.model_copy(update={"server": server})
@@ -102,7 +105,7 @@ def _banner(config: Config, hub: Any) -> None:
     base = config.server.public_url or f"http://{config.server.host}:{config.server.port}"
     lines = [f"hookhub {len(hub.registry.integrations)} integration(s) from {config.file}",
              f"  URL:          {base}",
-             f"  store:        {config.storage_url()}"]
+             f"  store:        {mask_url(config.storage_url())}"]
     dev = set(config.dev_defaults_used)
     for integ in hub.registry.integrations.values():
         if integ.config.type != "incoming":

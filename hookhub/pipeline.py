@@ -16,6 +16,7 @@ from .bodies import ParsedBody, parse_body
 from .engines.base import LogRecord
 from .errors import HookhubError, MessageError, ScriptReturnedError, ScriptRunError, ScriptUnavailable
 from .message import Draft, build_messages, stamp, store_rows
+from .redact import MASK, SECRET_HEADERS
 from .registry import Integration
 from .request import build_request
 from .verifiers import VerificationFailed
@@ -32,10 +33,7 @@ from .store import (
 if TYPE_CHECKING:  # pragma: no cover
     from .hub import Hub
 
-#: Headers never stored in history (their values are secrets).
-SECRET_HEADERS = ("authorization", "cookie", "x-gitlab-token", "x-hub-signature", "x-hub-signature-256",
-                  "webhook-signature", "x-signature", "proxy-authorization", "x-api-key")
-MASK = "••••"
+#: Headers never stored in history (their values are secrets): :data:`hookhub.redact.SECRET_HEADERS`.
 
 
 @dataclass

@@ -7,8 +7,8 @@ context, and every operation on that context happens on one dedicated thread
 between Python and JavaScript is a JSON string.
 
 Rocket.Chat's globals are provided: ``console``, ``Store``, ``s`` (string
-helpers, ``js/string.js``), ``_`` (underscore.js from the ``xstatic-underscore``
-package), ``moment`` (moment.js from ``xstatic-moment``, loaded on first use),
+helpers, ``js/string.js``), ``_`` (underscore.js) and ``moment`` (moment.js, loaded on first use), both from
+their npm packages in ``js/vendor/`` (versions and checksums in ``vendor.json``),
 a synchronous ``HTTP(method, url, options)`` and ``setTimeout``.
 Scripts are evaluated inside ``with (scope) {...}`` where ``scope`` is a proxy
 that lets strict class bodies assign to undeclared names, as the
@@ -18,7 +18,6 @@ Babel-transpiled (sloppy) code of Rocket.Chat ≤ 8 could (``js/prelude.js``).
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import queue
 import re
@@ -56,15 +55,6 @@ _FRAME = re.compile(r"<input>:(\d+)(?::(\d+))?")
 _SCRIPT_DECLARED = re.compile(r"\b(?:class|function)\s+Script\b|\bScript\s*=")
 
 
-def _xstatic_file(package: str, name: str) -> str:
-    """A file shipped by an ``xstatic-*`` package (JavaScript libraries on PyPI)."""
-    spec = importlib.util.find_spec(f"xstatic.pkg.{package}")
-    if spec is None or spec.origin is None:  # pragma: no cover - dependency missing
-        raise ScriptRunError(f"the JavaScript engine needs {name} from the 'xstatic-{package}' package: "
-                             f"pip install xstatic-{package}")
-    return (Path(spec.origin).with_name("data") / name).read_text("utf-8")
-
-
 @functools.lru_cache(maxsize=1)
 def _runtime_sources() -> tuple[str, str, str, str]:
     """The prelude, the ``s`` helpers, underscore.js and moment.js, read once.
@@ -75,8 +65,8 @@ def _runtime_sources() -> tuple[str, str, str, str]:
     return (
         (_JS_DIR / "prelude.js").read_text("utf-8"),
         (_JS_DIR / "string.js").read_text("utf-8"),
-        _xstatic_file("underscore", "underscore.js"),
-        _xstatic_file("moment", "moment.min.js"),
+        (_JS_DIR / "vendor" / "underscore.js").read_text("utf-8"),
+        (_JS_DIR / "vendor" / "moment.min.js").read_text("utf-8"),
     )
 
 
