@@ -110,8 +110,12 @@ def _poster(hub: Hub, integ: Integration) -> dict[str, Any]:
     return {"_id": user.user_id, "name": user.name or user.username, "username": user.username}
 
 
-async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
-    """Run the script and build the messages; touches no store."""
+async def process(hub: Hub, integ: Integration, inbound: Inbound, *, sandbox_id: str | None = None) -> Outcome:
+    """Run the script and build the messages; touches no store.
+
+    :param sandbox_id: the sandbox id to call (default: the integration's;
+        ``dryrun.dry_run`` uses a temporary one)
+    """
     if inbound.method == "GET":
         parsed = ParsedBody({}, {}, "", "a GET request has no body")
     else:
@@ -129,7 +133,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
             raise integ.compile_error
         if integ.spec is not None:
             request = script_request(integ, inbound, parsed, _poster(hub, integ))
-            call = await hub.sandbox.call(integ.id, "process_incoming_request", {"request": request})
+            call = await hub.sandbox.call(sandbox_id or integ.id, "process_incoming_request", {"request": request})
             logs.extend(call.logs)
             store = call.store
             if not call.ok:
