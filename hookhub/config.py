@@ -309,6 +309,8 @@ class Config(_Model):
             max_output_bytes=integration.max_output_bytes or sb.max_output_bytes,
             concurrency=integration.concurrency or sb.concurrency,
             queue=integration.queue if integration.queue is not None else sb.queue,
+            own=",".join(k for k in ("timeout_ms", "memory_mb", "max_output_bytes", "concurrency", "queue")
+                         if getattr(integration, k) is not None),
         )
 
 

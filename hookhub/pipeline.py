@@ -17,6 +17,7 @@ from .engines.base import LogRecord
 from .errors import HookhubError, MessageError, ScriptReturnedError, ScriptRunError, ScriptUnavailable
 from .message import Draft, build_messages, stamp, store_rows
 from .redact import MASK, SECRET_HEADERS
+from .refusals import explain, shape_problem
 from .registry import Integration
 from .request import build_request
 from .verifiers import VerificationFailed
@@ -127,13 +128,15 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound, *, sandbox_id:
     logs: list[LogRecord] = []
     result: Any = None
     store: dict[str, Any] | None = None
+    ran = False  # the script answered: a refusal from here on is of its result
     try:
         if integ.compile_error is not None:
             logs.append(LogRecord("error", time.time(), f"script does not compile: {integ.compile_error}"))
             raise integ.compile_error
         if integ.spec is not None:
             request = script_request(integ, inbound, parsed, _poster(hub, integ))
-            call = await hub.sandbox.call(sandbox_id or integ.id, "process_incoming_request", {"request": request})
+            call = await hub.sandbox.call(sandbox_id or integ.id, "process_incoming_request",
+                                          {"request": request})
             logs.extend(call.logs)
             store = call.store
             if not call.ok:
@@ -143,6 +146,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound, *, sandbox_id:
                     raise ScriptUnavailable(reason)
                 raise ScriptRunError(reason)
             result = call.value
+            ran = True
             outcome = interpret(hub, integ, result)
         else:
             if parsed.problem is not None:
@@ -151,6 +155,15 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound, *, sandbox_id:
     except HookhubError as exc:
         error = str(exc) if isinstance(exc, ScriptRunError) else None
         outcome = Outcome(exc.status, exc.body(), error=error)
+        if isinstance(exc, MessageError):
+            logs.append(LogRecord("error", time.time(), explain(exc, script=ran)))
+        elif ran and isinstance(exc, ScriptRunError):
+            logs.append(LogRecord("error", time.time(), f"the script's result was refused: {exc}"))
+    else:
+        for failure in outcome.body.get("responses") or ():
+            if isinstance(failure, dict) and "error" in failure:  # separateResponse: one destination refused, the others posted
+                logs.append(LogRecord("warn", time.time(), f"not posted to {failure.get('channel')!r}: "
+                                                           f"{failure['error']}"))
     outcome.logs = logs
     outcome.result = result
     if inbound.method != "GET":
@@ -168,13 +181,10 @@ def interpret(hub: Hub, integ: Integration, result: Any) -> Outcome:
         if isinstance(err, dict):
             raise ScriptReturnedError(err)
         raise ScriptReturnedError(err if isinstance(err, str) else str(err))
-    if not isinstance(result, dict) or not isinstance(result.get("content"), dict):
-        raise ScriptRunError("the script returned a truthy value without an object 'content' "
-                             "(return None to post nothing, or {'content': {...}})")
-    response = result.get("response")
-    if response is not None and not isinstance(response, dict):
-        raise ScriptRunError("the script's 'response' must be an object")
-    return deliver(hub, integ, result["content"], response, result.get("user"))
+    problem = shape_problem(result)
+    if problem is not None:
+        raise ScriptRunError(problem)
+    return deliver(hub, integ, result["content"], result.get("response"), result.get("user"))
 
 
 def deliver(hub: Hub, integ: Integration, content: dict[str, Any], response: dict[str, Any] | None,
