@@ -127,15 +127,19 @@ def _banner(config: Config, hub: Any) -> None:
 @click.option("--dev", is_flag=True, help="Accept dev_default values for unset environment variables.")
 def check(config_path: str, dev: bool) -> None:
     """Validate a YAML file and compile its scripts; exit 1 listing every problem."""
-    config = _load(config_path, dev)
-    pm = _plugin_manager(config)
-    problems = plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
+    from .configcheck import check_file
+
+    def stages(config: Config) -> list[Any]:
+        pm = _plugin_manager(config)
+        return plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
+
+    problems, config = check_file(config_path, dev=dev, stages=stages)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
         click.echo(f"{len(problems)} problem(s) in {config_path}", err=True)
         raise SystemExit(1)
-    click.echo(f"{config_path}: OK ({len(config.integrations)} integration(s))")
+    click.echo(f"{config_path}: OK ({len(config.integrations) if config else 0} integration(s))")
 
 
 @main.command("new-token")

@@ -43,7 +43,7 @@ def test_vendored_files_match_their_record() -> None:
         assert hashlib.sha256(data).hexdigest() == entry["sha256"], f"{name}: {entry['file']} differs from vendor.json"
         assert entry["integrity"].startswith("sha512-")
         assert (VENDOR / f"LICENSE.{name}").read_text().startswith(("Copyright", "The MIT"))
-    assert f"VERSION = '{record['underscore']['version']}'" in (VENDOR / "underscore.js").read_text()
+    assert f'"{record["underscore"]["version"]}"' in (VENDOR / "underscore.js").read_text()
 
 
 def test_refresh_from_a_tarball_records_version_integrity_and_checksum(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_refresh_from_a_tarball_records_version_integrity_and_checksum(tmp_path:
     shutil.copytree(VENDOR, vendor)
     source = b"(function(){ this._ = {VERSION: '9.9.9'}; })();\n"
     tgz = _tarball(tmp_path / "u.tgz", "underscore", "9.9.9",
-                   {"underscore-umd.js": source, "LICENSE": b"Copyright test\n"})
+                   {"underscore-umd-min.js": source, "LICENSE": b"Copyright test\n"})
     assert tool.main(["underscore@9.9.9", "--tarball", f"underscore={tgz}", "--vendor", str(vendor)]) == 0
     record = json.loads((vendor / "vendor.json").read_text())
     assert record["underscore"]["version"] == "9.9.9"
