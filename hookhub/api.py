@@ -113,7 +113,7 @@ def routes(hub: Hub) -> list[Route]:
         started = time.perf_counter()
         outcome = await process(hub, integ, inbound)
         new = {"status": outcome.status, "response": outcome.body, "result": outcome.result,
-               "messages": [d.doc for d in outcome.drafts], "logs": [r.to_json() for r in outcome.logs]}
+               "messages": [d.doc for d in outcome.drafts], "logs": [r.to_api() for r in outcome.logs]}
         request_id = new_id()
         await commit(hub, integ, inbound, outcome, started, request_id)
         for draft in outcome.drafts:
@@ -145,7 +145,9 @@ def routes(hub: Hub) -> list[Route]:
         except ConfigError as exc:
             return _json({"success": False, "error": "the configuration is invalid; nothing was changed",
                           "problems": [str(p) for p in exc.problems]}, 400)
-        return _json({"success": True, "changes": changes})
+        report = hub.last_reload
+        return _json({"success": True, "changes": changes, "restart": report.get("restart", []),
+                      "compile_errors": report.get("compile_errors", {})})
 
     def guarded(handler: Handler) -> Handler:
         return authenticated(handler)

@@ -52,6 +52,17 @@ class _Group(click.Group):
                     found[cmd.name] = cmd
         return found
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list with each description's whole first sentence (click cuts it at ~45 chars)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=300)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self._extra()))
 
@@ -95,6 +106,12 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
         if integ.compile_error:
             click.echo(f"warning: integration {integ.id} is disabled until its script compiles: "
                        f"{integ.compile_error}", err=True)
+    from .netcheck import port_problem
+
+    problem = port_problem(server.host, server.port)
+    if problem is not None:
+        click.echo(f"error: {problem}", err=True)
+        raise SystemExit(1)
     app = make_app(hub)
     _banner(config, hub)
     uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, access_log=False,
@@ -143,7 +160,8 @@ def check(config_path: str, dev: bool) -> None:
 
 
 @main.command("new-token")
-@click.option("--bytes", "nbytes", default=24, show_default=True, help="Random bytes in the token.")
+@click.option("--bytes", "nbytes", default=24, show_default=True, type=click.IntRange(16, 1024),
+              help="Random bytes in the token (16 to 1024).")
 def new_token(nbytes: int) -> None:
     """Print a new random token for an integration or the admin API."""
     click.echo(secrets.token_urlsafe(nbytes))
@@ -175,8 +193,9 @@ def list_plugins(config_path: str | None) -> None:
               help="Run TARGET as an integration id of this YAML file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.option("--inprocess", is_flag=True, help="Run without worker processes (debugging).")
+@click.option("--dev", is_flag=True, help="With --config: use the dev_default of secrets whose variable is unset.")
 def test_command(target: str, fixture: str, headers: tuple[str, ...], config_path: str | None,
-                 as_json: bool, inprocess: bool) -> None:
+                 as_json: bool, inprocess: bool, dev: bool) -> None:
     """Run a script (or an integration) on a FIXTURE through the full pipeline; nothing is stored.
 
     TARGET is a script file, or an integration id with --config.  FIXTURE is a
@@ -195,7 +214,8 @@ def test_command(target: str, fixture: str, headers: tuple[str, ...], config_pat
     with ScriptRunner(sandbox_mode="inprocess" if inprocess else "process") as runner:
         try:
             if config_path:
-                outcome = runner.run(None, fixture, headers=parsed, config=Path(config_path), integration=target)
+                outcome = runner.run(None, fixture, headers=parsed, config=Path(config_path), integration=target,
+                                     dev=dev)
             else:
                 script = Path(target)
                 if not script.is_file():
@@ -204,6 +224,8 @@ def test_command(target: str, fixture: str, headers: tuple[str, ...], config_pat
                 outcome = runner.run(script, fixture, headers=parsed)
         except (FileNotFoundError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
+        except ConfigError as exc:
+            raise click.ClickException("\n".join(str(p) for p in exc.problems)) from None
     if as_json:
         click.echo(_json.dumps(outcome_json(outcome), indent=2, ensure_ascii=False))
     else:

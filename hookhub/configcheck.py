@@ -21,10 +21,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import yamlsource
-from .config import Config, _fields_at, _message, cross_check
+from .config import Config, _fields_at, _message, cross_check, parse_config
 from .errors import Problem
 
-__all__ = ["check_file"]
+__all__ = ["check_file", "load_without_secrets"]
 
 _LISTS = ("users", "channels", "integrations", "bridges")
 _MAX_ROUNDS = 8
@@ -132,6 +132,22 @@ def check_file(path: str | Path, *, dev: bool = False,
         checked += stages(config)
     add([_restore(p, kept, src) for p in checked])
     return problems, (config if not problems else None)
+
+
+def load_without_secrets(path: str | Path, *, dev: bool = False) -> Config:
+    """The configuration of *path* for commands that need no secret (``hookhub deliveries``).
+
+    Secrets that cannot be read are replaced by a placeholder instead of
+    stopping the load; every other problem still raises ``ConfigError``.
+    """
+    path = Path(path)
+    src = yamlsource.load(path, dev=dev)
+    if isinstance(src.data, dict) and src.problems:
+        keys = {yamlsource.format_path(k) for k in src.lines}
+        secret_problems = [p for p in src.problems if p.path and p.path in keys]
+        _fill_unset_secrets(src.data, src)
+        src.problems = [p for p in src.problems if p not in secret_problems]
+    return parse_config(src, path.parent.resolve())
 
 
 def _fill_unset_secrets(data: dict[str, Any], src: yamlsource.Source) -> None:

@@ -71,7 +71,7 @@ class DryRun:
         """The ``new`` side of a replay answer."""
         o = self.outcome
         return {"status": o.status, "response": o.body, "result": o.result,
-                "messages": [d.doc for d in o.drafts], "logs": [r.to_json() for r in o.logs],
+                "messages": [d.doc for d in o.drafts], "logs": [r.to_api() for r in o.logs],
                 "store": self.store, "script": self.script.to_json(),
                 "http": "allowed" if self.http else "disabled"}
 

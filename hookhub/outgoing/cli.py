@@ -13,7 +13,7 @@ import json
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from ..config import load_config
+from ..configcheck import load_without_secrets
 from ..errors import ConfigError
 from ..store import Store
 from .outbox import STATUSES, delivery_json, list_deliveries
@@ -32,7 +32,7 @@ def deliveries(config_path: str, dev: bool, status: str | None, kind: str | None
                message_id: str | None, limit: int, as_json: bool) -> None:
     """List queued, delivered and failed deliveries, newest first."""
     try:
-        config = load_config(config_path, dev=dev)
+        config = load_without_secrets(config_path, dev=dev)  # only the store is needed: no secret
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     store = Store(config.storage_url())
