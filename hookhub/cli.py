@@ -159,6 +159,16 @@ def check(config_path: str, dev: bool) -> None:
     click.echo(f"{config_path}: OK ({len(config.integrations) if config else 0} integration(s))")
 
 
+@main.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the YAML configuration (for editors: see the README)."""
+    import json as _json
+
+    from .configschema import config_schema
+
+    click.echo(_json.dumps(config_schema(), indent=2, ensure_ascii=False))
+
+
 @main.command("new-token")
 @click.option("--bytes", "nbytes", default=24, show_default=True, type=click.IntRange(16, 1024),
               help="Random bytes in the token (16 to 1024).")
