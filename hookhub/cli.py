@@ -13,7 +13,7 @@ import click
 from . import plugins
 from .config import Config, load_config
 from .errors import ConfigError
-from .redact import RedactingFilter, mask_url
+from .redact import RedactingFilter, mask_url, uvicorn_log_config
 from .registry import compile_problems, plugin_problems
 
 DEFAULT_CONFIG = "config/hookhub.yaml"
@@ -115,6 +115,7 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
     app = make_app(hub)
     _banner(config, hub)
     uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, access_log=False,
+                log_config=uvicorn_log_config(),
                 server_header=False, proxy_headers=False)
 
 

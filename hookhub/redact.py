@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
 __all__ = ["MASK", "SECRET_HEADERS", "RedactingFilter", "is_secret_param", "mask_headers",
-           "mask_text", "mask_url", "mask_value"]
+           "mask_text", "mask_url", "mask_value", "uvicorn_log_config"]
 
 MASK = "••••"
 #: header names whose values are never stored or logged
@@ -125,3 +125,16 @@ class RedactingFilter(logging.Filter):
         if record.exc_text:  # formatted by another handler already, or just now
             record.exc_text = mask_text(record.exc_text)
         return True
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's default logging configuration with :class:`RedactingFilter` on every handler."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact"] = {"()": f"{__name__}.RedactingFilter"}
+    for handler in config.get("handlers", {}).values():
+        handler["filters"] = [*handler.get("filters", []), "redact"]
+    return config

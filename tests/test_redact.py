@@ -97,3 +97,21 @@ def test_integration_log_masks_tokens_in_urls(make_client: Callable[..., TestCli
     assert client.post("/hooks/talk/talk-token", json={"secret": "abc123"}).status_code == 200
     logs = client.get("/api/v1/integrations/talk/logs", headers=AUTH).json()["logs"]
     assert [e["message"] for e in logs] == [f"calling https://api.test/v1?token={MASK}"]
+
+
+def test_uvicorn_log_config_masks_its_handlers() -> None:
+    import logging.config
+
+    from hookhub.redact import uvicorn_log_config
+
+    config = uvicorn_log_config()
+    assert all("redact" in h["filters"] for h in config["handlers"].values())
+    logging.config.dictConfig(config)
+    try:
+        handler = logging.getLogger("uvicorn").handlers[0]  # uvicorn.error propagates to it
+        record = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, "db %s", ("postgresql://u:pw@h/d",),
+                                   None)
+        assert handler.filter(record) and record.getMessage() == f"db postgresql://u:{MASK}@h/d"
+    finally:
+        for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+            logging.getLogger(name).handlers.clear()

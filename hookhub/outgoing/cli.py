@@ -14,6 +14,7 @@ import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from ..configcheck import load_without_secrets
+from ..redact import mask_url
 from ..errors import ConfigError
 from ..store import Store
 from .outbox import STATUSES, delivery_json, list_deliveries
@@ -40,7 +41,7 @@ def deliveries(config_path: str, dev: bool, status: str | None, kind: str | None
         rows = asyncio.run(list_deliveries(store, message_id=message_id, kind=kind, target=target, status=status,
                                            limit=limit))
     except (OperationalError, ProgrammingError):
-        raise click.ClickException(f"{config.storage_url()} has no deliveries yet: start hookhub once "
+        raise click.ClickException(f"{mask_url(config.storage_url())} has no deliveries yet: start hookhub once "
                                    "with this configuration to create them") from None
     finally:
         store.engine.dispose()
