@@ -108,9 +108,9 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
                        f"{integ.compile_error}", err=True)
     from .netcheck import port_problem
 
-    problem = port_problem(server.host, server.port)
-    if problem is not None:
-        click.echo(f"error: {problem}", err=True)
+    busy = port_problem(server.host, server.port)
+    if busy is not None:
+        click.echo(f"error: {busy}", err=True)
         raise SystemExit(1)
     app = make_app(hub)
     _banner(config, hub)

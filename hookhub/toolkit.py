@@ -125,7 +125,7 @@ class ScriptRunner:
         :param dev: use the ``dev_default`` of unset secrets (``hookhub test --dev``)
         """
         if config is not None:
-            key = (str(Path(config).resolve()), f"{integration}{'/dev' if dev else ''}")
+            key: tuple[str, str | None] = (str(Path(config).resolve()), f"{integration}{'/dev' if dev else ''}")
             stamp = Path(config).stat().st_mtime
             cfg = load_config(config, dev=dev)
             cfg = cfg.model_copy(update={"storage": StorageConfig(url="sqlite:///:memory:")})
