@@ -129,6 +129,10 @@ def check(config_path: str, dev: bool) -> None:
     problems = plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
     for problem in problems:
         click.echo(str(problem), err=True)
+    from .message import default_problems
+
+    for warning in default_problems(config):  # what serving would log for every message
+        click.echo(f"warning: {warning}", err=True)
     if problems:
         click.echo(f"{len(problems)} problem(s) in {config_path}", err=True)
         raise SystemExit(1)
