@@ -41,6 +41,15 @@ def test_var_let_const_and_functions_at_top_level() -> None:
     assert incoming(script)["content"]["text"] == "1+2 let 3 2 4 object"
 
 
+def test_global_names_the_global_object_as_in_rocket_chat() -> None:
+    script = inline("""global.counter = 1;
+    class Script { process_incoming_request() {
+      global.counter += 1;
+      return { content: { text: String(counter), same: global === globalThis } };
+    } }""")
+    assert incoming(script)["content"] == {"text": "2", "same": True}
+
+
 def test_a_top_level_return_still_works() -> None:
     script = load("top_level_return.js")
     assert incoming(script) == {"content": {"text": "ready true"}}

@@ -20,6 +20,9 @@
     Object.defineProperty(global, name, { value, writable: false, enumerable: false, configurable: false });
   }
 
+  // Rocket.Chat's isolated-vm engine names the global object `global`, as Node does
+  Object.defineProperty(global, 'global', { value: global, writable: true, configurable: true });
+
   // -- errors -------------------------------------------------------------
 
   function formatError(error) {
