@@ -179,8 +179,9 @@ def _channels(value: Any) -> list[str]:
 
 
 def _http_hosts(source: str) -> list[str]:
-    """Host names literally written in HTTP() calls of a script (a hint for allow_hosts)."""
+    """Host names literally written in HTTP() and fetch() calls of a script (a hint for allow_hosts)."""
     hosts = re.findall(r"HTTP\s*\(\s*['\"`][A-Za-z]+['\"`]\s*,\s*['\"`]https?://([^/'\"`$:]+)", source)
+    hosts += re.findall(r"\bfetch\s*\(\s*['\"`]https?://([^/'\"`$:]+)", source)
     return sorted(set(hosts))
 
 
@@ -249,12 +250,13 @@ def convert(docs: Iterable[dict[str, Any]], *, scripts_dir: str = "scripts") -> 
                 engine.check(source, rel)
             except ScriptCompileError as exc:
                 result.notes.append(f"{where}: the script does not compile here: {exc}")
-            if re.search(r"\bHTTP\s*\(", source):
+            calls = [name for name in ("HTTP", "fetch") if re.search(rf"\b{name}\s*\(", source)]
+            if calls:
                 hosts = _http_hosts(source)
                 hint = f" (it calls {', '.join(hosts)})" if hosts else ""
                 entry["http"] = {"allow_hosts": hosts}
-                result.notes.append(f"{where}: the script calls HTTP(){hint}: check http.allow_hosts, "
-                                    "egress is refused for hosts not listed")
+                result.notes.append(f"{where}: the script calls {' and '.join(c + '()' for c in calls)}{hint}: "
+                                    "check http.allow_hosts, egress is refused for hosts not listed")
         elif entry.get("script_enabled"):
             result.notes.append(f"{where}: scriptEnabled is true but there is no script; "
                                 "script_enabled set to false")
