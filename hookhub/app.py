@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from . import api, health, metrics
+from . import api, health, metrics, openapi
 from .accesslog import AccessLog
 from .errors import ConfigError, HookhubError, PayloadTooLarge
 from .hub import Hub
@@ -250,6 +250,7 @@ def make_app(hub: Hub, *, manage_hub: bool = True) -> HookhubApp:
         Route("/healthz", healthz, methods=["GET"]),
         *health.routes(hub),
         *metrics.routes(hub),
+        *openapi.routes(hub),
         *api.routes(hub),
     ]
     for extra in hub.pm.hook.hookhub_routes(hub=hub):

@@ -153,6 +153,9 @@ def test_outgoing_attempts_latency_and_queue(start_hub: Callable[..., TestClient
     assert value(client, "hookhub_delivery_retries_pending", kind="outgoing") == 1
     assert value(client, "hookhub_deliveries_queued", kind="outgoing") == 0
     wait_delivery(client, message["_id"], "delivered", timeout=15)
+    # counted just after the delivery's row is committed (which the API may show first)
+    wait_until(lambda: value(client, "hookhub_delivery_attempts_total", kind="outgoing", target="out",
+                             outcome="delivered") == 1, 10, "a delivered attempt")
     got = samples(client)
     assert got[("hookhub_delivery_attempts_total", (("kind", "outgoing"), ("outcome", "delivered"),
                                                     ("target", "out")))] == 1
