@@ -28,7 +28,8 @@ import shutil
 import tempfile
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, values
+from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest,
+                               values)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from starlette.requests import Request
@@ -115,6 +116,8 @@ class Metrics:
 
     def __init__(self) -> None:
         _use_files()
+        # no *_created series: the multi-process mode has none, and they double the output
+        disable_created_metrics()
         self.files = multiprocess()
         #: the registry scraped in single-process mode (file-backed values need none)
         self.registry = CollectorRegistry(auto_describe=True)
