@@ -117,7 +117,7 @@ class Metrics:
     def __init__(self) -> None:
         _use_files()
         # no *_created series: the multi-process mode has none, and they double the output
-        disable_created_metrics()
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.files = multiprocess()
         #: the registry scraped in single-process mode (file-backed values need none)
         self.registry = CollectorRegistry(auto_describe=True)
