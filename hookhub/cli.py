@@ -91,9 +91,9 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
             click.echo(str(problem), err=True)
         raise SystemExit(1) from None
     for integ in hub.registry.integrations.values():
-        if integ.compile_error:
-            click.echo(f"warning: integration {integ.id} is disabled until its script compiles: "
-                       f"{integ.compile_error}", err=True)
+        if integ.compile_error:  # a log line (JSON with server.log_format: json)
+            logging.getLogger("hookhub").warning("integration %s is disabled until its script compiles: %s",
+                                                 integ.id, integ.compile_error)
     app = make_app(hub)
     _banner(config, hub)
     uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, access_log=False,
