@@ -78,7 +78,7 @@ def _validate(data: dict[str, Any], src: yamlsource.Source, base_dir: Path,
 
 def check_file(path: str | Path, *, dev: bool = False,
                stages: Callable[[Config], list[Problem]] | None = None) -> tuple[list[Problem], Config | None]:
-    """Every problem of the file at *path*, and the configuration when there is none.
+    """Every problem of the file at *path*, and the configuration (what is left of it, with problems).
 
     :param stages: more checks run on the configuration (what is left of it),
         e.g. plugin problems and script compilation; their problems are
@@ -131,7 +131,7 @@ def check_file(path: str | Path, *, dev: bool = False,
     if stages is not None:
         checked += stages(config)
     add([_restore(p, kept, src) for p in checked])
-    return problems, (config if not problems else None)
+    return problems, config
 
 
 def load_without_secrets(path: str | Path, *, dev: bool = False) -> Config:

@@ -20,7 +20,8 @@ from limits.strategies import FixedWindowRateLimiter
 
 from sqlalchemy import select
 
-from . import plugins, schema
+from . import logs, plugins, schema
+from .metrics import Metrics
 from .config import Config, load_config
 from .errors import ConfigError, RateLimited, ScriptCompileError
 from .registry import Integration, Registry, plugin_problems
@@ -52,6 +53,8 @@ class Hub:
             plugins={"block": list(config.disable_plugins),
                      "plugins_dir": str(config.resolve(config.plugins_dir)) if config.plugins_dir else None})
         self.store = store or Store(config.storage_url())
+        self.metrics = Metrics()
+        self.store.on_commit = self.metrics.store_commit
         self._limiter = FixedWindowRateLimiter(MemoryStorage())
         self._limits = self._rate_limits(self.registry)
         self.started = False
@@ -105,6 +108,8 @@ class Hub:
         changes += [f"integration {i}: disabled, its script does not compile: {e}" for i, e in compile_errors.items()]
         self.config, self.registry, self._limits = config, registry, self._rate_limits(registry)
         self.last_reload = {"changes": changes, "restart": plan.restart, "compile_errors": compile_errors}
+        self.metrics.bind(registry, [b.name for b in config.bridges])
+        logs.refresh_secrets(config)
         # outgoing/bridges: plugins refresh state derived from the old configuration
         self.pm.hook.hookhub_config_reloaded(hub=self, changes=changes)
         log.info("configuration reloaded: %s", "; ".join(changes) or "no changes")
@@ -141,6 +146,7 @@ class Hub:
                 self.sandbox.restore_store(integration_id, data)
         self.pm.hook.hookhub_startup(hub=self)
         self.started = True
+        self.metrics.start(self)
 
     async def load_script(self, integ: Integration) -> None:
         if integ.compile_error:
@@ -158,6 +164,7 @@ class Hub:
         if not self.started:
             return
         self.started = False
+        self.metrics.stop()
         self.pm.hook.hookhub_shutdown(hub=self)
         await self.sandbox.close()
         self.store.close()

@@ -140,6 +140,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound, *, sandbox_id:
             logs.extend(call.logs)
             store = call.store
             if not call.ok:
+                hub.metrics.script_failed(integ.id, call)
                 reason = call.reason or "the script failed"
                 logs.append(LogRecord("error", time.time(), reason))
                 if call.saturated:
@@ -161,10 +162,11 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound, *, sandbox_id:
             logs.append(LogRecord("error", time.time(), f"the script's result was refused: {exc}"))
     else:
         for failure in outcome.body.get("responses") or ():
-            if isinstance(failure, dict) and "error" in failure:  # separateResponse: one destination refused, the others posted
+            # separateResponse: one destination refused, the others posted
+            if isinstance(failure, dict) and "error" in failure:
                 logs.append(LogRecord("warn", time.time(), f"not posted to {failure.get('channel')!r}: "
                                                            f"{failure['error']}"))
-    outcome.logs = logs
+    outcome.logs = logs + outcome.logs
     outcome.result = result
     if inbound.method != "GET":
         outcome.raw = parsed.raw
@@ -189,14 +191,17 @@ def interpret(hub: Hub, integ: Integration, result: Any) -> Outcome:
 
 def deliver(hub: Hub, integ: Integration, content: dict[str, Any], response: dict[str, Any] | None,
             user: Any) -> Outcome:
+    warnings: list[str] = []
     drafts, failures = build_messages(content, integ.config, hub.registry, user_override=user,
-                                      max_chars=hub.config.server.max_message_chars)
-    stamp(drafts, time.time())
+                                      max_chars=hub.config.server.max_message_chars, warnings=warnings)
+    now = time.time()
+    stamp(drafts, now)
+    notes = [LogRecord("warn", now, f"message field {w}") for w in warnings]
     if content.get("separateResponse"):
         responses = [{"channel": d.destination.label, "message": d.doc} for d in drafts] + failures
         body = {**(response or {}), "success": bool(drafts), "responses": responses}
-        return Outcome(200 if drafts else 400, body, drafts=drafts)
-    return Outcome(200, {**(response or {}), "success": True}, drafts=drafts)
+        return Outcome(200 if drafts else 400, body, drafts=drafts, logs=notes)
+    return Outcome(200, {**(response or {}), "success": True}, drafts=drafts, logs=notes)
 
 
 def history_request(inbound: Inbound, parsed_raw: str | None = None) -> dict[str, Any]:
@@ -250,6 +255,7 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
     try:
         hub.verify(integ, headers, inbound.body)
     except VerificationFailed as exc:
+        hub.metrics.signature_failed(integ.id)
         reason = f"signature verification failed: {exc}"
         outcome = Outcome(401, {"success": False, "error": reason}, error=reason,
                           logs=[LogRecord("warn", time.time(), reason)])
@@ -259,6 +265,7 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
     delivery_id = headers.get(delivery_header.lower()) if delivery_header else None
     if delivery_id is not None:
         if (integ.id, delivery_id) in hub.in_flight or await hub.is_duplicate(integ, delivery_id):
+            hub.metrics.duplicate(integ.id)
             outcome = Outcome(200, {"success": True, "duplicate": True},
                               logs=[LogRecord("info", time.time(), f"duplicate delivery {delivery_id} ignored")])
             await commit(hub, integ, inbound, outcome, started, request_id)

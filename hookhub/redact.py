@@ -10,20 +10,19 @@ and the API:
 - :func:`mask_text` applies :func:`mask_url` to every URL inside a text (an
   exception message, a log line);
 - :func:`mask_headers` hides the values of authentication headers;
-- :func:`mask_value` replaces known secret strings anywhere in JSON data;
-- :class:`RedactingFilter` is a :mod:`logging` filter that runs
-  :func:`mask_text` over every record.
+- :func:`mask_value` replaces known secret strings anywhere in JSON data.
+
+The server's own log lines go through :class:`hookhub.logs.Redactor`, which
+also masks the configuration's secrets wherever they appear.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
-__all__ = ["MASK", "SECRET_HEADERS", "RedactingFilter", "is_secret_param", "mask_headers",
-           "mask_text", "mask_url", "mask_value", "uvicorn_log_config"]
+__all__ = ["MASK", "SECRET_HEADERS", "is_secret_param", "mask_headers", "mask_text", "mask_url", "mask_value"]
 
 MASK = "••••"
 #: header names whose values are never stored or logged
@@ -103,38 +102,3 @@ def mask_value(value: Any, secrets: list[str]) -> Any:
         return [mask_value(v, secrets) for v in value]
     return value
 
-
-class RedactingFilter(logging.Filter):
-    """A logging filter masking URLs (passwords, token parameters) in every record.
-
-    Install it on handlers (``handler.addFilter(RedactingFilter())``): the
-    formatted message is masked, so arguments such as an engine URL are too.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message in place; never drops a record."""
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record: let logging report it as usual
-            return True
-        masked = mask_text(message)
-        if masked != message or record.args:
-            record.msg, record.args = masked, None
-        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:  # formatted by another handler already, or just now
-            record.exc_text = mask_text(record.exc_text)
-        return True
-
-
-def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's default logging configuration with :class:`RedactingFilter` on every handler."""
-    import copy
-
-    from uvicorn.config import LOGGING_CONFIG
-
-    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["redact"] = {"()": f"{__name__}.RedactingFilter"}
-    for handler in config.get("handlers", {}).values():
-        handler["filters"] = [*handler.get("filters", []), "redact"]
-    return config
