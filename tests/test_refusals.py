@@ -51,10 +51,10 @@ def test_wrong_shapes_are_explained_in_the_log(make_client: Callable[..., TestCl
 
 
 @pytest.mark.parametrize(("content", "answer", "expected"), [
-    ('{"text": "x", "attachments": [{"title": "t", "title_link": "notaurl"}]}',
-     "attachments[0].title_link must be an absolute http(s) URL, got 'notaurl'",
-     "at content.attachments[0].title_link: attachments[0].title_link must be an absolute http(s) URL, "
-     "got 'notaurl'. Fix: give an absolute URL starting with https://"),
+    ('{"text": "x", "attachments": [{"title": "t", "title_link": 5}]}',
+     "attachments[0].title_link must be a string URL",
+     "at content.attachments[0].title_link: attachments[0].title_link must be a string URL. "
+     "Fix: give an absolute http(s) URL as a string, or leave the field out"),
     ('{"text": "x", "attachments": [{"fields": [{"title": 3, "value": "v"}, 5]}]}',
      "attachments[0].fields[1] must be an object with title and value",
      "at content.attachments[0].fields[1]: "),
@@ -80,7 +80,7 @@ def test_field_refusals_name_the_path_and_the_fix(make_client: Callable[..., Tes
 
 def test_a_body_without_script_is_explained_too(make_client: Callable[..., TestClient]) -> None:
     client = make_client(integration("plain"))
-    r = client.post("/hooks/plain/plain-token", json={"text": "x", "attachments": [{"image_url": "ftp://x"}]})
+    r = client.post("/hooks/plain/plain-token", json={"text": "x", "attachments": [{"image_url": ["x"]}]})
     assert r.status_code == 400
     (line,) = logs(client, "plain")
     assert line.startswith("the request body (no script) was refused at body.attachments[0].image_url: ")

@@ -76,7 +76,7 @@ def offline_test(target: str, fixture: str, config_path: str | None, response_fi
     integration: str | None = None
     script: Path | None = None
     if config_path:
-        config = load_config(config_path, dev=True)
+        config = load_without_secrets(config_path, dev=True)  # only the integration's type is needed here
         found = next((i for i in config.integrations if i.id == target), None)
         if found is None or found.type != "outgoing":
             if response_file is not None and found is not None:
