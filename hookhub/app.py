@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from . import api
+from . import api, ui
 from .errors import ConfigError, HookhubError, PayloadTooLarge
 from .hub import Hub
 from .jsontext import dumps_bytes
@@ -232,6 +232,7 @@ def make_app(hub: Hub, *, manage_hub: bool = True) -> HookhubApp:
         Route("/hooks/{integration_id}/{user_id}/{token}", hook, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         *api.routes(hub),
+        *ui.routes(hub),  # the admin web UI under /ui/ (docs/ui.md)
     ]
     for extra in hub.pm.hook.hookhub_routes(hub=hub):
         routes.extend(extra)
