@@ -20,7 +20,7 @@ from . import live
 from .actions import Actions
 from .pages import Pages
 from .session import Session
-from .web import Web
+from .web import Handler, Page, Web
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..hub import Hub
@@ -34,7 +34,10 @@ def routes(hub: Hub) -> list[BaseRoute]:
     """The UI's routes: ``/ui`` (redirect), ``/ui/...`` pages and ``/ui/static/...`` files."""
     web = Web(hub)
     pages, actions = Pages(web), Actions(web)
-    get, post = web.guard, (lambda handler: web.guard(handler, post=True))
+    get = web.guard
+
+    def post(handler: Page) -> Handler:
+        return web.guard(handler, post=True)
 
     async def tail(request: Request, session: Session) -> Response:
         return await live.stream(hub, request, session)

@@ -56,8 +56,10 @@ async def stream(hub: Hub, request: Request, session: Session) -> Response:
     """The event stream of one integration's new history entries."""
     integ = integration_of(hub, request)
     since, seen = _since(request)
-    if since < 0:
+    if since < 0:  # from now on: what is stored already is not news
         since = await queries.latest_ts(hub.store, integ.id)
+        rows, _last = await queries.history_since(hub.store, integ.id, since)
+        seen = {row["_id"] for row in rows}
 
     async def events() -> AsyncIterator[str]:
         nonlocal since

@@ -45,8 +45,8 @@ async def integration_stats(store: Store, *, now: float | None = None, window_s:
     ).group_by(t.c.integration_id)
 
     def run(conn: Connection) -> dict[str, Stats]:
-        return {r.integration_id: Stats(iso(r.last) if r.last is not None else None, int(r.count or 0),
-                                        int(r.errors or 0)) for r in conn.execute(q)}
+        return {r.integration_id: Stats(iso(r.last) if r.last is not None else None, int(r._mapping["count"] or 0),
+                                        int(r._mapping["errors"] or 0)) for r in conn.execute(q)}
     return await store.read(run)
 
 

@@ -86,12 +86,11 @@ def colour(value: Any) -> str | None:
     """An attachment's colour as a CSS colour (``good``/``warning``/``danger`` included), or None."""
     if not isinstance(value, str):
         return None
-    value = value.strip()
-    if value in _NAMED:
-        return _NAMED[value]
-    if _COLOUR.fullmatch(value):
-        return value
-    return None
+    text: str = value.strip()
+    named = _NAMED.get(text)
+    if named is not None:
+        return named
+    return text if _COLOUR.fullmatch(text) else None
 
 
 def mask_headers(headers: Any) -> list[tuple[str, str]]:
@@ -107,7 +106,7 @@ def pretty(value: Any) -> str:
         try:
             value = json.loads(value)
         except ValueError:
-            return value
+            return str(value)
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
 
 

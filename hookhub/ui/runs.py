@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import RequestError
 from ..pipeline import Inbound, Outcome, commit, process
 from ..registry import Integration
-from ..store import new_id
+from ..store import iso, new_id
 from . import queries
 from .render import DiffRow, comparable_message, side_by_side
 
@@ -61,7 +61,7 @@ def inbound_of(integ: Integration, stored: dict[str, Any]) -> Inbound:
 def _run(outcome: Outcome, started: float) -> Run:
     return Run(status=outcome.status, response=outcome.body, result=outcome.result,
                messages=[d.doc for d in outcome.drafts],
-               logs=[{**r.to_json(), "ts": r.ts} for r in outcome.logs], error=outcome.error,
+               logs=[{**r.to_json(), "ts": iso(r.ts)} for r in outcome.logs], error=outcome.error,
                duration_ms=round((time.perf_counter() - started) * 1000, 1))
 
 
@@ -78,7 +78,7 @@ def _shown(status: Any, response: Any, messages: list[Any]) -> dict[str, Any]:
 async def replay(hub: Hub, integ: Integration, entry: dict[str, Any], *, dry: bool) -> Replay:
     """Replay an incoming history entry: a dry run, or for real (a new history entry, messages posted)."""
     if entry.get("kind") != "incoming":
-        replayer = hub.replayers.get(entry.get("kind"))
+        replayer = hub.replayers.get(str(entry.get("kind")))
         if replayer is None:
             raise RequestError(f"history entries of kind {entry.get('kind')!r} cannot be replayed")
         answer = await replayer(hub, integ, entry, dry)

@@ -110,17 +110,18 @@ class Web:
 async def read_form(request: Request, limit: int = MAX_FORM_BYTES) -> dict[str, str]:
     """The fields of a urlencoded form (the UI posts no other kind), read once per request.
 
-    Raises RequestError (415) for another content type and 413 above ``limit`` bytes.
+    An empty body is an empty form.  Raises RequestError (415) for another content type and
+    PayloadTooLarge (413) above ``limit`` bytes.
     """
     cached = getattr(request.state, "ui_form", None)
     if isinstance(cached, dict):
         return cached
-    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media != "application/x-www-form-urlencoded":
-        raise RequestError("the UI's forms are sent as application/x-www-form-urlencoded", status=415)
     from ..app import read_body  # the app imports this package
 
     body = await read_body(request, limit)
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if body and media != "application/x-www-form-urlencoded":
+        raise RequestError("the UI's forms are sent as application/x-www-form-urlencoded", status=415)
     try:
         fields = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=100))
     except (UnicodeDecodeError, ValueError) as exc:

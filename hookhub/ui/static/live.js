@@ -42,7 +42,8 @@
     cell(row, e.kind + (e.step ? " " + e.step : ""));
     cell(row, null).appendChild(badge(e.status));
     cell(row, (e.duration_ms || 0).toFixed(1) + " ms", "num");
-    cell(row, e.messages ? e.messages + " message(s)" : "");
+    var messages = cell(row, null);
+    if (e.messages) { messages.appendChild(link(e.href + "#messages", e.messages + " message(s)")); }
     cell(row, (e.error || "").slice(0, 120), "error");
     cell(row, null).appendChild(link(e.href, "detail"));
     body.insertBefore(row, body.firstChild);
