@@ -9,9 +9,10 @@ from starlette.responses import Response
 
 from ..errors import NotFound, RequestError
 from ..outgoing.outbox import STATUSES, delivery_json, list_deliveries
+from ..pipeline import MASK
 from ..registry import Integration
 from . import queries
-from .render import error_line
+from .render import error_line, pretty
 from .session import Session
 from .web import Web
 
@@ -93,9 +94,9 @@ class Pages:
             entry = recent[0] if recent else None
         if entry is not None:
             stored = entry.get("request") or {}
-            payload = stored.get("body") or "{}"
+            payload = pretty(stored.get("body") or "{}")
             headers = "\n".join(f"{k}: {v}" for k, v in sorted((stored.get("headers") or {}).items())
-                                if k.startswith("x-"))
+                                if k.startswith("x-") and v != MASK)
         return self.web.page(request, "test.html", session, title=f"{integ.id}: script test", integ=integ,
                              payload=payload, headers=headers, run=None, lines=script_lines(integ),
                              error_line=None)

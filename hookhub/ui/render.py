@@ -26,6 +26,16 @@ _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}")
 #: Slack/Rocket.Chat colour names for attachments
 _NAMED = {"good": "#2eb886", "warning": "#daa038", "danger": "#a30200"}
 
+#: the shortcodes scripts use most, shown as the emoji (others stay as written)
+EMOJI = {
+    ":ghost:": "👻", ":robot:": "🤖", ":rocket:": "🚀", ":construction_worker:": "👷", ":bell:": "🔔",
+    ":warning:": "⚠️", ":fire:": "🔥", ":white_check_mark:": "✅", ":heavy_check_mark:": "✔️", ":x:": "❌",
+    ":rotating_light:": "🚨", ":tada:": "🎉", ":bug:": "🐛", ":package:": "📦", ":memo:": "📝",
+    ":octocat:": "🐙", ":chart_with_upwards_trend:": "📈", ":gear:": "⚙️", ":lock:": "🔒", ":email:": "📧",
+    ":thumbsup:": "👍", ":+1:": "👍", ":eyes:": "👀", ":zap:": "⚡", ":sparkles:": "✨", ":red_circle:": "🔴",
+    ":green_circle:": "🟢", ":large_blue_circle:": "🔵", ":information_source:": "ℹ️", ":sos:": "🆘",
+}
+
 # [label](url)  <url|label>  bare http(s)://...  *bold*  _italic_  `code`
 _TOKENS = re.compile(
     r"\[(?P<mlabel>[^\]\n]{1,500})\]\((?P<murl>[^)\s]{1,2000})\)"
@@ -34,6 +44,7 @@ _TOKENS = re.compile(
     r"|`(?P<code>[^`\n]{1,2000})`"
     r"|(?<![\w*])\*(?P<bold>[^*\n]{1,2000})\*(?![\w*])"
     r"|(?<![\w_])_(?P<em>[^_\n]{1,2000})_(?![\w_])"
+    r"|(?P<emoji>:[a-z0-9_+\-]{1,40}:)"
 )
 
 
@@ -74,6 +85,8 @@ def message_text(text: Any) -> Markup:
             out.append(_link(m.group("bare"), m.group("bare")))
         elif m.group("code") is not None:
             out.append(Markup("<code>{}</code>").format(m.group("code")))
+        elif m.group("emoji") is not None:
+            out.append(escape(EMOJI.get(m.group("emoji"), m.group("emoji"))))
         elif m.group("bold") is not None:
             out.append(Markup("<strong>{}</strong>").format(m.group("bold")))
         else:

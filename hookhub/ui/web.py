@@ -34,7 +34,9 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("hookhub.ui", "templates"), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(text=render.message_text, safe_url=render.safe_url, colour=render.colour,
-                       pretty=render.pretty, masked=render.mask_headers, percent=_percent)
+                       pretty=render.pretty, masked=render.mask_headers, percent=_percent,
+                       emoji=lambda code: render.EMOJI.get(code) if isinstance(code, str) else None,
+                       last_line=_last_line, room=_room)
     return env
 
 
@@ -44,6 +46,18 @@ def _percent(value: float | None) -> str:
 
 #: the largest form a UI page posts (a script-test payload)
 MAX_FORM_BYTES = 4 * 1024 * 1024
+
+
+def _last_line(text: object, width: int = 140) -> str:
+    """The last non-empty line of an error (the exception of a traceback), cut to ``width``."""
+    lines = [line for line in str(text or "").splitlines() if line.strip()]
+    return lines[-1].strip()[:width] if lines else ""
+
+
+def _room(value: object) -> str:
+    """A message's channel as a chat client writes it (``#general``, ``@alice``)."""
+    text = str(value or "")
+    return text if not text or text[0] in "#@" else f"#{text}"
 
 
 class Forbidden(Exception):

@@ -42,9 +42,10 @@
     cell(row, e.kind + (e.step ? " " + e.step : ""));
     cell(row, null).appendChild(badge(e.status));
     cell(row, (e.duration_ms || 0).toFixed(1) + " ms", "num");
-    var messages = cell(row, null);
+    var messages = cell(row, null, "nowrap");
     if (e.messages) { messages.appendChild(link(e.href + "#messages", e.messages + " message(s)")); }
-    cell(row, (e.error || "").slice(0, 120), "error");
+    var lines = (e.error || "").split("\n").filter(function (l) { return l.trim(); });
+    cell(row, lines.length ? lines[lines.length - 1].trim().slice(0, 140) : "", "error");
     cell(row, null).appendChild(link(e.href, "detail"));
     body.insertBefore(row, body.firstChild);
     var empty = document.getElementById("no-history");
