@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ..errors import HookhubError, NotFound, RequestError
 from . import queries, runs
-from .pages import integration_of, script_lines
+from .pages import entry_of, integration_of, script_lines
 from .render import error_line
 from .session import Session
 from .web import HEADERS, Web, next_target, read_form
@@ -59,10 +59,8 @@ class Actions:
 
     async def replay(self, request: Request, session: Session) -> Response:
         integ = integration_of(self.hub, request)
-        hid = request.path_params["hid"]
-        entry = await self.hub.store.history_entry(integ.id, hid)
-        if entry is None:
-            raise NotFound(f"history entry {hid!r} of integration {integ.id!r} not found (it may have been pruned)")
+        entry = await entry_of(self.hub, integ, request)
+        hid = entry["_id"]
         form = await read_form(request)
         mode = form.get("mode")
         if mode not in ("dry", "real"):

@@ -29,6 +29,15 @@ def integration_of(hub: Hub, request: Request) -> Integration:
     return integ
 
 
+async def entry_of(hub: Hub, integ: Integration, request: Request) -> dict[str, Any]:
+    """The history entry named in the path (``{hid}``) of ``integ``, or 404."""
+    hid = request.path_params["hid"]
+    entry = await hub.store.history_entry(integ.id, hid)
+    if entry is None:
+        raise NotFound(f"history entry {hid!r} of integration {integ.id!r} not found (it may have been pruned)")
+    return entry
+
+
 def script_lines(integ: Integration) -> list[str]:
     """The integration's script source, line by line (empty without a script)."""
     return integ.spec.source.splitlines() if integ.spec is not None else []
@@ -65,10 +74,8 @@ class Pages:
 
     async def entry(self, request: Request, session: Session) -> Response:
         integ = integration_of(self.hub, request)
-        hid = request.path_params["hid"]
-        entry = await self.hub.store.history_entry(integ.id, hid)
-        if entry is None:
-            raise NotFound(f"history entry {hid!r} of integration {integ.id!r} not found (it may have been pruned)")
+        entry = await entry_of(self.hub, integ, request)
+        hid = entry["_id"]
         logs = await queries.logs(self.hub.store, integ.id, request_id=hid)
         messages = await queries.messages_by_id(self.hub.store, entry["message_ids"])
         return self.web.page(request, "entry.html", session, title=f"{integ.id}: request {hid}", integ=integ,
