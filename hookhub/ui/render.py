@@ -13,11 +13,11 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
 from ..pipeline import MASK
+from ..urls import safe_http_url
 
 #: header names whose values are secrets (beyond the ones history never stores)
 _SECRET_NAME = re.compile(r"auth|token|secret|signature|password|passwd|cookie|api[-_]?key|session", re.I)
@@ -49,16 +49,8 @@ _TOKENS = re.compile(
 
 
 def safe_url(value: Any) -> str | None:
-    """``value`` when it is an absolute http(s) URL with a host, else None."""
-    if not isinstance(value, str) or len(value) > 4096 or any(c in value for c in "\r\n\t\x00 "):
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return value
+    """``value`` when it is an absolute http(s) URL with a host, else None (:func:`hookhub.urls.safe_http_url`)."""
+    return safe_http_url(value)
 
 
 def _link(url: str, label: str) -> Markup:

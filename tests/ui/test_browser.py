@@ -317,6 +317,29 @@ def test_channels_render_messages_and_neutralise_unsafe_links(admin: Page, serve
     expect(admin.locator("#messages article.message .attachment").first).to_be_visible()  # CI builds
 
 
+def test_stored_data_javascript_and_relative_urls_never_become_links_or_images(admin: Page, server: Server) -> None:
+    posted = httpx.post(f"{server.url}/api/v1/chat.postMessage", headers=AUTH, json={
+        "channel": "#general", "text": "unsafe urls", "avatar": "data:image/png;base64,iVBORw0KGgo=",
+        "attachments": [{"title": "relative", "title_link": "/ui/logout", "image_url": "data:image/svg+xml,<svg/>",
+                         "author_name": "js", "author_link": "javascript:alert(1)", "author_icon": "//evil.example/i",
+                         "thumb_url": "https://img.example.com/t.png", "color": "red;background:url(x)",
+                         "text": "[x](data:text/html,hi)"}]})
+    assert posted.status_code == 200, posted.text
+    admin.goto("/ui/channels/general")
+    first = admin.locator("#messages article.message").first
+    expect(first.locator(".body > .text")).to_have_text("unsafe urls")
+    expect(first.locator(".attachment .title")).to_have_text("relative")
+    expect(first.locator(".attachment .title a")).to_have_count(0)
+    expect(first.locator(".attachment .author a")).to_have_count(0)
+    expect(first.locator(".attachment .text")).to_contain_text("x (data:text/html,hi)")
+    sources = first.locator("img").evaluate_all("els => els.map(e => e.getAttribute('src'))")
+    assert sources == ["https://img.example.com/t.png"]  # only the http(s) thumbnail
+    assert first.locator(".attachment").get_attribute("style") is None  # the colour was refused
+    for attribute in ("href", "src"):
+        for prefix in ("data:", "javascript:", "/ui/logout", "//"):
+            assert admin.locator(f"#messages [{attribute}^='{prefix}']").count() == 0
+
+
 # -- CSRF, logout ------------------------------------------------------------------
 
 
