@@ -20,15 +20,28 @@
     }
   }
 
+  function owner(site, name) {
+    try {
+      return global.__hookhub_method_owner(site.getFunction(), name);
+    } catch (_e) {
+      return null;
+    }
+  }
+
   function prepareStackTrace(error, sites) {
     const lines = [header(error)];
     for (const site of sites) {
       const line = site.getLineNumber();
       if (site.getFileName() !== '<input>' || !(line > lineOffset)) continue;
       const where = filename + ':' + (line - lineOffset) + ':' + site.getColumnNumber();
-      const name = site.getFunctionName();
-      lines.push(name && name !== '<eval>' && name !== '<anonymous>' ? '    at ' + name + ' (' + where + ')'
-        : '    at ' + where);
+      let name = site.getFunctionName();
+      if (!name || name === '<eval>' || name === '<anonymous>') {
+        lines.push('    at ' + where);
+        continue;
+      }
+      const type = owner(site, name);
+      if (type) name = type + '.' + name;
+      lines.push('    at ' + name + ' (' + where + ')');
     }
     return lines.join('\n');
   }
