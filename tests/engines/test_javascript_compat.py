@@ -126,6 +126,20 @@ def test_date_to_string_is_v8s_with_the_zone_name() -> None:
     assert content["iso"] == "2024-05-01T12:30:05.000Z"
 
 
+def test_date_called_as_a_function_and_the_rest_of_date_still_work() -> None:
+    script = inline("""class Script { process_incoming_request() {
+      const d = new Date(0);
+      return { content: { text: Date(), instance: d instanceof Date, tag: Object.prototype.toString.call(d),
+                          utc: Date.UTC(2020, 0, 1), now: typeof Date.now(), parsed: Date.parse('2020-01-01T00:00:00Z'),
+                          moment: moment.utc(0).format('YYYY-MM-DD'), json: JSON.stringify({ d }) } };
+    } }""")
+    content = incoming(script)["content"]
+    assert re.fullmatch(r"\w{3} \w{3} \d\d \d{4} [\d:]{8} GMT[+-]\d{4} \(.+\)", content["text"])
+    assert content["instance"] is True and content["tag"] == "[object Date]"
+    assert content["utc"] == content["parsed"] == 1577836800000 and content["now"] == "number"
+    assert content["moment"] == "1970-01-01" and content["json"] == '{"d":"1970-01-01T00:00:00.000Z"}'
+
+
 def test_store_hands_out_the_stored_object_as_rocket_chat_does() -> None:
     store = ScriptStore()
     script = load("store_shared.js", ScriptEnv("store", store=store))

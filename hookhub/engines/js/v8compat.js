@@ -64,4 +64,8 @@
     }[name];
     Object.defineProperty(Date.prototype, name, { value: replacement, writable: true, configurable: true });
   }
+  // `Date()` called without `new` is the current time as a string, in the same format
+  const NativeDate = Date;
+  const DateProxy = new Proxy(NativeDate, { apply() { return new NativeDate().toString(); } });
+  Object.defineProperty(global, 'Date', { value: DateProxy, writable: true, configurable: true });
 })(globalThis);
