@@ -34,7 +34,8 @@ import quickjs
 
 from ..errors import ScriptCompileError, ScriptRunError
 from ..hookspecs import hookimpl
-from .base import LEVELS, ScriptEnv
+from .base import LEVELS, ScriptEnv, ScriptOutline
+from .outlines import javascript_outline
 
 __all__ = ["JavaScriptEngine", "JavaScriptScript", "hookhub_script_engines"]
 
@@ -476,6 +477,10 @@ class JavaScriptEngine:
         if not _SCRIPT_DECLARED.search(source):
             raise ScriptCompileError(filename, None, "the script defines no `class Script`; define one "
                                      "with a process_incoming_request({ request }) method")
+
+    def outline(self, source: str, filename: str) -> ScriptOutline:
+        """What the script defines (contract methods, top-level names, string constants), unrun."""
+        return javascript_outline(source)
 
     def instantiate(
         self,
