@@ -278,6 +278,26 @@ def _path_value(content: Any, path: str) -> Any:
     return value
 
 
+def _matches(key: Any, name: Any) -> bool:
+    """Whether a table key names the event ``name``: equal when folded, ``"*"``, or a prefix ending in ``*``."""
+    key = str(key)
+    if key == "*":
+        return True
+    if key.endswith("*"):
+        return event_key(name).startswith(event_key(key[:-1]))
+    return event_key(key) == event_key(name)
+
+
+def _pick(table: Any, name: Any, default: Any = None) -> Any:
+    """The value of the most specific key of ``table`` matching ``name``: exact, then prefix, then ``"*"``."""
+    exact = [key for key in table if not str(key).endswith("*") and _matches(key, name)]
+    if exact:
+        return table[exact[0]]
+    prefixes = sorted((key for key in table if str(key).endswith("*") and _matches(key, name)),
+                      key=lambda key: -len(str(key)))
+    return table[prefixes[0]] if prefixes else default
+
+
 def _lookup(table: Any, name: Any) -> tuple[bool, Any]:
     """``(found, value)`` of the entry of ``table`` whose key folds like ``name`` (then ``"*"``)."""
     wanted = event_key(name)
@@ -310,7 +330,8 @@ def _event_name(request: Any, content: Any, header: Any, field: Any, detect: Any
 
 def _no_event(service: str, header: Any, field: Any, hint: Any) -> str:
     names = (header,) if isinstance(header, str) else tuple(header or ())
-    delivery = f"is this a {service} webhook delivery?"
+    article = "an" if str(service)[:1].lower() in "aeiou" else "a"
+    delivery = f"is this {article} {service} webhook delivery?"
     if names and field:
         text = f"missing {names[0]} header (and no '{field}' in the body): {delivery}"
     elif names:
@@ -340,17 +361,18 @@ def dispatch(request: Any, events: Any, *, header: Any = None, field: Any = None
     (a function for payloads that only their shape tells apart), ``default``.
     Names are compared folded (:func:`event_key`). A value of the table may
     itself be a table by action: ``{"opened": opened, "closed": closed}``,
-    keyed by the body field ``action`` (a dotted path, default ``"action"``);
-    ``"*"`` matches any other name; ``None`` marks a known event that posts
-    nothing.
+    keyed by the body field ``action`` (a dotted path, default ``"action"``,
+    or a table of paths by event); ``"*"`` matches any other name; ``None``
+    marks a known event that posts nothing.
 
     Answers: an unknown event or action is *unsupported*: ``None`` (200,
     nothing posted, the sender must not retry) and one log line
     ``"GitHub event 'ping' is not supported; nothing posted"``. A request that
     names no event, a body that is not a JSON object, or a body without a
-    dotted path that ``needs[event]`` (or ``needs["*"]``) lists is *anomalous*:
+    dotted path that ``needs`` lists for the event is *anomalous*:
     ``{"error": ...}`` (400) naming the header or the missing path, e.g.
-    ``"GitHub 'push' payload is missing 'repository.full_name'"``. ``service``
+    ``"GitHub 'push' payload is missing 'repository.full_name'"`` (``needs``
+    keys: an event, ``"*"`` for all, or a prefix such as ``"pullrequest:*"``). ``service``
     names the sender in these texts; ``hint`` is added to the no-event error.
     ``log`` receives the log line: inside a script it is ``console.log``
     already (the sandbox binds it).
@@ -369,18 +391,19 @@ def dispatch(request: Any, events: Any, *, header: Any = None, field: Any = None
         return None
     required: list[Any] = []
     for key in obj(needs):
-        if key == "*" or event_key(key) == event_key(name):
+        if _matches(key, name):
             required += list(needs[key] or ())
+    path = _pick(action, name, "action") if isinstance(action, dict) else action
     if isinstance(handler, dict):
-        required.append(action)
+        required.append(path)
     problem = payload_problem(content, required, f"{service} '{name}'")
     if problem:
         return {"error": problem}
     if isinstance(handler, dict):
-        what = _path_value(content, action)
+        what = _path_value(content, path)
         found, handler = _lookup(handler, what)
         if not found or handler is None:
-            _unsupported(log, f"{service} '{name}' {action.split('.')[-1]} '{what}'")
+            _unsupported(log, f"{service} '{name}' {str(path).split('.')[-1]} '{what}'")
             return None
     if not callable(handler):
         return {"error": f"the event table of the script maps '{name}' to something that is not a function"}

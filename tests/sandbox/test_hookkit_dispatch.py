@@ -93,7 +93,7 @@ def test_where_the_event_name_comes_from() -> None:
 
 def test_no_event_name_is_anomalous() -> None:
     assert dispatch(req({}), EVENTS, header="X-Acme-Event", service="Acme") == {
-        "error": "missing X-Acme-Event header: is this a Acme webhook delivery?"}
+        "error": "missing X-Acme-Event header: is this an Acme webhook delivery?"}
     assert dispatch(req({}), EVENTS, field="webhookEvent", service="Jira") == {
         "error": "Jira payload is missing 'webhookEvent': is this a Jira webhook delivery?"}
     assert dispatch(req({}), EVENTS, header="Circleci-Event-Type", field="type", service="CircleCI") == {
@@ -104,7 +104,7 @@ def test_no_event_name_is_anomalous() -> None:
     assert dispatch(req("text"), EVENTS, field="kind", service="Acme") == {
         "error": "Acme payload must be a JSON object"}
     assert dispatch(req({"kind": True}), EVENTS, field="kind", service="Acme") == {
-        "error": "Acme payload is missing 'kind': is this a Acme webhook delivery?"}
+        "error": "Acme payload is missing 'kind': is this an Acme webhook delivery?"}
 
 
 def test_a_table_entry_that_is_not_a_function_is_reported() -> None:
@@ -144,3 +144,21 @@ async def test_inside_a_script_the_unsupported_line_goes_to_the_integration_log(
         assert out.ok and out.value == {"error": "Acme 'push' payload is missing 'ref'"}
     finally:
         await sandbox.close()
+
+
+def test_needs_and_action_paths_by_prefix() -> None:
+    events = {"pullrequest:created": echo, "repo:commit_status_updated": {"SUCCESSFUL": echo}}
+    needs = {"pullrequest:*": ("pullrequest.id",), "*": ("repository",)}
+    header = "X-Event-Key"
+    assert dispatch(req({"repository": {}}, x_event_key="pullrequest:created"), events, header=header,
+                    needs=needs, service="Bitbucket") == {
+        "error": "Bitbucket 'pullrequest:created' payload is missing 'pullrequest.id'"}
+    lines: list[str] = []
+    action = {"repo:commit_status_*": "commit_status.state"}
+    body = {"repository": {}, "commit_status": {"state": "INPROGRESS"}}
+    assert dispatch(req(body, x_event_key="repo:commit_status_updated"), events, header=header, needs=needs,
+                    action=action, service="Bitbucket", log=lines.append) is None
+    assert lines == ["Bitbucket 'repo:commit_status_updated' state 'INPROGRESS' is not supported; nothing posted"]
+    body = {"repository": {}, "commit_status": {"state": "SUCCESSFUL"}, "n": 9}
+    assert dispatch(req(body, x_event_key="repo:commit_status_updated"), events, header=header, needs=needs,
+                    action=action) == {"content": {"text": "9 via None"}}
