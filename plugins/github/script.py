@@ -1,11 +1,12 @@
-"""GitHub → chat: pushes, pull requests, issues, comments, releases, workflow runs.
+"""GitHub → chat: pushes, branches and tags, pull requests and reviews, issues, comments, releases,
+workflow runs, deployments, discussions, wiki pages, forks, stars and collaborators.
 
 Point a GitHub webhook (content type application/json) at
 https://<host>/hooks/<id>/<token>; see README.md next to this file.
 """
 
-from hookkit import (BLUE, GREEN, GREY, PURPLE, RED, YELLOW, commit_line, dispatch, field, link, message, obj, objs,
-                    pluck, plural, push_message, shorten)
+from hookkit import (BLUE, GREEN, GREY, PURPLE, RED, YELLOW, at_most, commit_line, dispatch, event_key, field,
+                    http_url, link, message, obj, objs, pluck, plural, push_message, shorten)
 
 EVENT_HEADER = "X-GitHub-Event"
 
@@ -17,6 +18,18 @@ NEEDS = {
     "issue_comment": ("issue.number", "comment.html_url", "repository.full_name"),
     "release": ("release.tag_name", "release.html_url", "repository.full_name"),
     "workflow_run": ("workflow_run.html_url", "workflow_run.head_branch", "repository.full_name"),
+    "pull_request_review": ("pull_request.number", "pull_request.html_url", "review.state", "repository.full_name"),
+    "pull_request_review_comment": ("pull_request.number", "comment.html_url", "repository.full_name"),
+    "commit_comment": ("comment.html_url", "comment.commit_id", "repository.full_name"),
+    "create": ("ref", "ref_type", "repository.full_name", "repository.html_url"),
+    "delete": ("ref", "ref_type", "repository.full_name", "repository.html_url"),
+    "fork": ("forkee.full_name", "repository.full_name"),
+    "star": ("repository.full_name",),
+    "deployment_status": ("deployment_status.state", "deployment.environment", "repository.full_name"),
+    "discussion": ("discussion.number", "discussion.html_url", "repository.full_name"),
+    "discussion_comment": ("discussion.number", "comment.html_url", "repository.full_name"),
+    "gollum": ("pages", "repository.full_name"),
+    "member": ("member.login", "repository.full_name"),
 }
 
 MAX_COMMITS = 10
@@ -134,7 +147,7 @@ def release(content, request):
     tag = release["tag_name"]
     name = release.get("name") or tag
     kind = "pre-release" if release.get("prerelease") else "release"
-    text = f"{sender(content)} published {kind} {link(name, release['html_url'])} of {repo(content)}"
+    text = f"{sender(content)} {RELEASE_VERBS[content['action']]} {kind} {link(name, release['html_url'])} of {repo(content)}"
     attachment = {
         "color": GREEN,
         "title": name,
@@ -180,16 +193,166 @@ def workflow_run(content, request):
     return message(text, attachment)
 
 
+RELEASE_VERBS = {"published": "published", "prereleased": "published", "released": "published"}
+
+REVIEW_STATES = {
+    "approved": ("approved", GREEN),
+    "changes_requested": ("requested changes on", RED),
+    "commented": ("reviewed", BLUE),
+    "dismissed": ("had their review dismissed on", GREY),
+}
+
+
+def pr_label(pr):
+    return f"#{pr['number']} {pr.get('title') or ''}".strip()
+
+
+def pull_request_review(content, request):
+    pr = content["pull_request"]
+    review = content["review"]
+    state = str(review["state"]).lower()
+    verb, color = REVIEW_STATES.get(state, ("reviewed", BLUE))
+    reviewer = obj(review.get("user"))
+    who = link(reviewer.get("login"), reviewer.get("html_url")) if reviewer.get("login") else sender(content)
+    url = review.get("html_url") or pr["html_url"]
+    text = f"{who} {verb} pull request {link(pr_label(pr), url)} in {repo(content)}"
+    return message(text, {"color": color, "text": shorten(review.get("body"), MAX_BODY) or None})
+
+
+def pull_request_review_comment(content, request):
+    pr = content["pull_request"]
+    comment = content["comment"]
+    where = f" ({comment['path']})" if comment.get("path") else ""
+    text = (f"{sender(content)} commented on pull request {link(pr_label(pr), comment['html_url'])}{where}"
+            f" in {repo(content)}")
+    return message(text, {"color": BLUE, "text": shorten(comment.get("body"), MAX_BODY) or None})
+
+
+def commit_comment(content, request):
+    comment = content["comment"]
+    sha = str(comment["commit_id"])
+    where = f" ({comment['path']})" if comment.get("path") else ""
+    text = (f"{sender(content)} commented on commit {link(sha[:7], comment['html_url'])}{where}"
+            f" in {repo(content)}")
+    return message(text, {"color": BLUE, "text": shorten(comment.get("body"), MAX_BODY) or None})
+
+
+def ref_event(content, request):
+    kind = content["ref_type"]
+    name = content["ref"]
+    if event_key(request["headers"].get("x-github-event")) == "delete":
+        return message(f"{sender(content)} deleted {kind} {name} of {repo(content)}")
+    where = link(name, f"{content['repository']['html_url']}/tree/{name}")
+    return message(f"{sender(content)} created {kind} {where} in {repo(content)}")
+
+
+def fork(content, request):
+    forkee = content["forkee"]
+    return message(f"{sender(content)} forked {repo(content)} to {link(forkee['full_name'], forkee.get('html_url'))}")
+
+
+def star(content, request):
+    count = content["repository"].get("stargazers_count")
+    total = f" ({plural(count, 'star')})" if isinstance(count, int) else ""
+    return message(f"{sender(content)} starred {repo(content)}{total}")
+
+
+DEPLOYMENT_STATES = {
+    "success": ("succeeded", GREEN),
+    "failure": ("failed", RED),
+    "error": ("errored", RED),
+    "inactive": ("is inactive", GREY),
+}
+
+
+def deployment_status(content, request):
+    status = content["deployment_status"]
+    deployment = content["deployment"]
+    verb, color = DEPLOYMENT_STATES[status["state"]]
+    target = http_url(status.get("environment_url")) or http_url(status.get("target_url"))
+    environment = link(deployment["environment"], target)
+    text = f"Deployment to {environment} {verb} for {repo(content)}"
+    fields = []
+    if deployment.get("ref"):
+        fields.append(field("Ref", deployment["ref"]))
+    sha = str(deployment.get("sha") or "")
+    if sha:
+        fields.append(field("Commit", link(sha[:7], f"{content['repository'].get('html_url')}/commit/{sha}")))
+    creator = obj(deployment.get("creator")).get("login")
+    if creator:
+        fields.append(field("By", creator))
+    attachment = {"color": color, "text": shorten(status.get("description"), MAX_BODY) or None, "fields": fields}
+    return message(text, attachment)
+
+
+def discussion(content, request):
+    item = content["discussion"]
+    label = f"#{item['number']} {item.get('title') or ''}".strip()
+    category = obj(item.get("category")).get("name")
+    action = content.get("action")
+    text = f"{sender(content)} {action} discussion {link(label, item['html_url'])} in {repo(content)}"
+    attachment = {
+        "color": GREEN if action == "answered" else BLUE,
+        "title": label,
+        "title_link": item["html_url"],
+        "text": shorten(item.get("body"), MAX_BODY) or None if action == "created" else None,
+        "fields": [field("Category", category)] if category else None,
+    }
+    return message(text, attachment)
+
+
+def discussion_comment(content, request):
+    item = content["discussion"]
+    comment = content["comment"]
+    label = f"#{item['number']} {item.get('title') or ''}".strip()
+    text = f"{sender(content)} commented on discussion {link(label, comment['html_url'])} in {repo(content)}"
+    return message(text, {"color": BLUE, "text": shorten(comment.get("body"), MAX_BODY) or None})
+
+
+def gollum(content, request):
+    pages = objs(content.get("pages"))
+    lines = [f"{page.get('action') or 'edited'} {link(page.get('title') or page.get('page_name'), page.get('html_url'))}"
+             for page in pages]
+    if len(pages) == 1:
+        text = f"{sender(content)} {lines[0]} in the wiki of {repo(content)}"
+        return message(text)
+    text = f"{sender(content)} changed {plural(len(pages), 'wiki page')} of {repo(content)}"
+    return message(text, {"color": BLUE, "text": "\n".join(at_most(lines, MAX_COMMITS)) or None})
+
+
+def member(content, request):
+    person = content["member"]
+    verb = {"added": "added", "removed": "removed"}[content["action"]]
+    preposition = "to" if verb == "added" else "from"
+    text = f"{sender(content)} {verb} {link(person['login'], person.get('html_url'))} {preposition} {repo(content)}"
+    return message(text)
+
+
 EVENTS = {
     "push": push,
     "pull_request": {"opened": pull_request, "closed": pull_request, "reopened": pull_request},
     "issues": {"opened": issue, "closed": issue, "reopened": issue},
     "issue_comment": {"created": issue_comment},
-    "release": {"published": release},
+    "release": {"published": release, "prereleased": release},
     "workflow_run": {"completed": workflow_run},
+    "pull_request_review": {"submitted": pull_request_review, "dismissed": pull_request_review},
+    "pull_request_review_comment": {"created": pull_request_review_comment},
+    "commit_comment": {"created": commit_comment},
+    "create": ref_event,
+    "delete": ref_event,
+    "fork": fork,
+    "star": {"created": star},
+    "deployment_status": {state: deployment_status for state in DEPLOYMENT_STATES},
+    "discussion": {"created": discussion, "answered": discussion, "closed": discussion, "reopened": discussion},
+    "discussion_comment": {"created": discussion_comment},
+    "gollum": gollum,
+    "member": {"added": member, "removed": member},
 }
+
+# deployment_status is keyed by the state of the deployment, every other sub-table by "action"
+ACTION = {"*": "action", "deployment_status": "deployment_status.state"}
 
 
 class Script:
     def process_incoming_request(self, request):
-        return dispatch(request, EVENTS, header=EVENT_HEADER, needs=NEEDS, service="GitHub")
+        return dispatch(request, EVENTS, header=EVENT_HEADER, needs=NEEDS, action=ACTION, service="GitHub")
