@@ -143,3 +143,102 @@ def test_failed_build(check):
           attachments=[{"color": "#a30200", "title": "Unit Tests (Python)",
                         "title_link": "https://my-build-tool.com/builds/MY-PROJECT/BUILD-777", "text": "Build finished",
                         "fields": [{"title": "Branch", "value": "master", "short": True}]}])
+
+
+def test_issue_updated__basic(check):
+    check("issue_updated__basic",
+          text='Emma updated issue [#1 Issue title](https://api.bitbucket.org/issue_id) in [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)',
+          attachments=[{'color': '#daa038',
+                        'title': '#1 Issue title',
+                        'title_link': 'https://api.bitbucket.org/issue_id',
+                        'text': 'status: open → on hold',
+                        'fields': [{'title': 'Comment', 'value': 'Comment text', 'short': False}]}])
+
+
+def test_pullrequest_comment_deleted__basic(check):
+    check("pullrequest_comment_deleted__basic",
+          text='Emma deleted a comment on pull request [#1 Title of pull request](https://api.bitbucket.org/comment_id) in [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)',
+          attachments=[{'color': '#808080',
+                        'title': '#1 Title of pull request',
+                        'title_link': 'https://api.bitbucket.org/pullrequest_id',
+                        'fields': [{'title': 'Branches', 'value': 'branch2 → master', 'short': True},
+                                   {'title': 'Reviewers', 'value': 'Emma', 'short': True}]}])
+
+
+def test_pullrequest_comment_updated__basic(check):
+    check("pullrequest_comment_updated__basic",
+          text='Emma edited a comment on pull request [#1 Title of pull request](https://api.bitbucket.org/comment_id) in [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)',
+          attachments=[{'color': '#439fe0',
+                        'title': '#1 Title of pull request',
+                        'title_link': 'https://api.bitbucket.org/pullrequest_id',
+                        'text': 'Comment text',
+                        'fields': [{'title': 'Branches', 'value': 'branch2 → master', 'short': True},
+                                   {'title': 'Reviewers', 'value': 'Emma', 'short': True}]}])
+
+
+def test_pullrequest_fulfilled__merged(check):
+    check("pullrequest_fulfilled__merged",
+          text='Emma merged pull request [#1 Title of pull request](https://api.bitbucket.org/pullrequest_id) in [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)',
+          attachments=[{'color': '#6f42c1',
+                        'title': '#1 Title of pull request',
+                        'title_link': 'https://api.bitbucket.org/pullrequest_id',
+                        'fields': [{'title': 'Branches', 'value': 'branch2 → master', 'short': True},
+                                   {'title': 'Reviewers', 'value': 'Emma', 'short': True}]}])
+
+
+def test_pullrequest_rejected__declined(check):
+    check("pullrequest_rejected__declined",
+          text='Emma declined pull request [#1 Title of pull request](https://api.bitbucket.org/pullrequest_id) in [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)',
+          attachments=[{'color': '#808080',
+                        'title': '#1 Title of pull request',
+                        'title_link': 'https://api.bitbucket.org/pullrequest_id',
+                        'text': 'reason for declining the PR (if applicable)',
+                        'fields': [{'title': 'Branches', 'value': 'branch2 → master', 'short': True},
+                                   {'title': 'Reviewers', 'value': 'Emma', 'short': True}]}])
+
+
+def test_pullrequest_unapproved__basic(check):
+    check("pullrequest_unapproved__basic",
+          text='Emma removed their approval of pull request [#1 Title of pull request](https://api.bitbucket.org/pullrequest_id) in [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)',
+          attachments=[{'color': '#daa038',
+                        'title': '#1 Title of pull request',
+                        'title_link': 'https://api.bitbucket.org/pullrequest_id',
+                        'fields': [{'title': 'Branches', 'value': 'branch2 → master', 'short': True},
+                                   {'title': 'Reviewers', 'value': 'Emma', 'short': True}]}])
+
+
+def test_pullrequest_updated__basic(check):
+    check("pullrequest_updated__basic",
+          text='Emma updated pull request [#1 Title of pull request](https://api.bitbucket.org/pullrequest_id) in [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)',
+          attachments=[{'color': '#439fe0',
+                        'title': '#1 Title of pull request',
+                        'title_link': 'https://api.bitbucket.org/pullrequest_id',
+                        'fields': [{'title': 'Branches', 'value': 'branch2 → master', 'short': True},
+                                   {'title': 'Reviewers', 'value': 'Emma', 'short': True}]}])
+
+
+def test_repo_commit_comment_created__basic(check):
+    check("repo_commit_comment_created__basic",
+          text='Emma [commented](https://api.bitbucket.org/comment_id) on commit [d3022fc](https://api.bitbucket.org/bitbucket/bitbucket/commits/d3022fc0ca3d65c7f6654eea129d6bf0cf0ee08e) (path/to/file) of [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)',
+          attachments=[{'color': '#439fe0', 'text': 'Comment text'}])
+
+
+def test_repo_fork__basic(check):
+    check("repo_fork__basic",
+          text='Emma forked [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket) to [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)')
+
+
+def test_repo_updated__basic(check):
+    check("repo_updated__basic",
+          text='Emma changed the settings of [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)',
+          attachments=[{'color': '#808080',
+                        'text': 'description: This is a description. → This is a better description.\n'
+                                'full_name: teamawesome/repository_name → teamawesome/repository\n'
+                                'language: — → java\n'
+                                'name: repository_name → repository\n'
+                                'website: — → http://www.example.com/'}])
+
+
+def test_build_in_progress_is_not_posted(check):
+    check("repo_commit_status_created__successful", change={"commit_status.state": "INPROGRESS"},
+          expect_unsupported=True, logs="Bitbucket 'repo_commit_status_created' state 'INPROGRESS' is not supported")

@@ -166,8 +166,9 @@ def release(content, request):
 
 
 def fork(content, request):
-    target = content["forkee"]
-    text = f"{sender(content)} forked {repo(content)} to {link(target['full_name'], target.get('html_url'))}"
+    # Gitea's "forkee" is the repository that was forked, "repository" the new fork
+    original = content["forkee"]
+    text = f"{sender(content)} forked {link(original['full_name'], original.get('html_url'))} to {repo(content)}"
     return message(text)
 
 

@@ -138,3 +138,39 @@ def test_release_published(check):
           attachments=[{"color": "#2eb886", "title": "Version 1.2",
                         "title_link": "https://try.gitea.io/kostekIV/test/releases/tag/v1.2", "text": "Bug fixes",
                         "fields": [{"title": "Tag", "value": "v1.2", "short": True}]}])
+
+
+def test_delete__branch(check):
+    check("delete__branch",
+          text='example deleted branch example3 of [example/example](http://localhost:3000/example/example)')
+
+
+def test_fork__basic(check):
+    check("fork__basic",
+          text='example2 forked [example/example](http://localhost:3000/example/example) to [example2/example](http://localhost:3000/example2/example)')
+
+
+def test_issue_comment__on_pull_request(check):
+    check("issue_comment__on_pull_request",
+          text='example commented on pull request [#2 update](http://localhost:3000/example/example/pulls/2#issuecomment-6) in [example/example](http://localhost:3000/example/example)',
+          attachments=[{'color': '#439fe0', 'text': 'example'}])
+
+
+def test_pull_request_review_comment__basic(check):
+    check("pull_request_review_comment__basic",
+          text='example reviewed pull request [#2 update](http://localhost:3000/example/example/pulls/2) in [example/example](http://localhost:3000/example/example)',
+          attachments=[{'color': '#439fe0', 'text': '123'}])
+
+
+def test_release__published(check):
+    check("release__published",
+          text='example published release [0.0.0](http://localhost:3000/example/example/releases/tag/example) of [example/example](http://localhost:3000/example/example)',
+          attachments=[{'color': '#2eb886',
+                        'title': '0.0.0',
+                        'title_link': 'http://localhost:3000/example/example/releases/tag/example',
+                        'fields': [{'title': 'Tag', 'value': 'example', 'short': True}]}])
+
+
+def test_repository__created(check):
+    check("repository__created",
+          text='example created repository [example3/example5](http://localhost:3000/example3/example5) in example3')

@@ -199,8 +199,13 @@ REVIEW_STATES = {
     "approved": ("approved", GREEN),
     "changes_requested": ("requested changes on", RED),
     "commented": ("reviewed", BLUE),
-    "dismissed": ("had their review dismissed on", GREY),
 }
+
+
+def quote(body, color=BLUE):
+    """An attachment quoting a comment's body, or None when it is empty."""
+    text = shorten(body, MAX_BODY)
+    return {"color": color, "text": text} if text else None
 
 
 def pr_label(pr):
@@ -210,13 +215,15 @@ def pr_label(pr):
 def pull_request_review(content, request):
     pr = content["pull_request"]
     review = content["review"]
-    state = str(review["state"]).lower()
-    verb, color = REVIEW_STATES.get(state, ("reviewed", BLUE))
+    url = review.get("html_url") or pr["html_url"]
     reviewer = obj(review.get("user"))
     who = link(reviewer.get("login"), reviewer.get("html_url")) if reviewer.get("login") else sender(content)
-    url = review.get("html_url") or pr["html_url"]
+    if content.get("action") == "dismissed":
+        text = f"{sender(content)} dismissed the review of {who} on pull request {link(pr_label(pr), url)} in {repo(content)}"
+        return message(text)
+    verb, color = REVIEW_STATES.get(str(review["state"]).lower(), ("reviewed", BLUE))
     text = f"{who} {verb} pull request {link(pr_label(pr), url)} in {repo(content)}"
-    return message(text, {"color": color, "text": shorten(review.get("body"), MAX_BODY) or None})
+    return message(text, quote(review.get("body"), color))
 
 
 def pull_request_review_comment(content, request):
@@ -225,7 +232,7 @@ def pull_request_review_comment(content, request):
     where = f" ({comment['path']})" if comment.get("path") else ""
     text = (f"{sender(content)} commented on pull request {link(pr_label(pr), comment['html_url'])}{where}"
             f" in {repo(content)}")
-    return message(text, {"color": BLUE, "text": shorten(comment.get("body"), MAX_BODY) or None})
+    return message(text, quote(comment.get("body")))
 
 
 def commit_comment(content, request):
@@ -234,7 +241,7 @@ def commit_comment(content, request):
     where = f" ({comment['path']})" if comment.get("path") else ""
     text = (f"{sender(content)} commented on commit {link(sha[:7], comment['html_url'])}{where}"
             f" in {repo(content)}")
-    return message(text, {"color": BLUE, "text": shorten(comment.get("body"), MAX_BODY) or None})
+    return message(text, quote(comment.get("body")))
 
 
 def ref_event(content, request):
@@ -306,7 +313,7 @@ def discussion_comment(content, request):
     comment = content["comment"]
     label = f"#{item['number']} {item.get('title') or ''}".strip()
     text = f"{sender(content)} commented on discussion {link(label, comment['html_url'])} in {repo(content)}"
-    return message(text, {"color": BLUE, "text": shorten(comment.get("body"), MAX_BODY) or None})
+    return message(text, quote(comment.get("body")))
 
 
 def gollum(content, request):

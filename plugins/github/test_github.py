@@ -166,3 +166,120 @@ def test_prerelease_with_brackets_in_its_name(check):
           attachments=[{"color": "#2eb886", "title": "First [beta]",
                         "title_link": "https://github.com/Codertocat/Hello-World/releases/tag/0.0.1",
                         "text": "Notes", "fields": [{"title": "Tag", "value": "0.0.1", "short": True}]}])
+
+
+def test_commit_comment__created(check):
+    check("commit_comment__created",
+          text='[Codertocat](https://github.com/Codertocat) commented on commit [6113728](https://github.com/Codertocat/Hello-World/commit/6113728f27ae82c7b1a177c8d03f9e96e0adf246#commitcomment-33548674) in [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)',
+          attachments=[{'color': '#439fe0', 'text': 'This is a really good change! :+1:'}])
+
+
+def test_create__tag(check):
+    check("create__tag",
+          text='[Codertocat](https://github.com/Codertocat) created tag [simple-tag](https://github.com/Codertocat/Hello-World/tree/simple-tag) in [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)')
+
+
+def test_delete__tag(check):
+    check("delete__tag",
+          text='[Codertocat](https://github.com/Codertocat) deleted tag simple-tag of [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)')
+
+
+def test_deployment_status__success(check):
+    check("deployment_status__success",
+          text='Deployment to production succeeded for [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)',
+          attachments=[{'color': '#2eb886',
+                        'fields': [{'title': 'Ref', 'value': 'master', 'short': True},
+                                   {'title': 'Commit',
+                                    'value': '[f95f852](https://github.com/Codertocat/Hello-World/commit/f95f852bd8fca8fcc58a9a2d6c842781e32a215e)',
+                                    'short': True},
+                                   {'title': 'By', 'value': 'Codertocat', 'short': True}]}])
+
+
+def test_discussion__created(check):
+    check("discussion__created",
+          text='[Codertocat](https://github.com/Codertocat) created discussion [#4 TEST edit](https://github.com/Codertocat/Hello-World/discussions/4) in [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)',
+          attachments=[{'color': '#439fe0',
+                        'title': '#4 TEST edit',
+                        'title_link': 'https://github.com/Codertocat/Hello-World/discussions/4',
+                        'text': 'TEST edit',
+                        'fields': [{'title': 'Category', 'value': 'General', 'short': True}]}])
+
+
+def test_discussion_comment__created(check):
+    check("discussion_comment__created",
+          text='[Codertocat](https://github.com/Codertocat) commented on discussion [#4 TEST edit](https://github.com/Codertocat/Hello-World/discussions/4#discussioncomment-550062) in [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)',
+          attachments=[{'color': '#439fe0', 'text': 'ANSWER'}])
+
+
+def test_fork__basic(check):
+    check("fork__basic",
+          text='[Octocoders](https://github.com/Octocoders) forked [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World) to [Octocoders/Hello-World](https://github.com/Octocoders/Hello-World)')
+
+
+def test_gollum__page_created(check):
+    check("gollum__page_created",
+          text='[rachmari](https://github.com/rachmari) edited [Home](https://github.com/Codertocat/Hello-World/wiki/Home) in the wiki of [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)')
+
+
+def test_member__added(check):
+    check("member__added",
+          text='[hacktocat](https://github.com/hacktocat) added [hacktocat](https://github.com/hacktocat) to [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)')
+
+
+def test_pull_request_review__dismissed(check):
+    check("pull_request_review__dismissed",
+          text='[Codertocat](https://github.com/Codertocat) dismissed the review of [Codertocat](https://github.com/Codertocat) on pull request [#2 Update the README with new information.](https://github.com/Codertocat/Hello-World/pull/2#pullrequestreview-237895671) in [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)')
+
+
+def test_pull_request_review__submitted_commented(check):
+    check("pull_request_review__submitted_commented",
+          text='[Codertocat](https://github.com/Codertocat) reviewed pull request [#2 Update the README with new information.](https://github.com/Codertocat/Hello-World/pull/2#pullrequestreview-237895671) in [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)')
+
+
+def test_pull_request_review_comment__created(check):
+    check("pull_request_review_comment__created",
+          text='[Codertocat](https://github.com/Codertocat) commented on pull request [#2 Update the README with new information.](https://github.com/Codertocat/Hello-World/pull/2#discussion_r284312630) (README.md) in [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)',
+          attachments=[{'color': '#439fe0', 'text': 'Maybe you should use more emoji on this line.'}])
+
+
+def test_release__prereleased(check):
+    check("release__prereleased",
+          text='[Codertocat](https://github.com/Codertocat) published pre-release [0.0.1](https://github.com/Codertocat/Hello-World/releases/tag/0.0.1) of [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)',
+          attachments=[{'color': '#2eb886',
+                        'title': '0.0.1',
+                        'title_link': 'https://github.com/Codertocat/Hello-World/releases/tag/0.0.1',
+                        'fields': [{'title': 'Tag', 'value': '0.0.1', 'short': True}]}])
+
+
+def test_star__created(check):
+    check("star__created",
+          text='[Codertocat](https://github.com/Codertocat) starred [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World) (1 star)')
+
+
+def test_ping__basic_is_not_supported(check):
+    check("ping__basic", expect_unsupported=True, logs="GitHub event 'ping' is not supported")
+
+
+def test_pull_request_review_approved_with_a_body(check):
+    check("pull_request_review__submitted_commented", change={"review.state": "approved", "review.body": "LGTM"},
+          text=("[Codertocat](https://github.com/Codertocat) approved pull request [#2 Update the README with new "
+                "information.](https://github.com/Codertocat/Hello-World/pull/2#pullrequestreview-237895671) in "
+                "[Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)"),
+          attachments=[{"color": "#2eb886", "text": "LGTM"}])
+
+
+def test_pull_request_review_changes_requested_is_red(check):
+    outcome = check("pull_request_review__submitted_commented",
+                    change={"review.state": "CHANGES_REQUESTED", "review.body": "Please add a test"})
+    assert outcome.drafts[0].doc["attachments"] == [{"color": "#a30200", "text": "Please add a test"}]
+    assert " requested changes on pull request " in outcome.drafts[0].doc["text"]
+
+
+def test_deployment_in_progress_is_not_supported(check):
+    check("deployment_status__success", change={"deployment_status.state": "in_progress"}, expect_unsupported=True,
+          logs="GitHub 'deployment_status' state 'in_progress' is not supported")
+
+
+def test_review_without_state_is_anomalous(check):
+    check("pull_request_review__submitted_commented", drop=["review.state"], status=400,
+          error="GitHub 'pull_request_review' payload is missing 'review.state'")

@@ -165,3 +165,87 @@ def test_comment_on_commit(check):
           text=("Administrator commented on commit "
                 "[cfe32cf6](http://example.com/gitlab-org/gitlab-test/issues/17#note_1241) in "
                 "[gitlab-org/gitlab-test](http://example.com/gitlab-org/gitlab-test)"))
+
+
+def test_confidential_issue_hook__opened(check):
+    check("confidential_issue_hook__opened",
+          text='Administrator opened issue [#23 New API: create/update/delete file](http://example.com/diaspora/issues/23) in [gitlabhq/gitlab-test](http://example.com/gitlabhq/gitlab-test)',
+          attachments=[{'color': '#daa038',
+                        'title': '#23 New API: create/update/delete file',
+                        'title_link': 'http://example.com/diaspora/issues/23',
+                        'text': 'Create new API for manipulations with repository',
+                        'fields': [{'title': 'Assignee', 'value': 'User1', 'short': True}]}])
+
+
+def test_deployment_hook__success(check):
+    check("deployment_hook__success",
+          text='[Deployment](http://10.126.0.2:3000/root/test-deployment-webhooks/-/jobs/796) to staging succeeded for [root/test-deployment-webhooks](http://10.126.0.2:3000/root/test-deployment-webhooks)',
+          attachments=[{'color': '#2eb886',
+                        'title': 'Add new file',
+                        'title_link': 'http://10.126.0.2:3000/root/test-deployment-webhooks/-/commit/279484c09fbe69ededfced8c1bb6e6d24616b468',
+                        'fields': [{'title': 'Commit',
+                                    'value': '[279484c0](http://10.126.0.2:3000/root/test-deployment-webhooks/-/commit/279484c09fbe69ededfced8c1bb6e6d24616b468)',
+                                    'short': True},
+                                   {'title': 'By', 'value': 'Administrator', 'short': True}]}])
+
+
+def test_job_hook__succeeded(check):
+    check("job_hook__succeeded",
+          text='Job [job_name #4537823](https://gitlab.com/TomaszKolek/my-awesome-project/-/jobs/4537823) succeeded on branch [master](https://gitlab.com/TomaszKolek/my-awesome-project/-/tree/master) of [my-awesome-project](https://gitlab.com/TomaszKolek/my-awesome-project)',
+          attachments=[{'color': '#2eb886',
+                        'title': 'x',
+                        'fields': [{'title': 'Stage', 'value': 'test', 'short': True},
+                                   {'title': 'Commit',
+                                    'value': '[c4e3d381](https://gitlab.com/TomaszKolek/my-awesome-project/-/commit/c4e3d3814490d5f4432a19e874d86c5d0a71451e)',
+                                    'short': True},
+                                   {'title': 'Duration', 'value': '45s', 'short': True}]}])
+
+
+def test_note_hook__commit_comment(check):
+    check("note_hook__commit_comment",
+          text='Administrator commented on commit [cfe32cf6](http://example.com/gitlab-org/gitlab-test/commit/cfe32cf61b73a0d5e9f13e774abde7ff789b1660#note_1243) in [gitlabhq/gitlab-test](http://example.com/gitlabhq/gitlab-test)',
+          attachments=[{'color': '#439fe0', 'text': 'This is a commit comment. How does this work?'}])
+
+
+def test_note_hook__merge_request_comment(check):
+    check("note_hook__merge_request_comment",
+          text='Administrator commented on merge request [!1 Tempora et eos debitis quae laborum et.](http://example.com/gitlab-org/gitlab-test/merge_requests/1#note_1244) in [gitlab-org/gitlab-test](http://example.com/gitlab-org/gitlab-test)',
+          attachments=[{'color': '#439fe0', 'text': 'This MR needs work.'}])
+
+
+def test_release_hook__create(check):
+    check("release_hook__create",
+          text='Release [v1.1](https://example.com/gitlab-org/release-webhook-example/-/releases/v1.1) published in [gitlab-org/release-webhook-example](https://example.com/gitlab-org/release-webhook-example)',
+          attachments=[{'color': '#2eb886',
+                        'title': 'v1.1',
+                        'title_link': 'https://example.com/gitlab-org/release-webhook-example/-/releases/v1.1',
+                        'text': 'v1.1 has been released',
+                        'fields': [{'title': 'Tag', 'value': 'v1.1', 'short': True}]}])
+
+
+def test_tag_push_hook__created(check):
+    check("tag_push_hook__created",
+          text='John Smith pushed tag [v1.0.0](http://example.com/jsmith/example/-/tags/v1.0.0) to [jsmith/example](http://example.com/jsmith/example)')
+
+
+def test_wiki_page_hook__created(check):
+    check("wiki_page_hook__created",
+          text='Administrator created wiki page [Awesome](http://example.com/root/awesome-project/wikis/awesome) in [root/awesome-project](http://example.com/root/awesome-project)',
+          attachments=[{'color': '#439fe0', 'text': 'adding an awesome page to the wiki'}])
+
+
+def test_job_hook__created_is_not_posted(check):
+    check("job_hook__created", expect_unsupported=True,
+          logs="GitLab 'job_hook' build_status 'created' is not supported")
+
+
+def test_failed_job_names_the_reason(check):
+    outcome = check("job_hook__succeeded", change={"build_status": "failed", "build_failure_reason": "script_failure"})
+    attachment = outcome.drafts[0].doc["attachments"][0]
+    assert attachment["color"] == "#a30200"
+    assert {"title": "Reason", "value": "script failure", "short": True} in attachment["fields"]
+    assert " failed on branch " in outcome.drafts[0].doc["text"]
+
+
+def test_job_hook_without_build_id(check):
+    check("job_hook__succeeded", drop=["build_id"], status=400, error="GitLab 'job_hook' payload is missing 'build_id'")

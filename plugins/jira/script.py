@@ -4,7 +4,7 @@ Add a webhook (Jira settings → System → WebHooks) with URL
 https://<host>/hooks/<id>/<token>; see README.md next to this file.
 """
 
-from hookkit import BLUE, GREEN, GREY, YELLOW, dispatch, field, link, message, obj, objs, shorten
+from hookkit import BLUE, GREEN, YELLOW, dispatch, field, link, message, obj, objs, shorten
 
 # Jira sends no event header: the event is the body's "webhookEvent",
 # with the "jira:" prefix removed ("jira:issue_created" → "issue_created").
@@ -114,7 +114,7 @@ def commented(content, request):
     author = person(comment.get("author") or content.get("user"))
     text = f"{author} {verb} {issue_link(issue, url)}"
     body = shorten(str(comment.get("body") or ""), MAX_BODY) if verb != "deleted a comment on" else ""
-    return message(text, {"color": GREY if not body else BLUE, "text": body or None})
+    return message(text, {"color": BLUE, "text": body} if body else None)
 
 
 def issue_updated(content, request):

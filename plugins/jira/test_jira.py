@@ -88,3 +88,24 @@ def test_several_fields_changed(check):
           attachments=[{"color": "#daa038",
                         "fields": [{"title": "Status", "value": "To Do → In Progress", "short": True},
                                    {"title": "Priority", "value": "Medium → High", "short": True}]}])
+
+
+def test_comment_deleted__basic(check):
+    check("comment_deleted__basic",
+          text='Hemanth V. Alluri deleted a comment on [SP-1: Add support for newer format Jira issue comment events](https://f20171170.atlassian.net/browse/SP-1?focusedCommentId=10000)')
+
+
+def test_issue_deleted__basic(check):
+    check("issue_deleted__basic", text="Leo Franchi deleted BUG-15: New bug with hook")
+
+
+def test_comment_updated_quotes_the_new_text(check):
+    check("comment_deleted__basic", change={"webhookEvent": "comment_updated"},
+          text=("Hemanth V. Alluri edited a comment on [SP-1: Add support for newer format Jira issue comment "
+                "events](https://f20171170.atlassian.net/browse/SP-1?focusedCommentId=10000)"),
+          attachments=[{"color": "#439fe0", "text": "This is a very important issue\\! I’m on it\\!"}])
+
+
+def test_unknown_jira_event_is_not_supported(check):
+    check("comment_deleted__basic", change={"webhookEvent": "sprint_started"}, expect_unsupported=True,
+          logs="Jira event 'sprint_started' is not supported")
