@@ -372,7 +372,8 @@ def dispatch(request: Any, events: Any, *, header: Any = None, field: Any = None
     dotted path that ``needs`` lists for the event is *anomalous*:
     ``{"error": ...}`` (400) naming the header or the missing path, e.g.
     ``"GitHub 'push' payload is missing 'repository.full_name'"`` (``needs``
-    keys: an event, ``"*"`` for all, or a prefix such as ``"pullrequest:*"``). ``service``
+    keys: ``"*"`` for all events, plus the most specific of an event or a prefix such as
+    ``"pullrequest:*"``). ``service``
     names the sender in these texts; ``hint`` is added to the no-event error.
     ``log`` receives the log line: inside a script it is ``console.log``
     already (the sandbox binds it).
@@ -389,10 +390,10 @@ def dispatch(request: Any, events: Any, *, header: Any = None, field: Any = None
     if not found or handler is None:
         _unsupported(log, f"{service} event '{name}'")
         return None
-    required: list[Any] = []
-    for key in obj(needs):
-        if _matches(key, name):
-            required += list(needs[key] or ())
+    # the paths every event needs ("*"), then those of the most specific key naming this event
+    table = obj(needs)
+    required: list[Any] = list(table.get("*") or ())
+    required += list(_pick({key: table[key] for key in table if key != "*"}, name, ()) or ())
     path = _pick(action, name, "action") if isinstance(action, dict) else action
     if isinstance(handler, dict):
         required.append(path)

@@ -106,7 +106,7 @@ def test_unposted_action_posts_nothing(check):
 
 def test_malformed_payload(check):
     check({"not": "valid"}, event="push", status=400,
-          error="Gitea 'push' payload is missing 'ref'")
+          error="Gitea 'push' payload is missing 'repository.full_name'")
 
 
 def test_missing_event_header(check):

@@ -174,7 +174,21 @@ def generation(content):
 EVENTS = {kind.replace("_", "."): v3 for kind in KINDS if not kind.endswith(("trigger", "acknowledge", "resolve",
                                                                             "assign", "escalate"))}
 EVENTS["legacy_messages"] = legacy
-NEEDS = {"incident.*": ("event.data.html_url",)}
+
+
+def annotated(content, request):
+    """A note added to an incident (V3 ``incident.annotated``: data is the note, data.incident the incident)."""
+    event = content["event"]
+    note = event["data"]
+    incident = note["incident"]
+    who = ref_name(event.get("agent")) or "Someone"
+    title = incident.get("summary") or "an incident"
+    text = f"{who} added a note to {link(title, incident['html_url'])}"
+    return message(text, {"color": BLUE, "text": str(note.get("content") or "")[:500] or None})
+
+
+EVENTS["incident.annotated"] = annotated
+NEEDS = {"incident.annotated": ("event.data.incident.html_url",), "incident.*": ("event.data.html_url",)}
 
 
 class Script:

@@ -119,3 +119,11 @@ def test_v2_acknowledge(check):
                           "(https://webdemo.pagerduty.com/incidents/PRORDTY) in "
                           "[Production XDB Cluster](https://webdemo.pagerduty.com/services/PN49J75)"))
     assert outcome.drafts[0].doc["attachments"][0]["color"] == "#daa038"
+
+
+def test_incident_annotated__v3(check):
+    check("incident_annotated__v3",
+          text='Harsh Santwani added a note to [Critical: Checkout API High Latency](https://harsh0303.pagerduty.com/incidents/Q3B15VLMF3ASBD)',
+          attachments=[{'color': '#439fe0', 'text': 'Running KILL on long-running queries from the reporting-service.'}])
+
+

@@ -131,3 +131,16 @@ def test_error_with_environment_and_release(check):
                                    {"title": "Platform", "value": "javascript", "short": True},
                                    {"title": "Environment", "value": "production", "short": True},
                                    {"title": "Release", "value": "web@1.2.3", "short": True}]}])
+
+
+def test_issue__assigned(check):
+    check("issue__assigned",
+          text='Issue ZULIP-INTEGRATION-TESTING-G assigned to Hemanth V. Alluri by Hemanth V. Alluri in Zulip Integration Testing: A test message event from golang.',
+          attachments=[{'color': '#439fe0',
+                        'title': 'A test message event from golang.',
+                        'fields': [{'title': 'Level', 'value': 'info', 'short': True},
+                                   {'title': 'Platform', 'value': 'go', 'short': True},
+                                   {'title': 'Events', 'value': '1', 'short': True},
+                                   {'title': 'Users', 'value': '0', 'short': True}]}])
+
+

@@ -162,3 +162,13 @@ def test_needs_and_action_paths_by_prefix() -> None:
     body = {"repository": {}, "commit_status": {"state": "SUCCESSFUL"}, "n": 9}
     assert dispatch(req(body, x_event_key="repo:commit_status_updated"), events, header=header, needs=needs,
                     action=action) == {"content": {"text": "9 via None"}}
+
+
+def test_the_most_specific_needs_win_over_a_prefix() -> None:
+    events = {"incident.annotated": echo, "incident.triggered": echo}
+    needs = {"incident.annotated": ("event.data.incident.html_url",), "incident.*": ("event.data.html_url",)}
+    body = {"event": {"event_type": "incident.annotated", "data": {"incident": {"html_url": "u"}}}, "n": 1}
+    assert dispatch(req(body), events, field="event.event_type", needs=needs) == {"content": {"text": "1 via None"}}
+    body = {"event": {"event_type": "incident.triggered", "data": {}}}
+    assert dispatch(req(body), events, field="event.event_type", needs=needs, service="PagerDuty") == {
+        "error": "PagerDuty 'incident.triggered' payload is missing 'event.data.html_url'"}
