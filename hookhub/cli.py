@@ -134,6 +134,10 @@ def check(config_path: str, dev: bool) -> None:
     problems = plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
     for problem in problems:
         click.echo(str(problem), err=True)
+    from .message import default_problems
+
+    for warning in default_problems(config):  # what serving would log for every message
+        click.echo(f"warning: {warning}", err=True)
     if problems:
         click.echo(f"{len(problems)} problem(s) in {config_path}", err=True)
         raise SystemExit(1)
@@ -173,16 +177,24 @@ def list_plugins(config_path: str | None) -> None:
               help="Run TARGET as an integration id of this YAML file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.option("--inprocess", is_flag=True, help="Run without worker processes (debugging).")
+@click.option("--response", "response_file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Outgoing: the receiver's answer for process_outgoing_response (JSON).")
 def test_command(target: str, fixture: str, headers: tuple[str, ...], config_path: str | None,
-                 as_json: bool, inprocess: bool) -> None:
+                 as_json: bool, inprocess: bool, response_file: str | None) -> None:
     """Run a script (or an integration) on a FIXTURE through the full pipeline; nothing is stored.
 
     TARGET is a script file, or an integration id with --config.  FIXTURE is a
-    JSON file or a fixture name from the script's fixtures/ folder.
+    JSON file or a fixture name from the script's fixtures/ folder.  For an
+    outgoing script FIXTURE is the message, and --response the receiver's answer
+    (docs/outgoing.md, "Testing offline"); nothing is sent.
     """
     import json as _json
 
+    from .outgoing.cli import offline_test
     from .toolkit import ScriptRunner, as_json as outcome_json, render
+
+    if offline_test(target, fixture, config_path, response_file, as_json=as_json, inprocess=inprocess):
+        return
 
     parsed: dict[str, str] = {}
     for header in headers:
