@@ -258,12 +258,25 @@ def test_command(target: str, fixture: str, headers: tuple[str, ...], config_pat
     raise SystemExit(0 if outcome.status == 200 else 1)
 
 
+@main.command("new-integration")
+@click.argument("name")
+@click.option("--dir", "directory", default="plugins", show_default=True, type=click.Path(),
+              help="Folder in which to create NAME/.")
+def new_integration(name: str, directory: str) -> None:
+    """Scaffold DIR/NAME/ with a script on the event kit, a fixture, its test and a README."""
+    _scaffold(name, directory)
+
+
 @main.command("new-script")
 @click.argument("name")
 @click.option("--dir", "directory", default="plugins", show_default=True, type=click.Path(),
               help="Folder in which to create NAME/.")
 def new_script(name: str, directory: str) -> None:
-    """Scaffold DIR/NAME/ with a script, a fixture, a test and a README."""
+    """Scaffold DIR/NAME/ with a script, a fixture, a test and a README (same as new-integration)."""
+    _scaffold(name, directory)
+
+
+def _scaffold(name: str, directory: str) -> None:
     from .scaffold import scaffold
 
     try:

@@ -8,7 +8,6 @@ is stored.  ``hookhub test`` and the pytest ``check`` fixture use it.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import hashlib
 import json
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from .config import ChannelConfig, Config, IntegrationConfig, SandboxConfig, StorageConfig, UserConfig, load_config
+from .engines.base import ScriptOutline
 from .errors import HookhubError
 from .hub import Hub
 from .pipeline import Inbound, Outcome, process
@@ -32,22 +32,8 @@ TEST_USER = "hookhub.test"
 TEST_CHANNEL = "general"
 
 
-def event_header(script: Path) -> str | None:
-    """The ``EVENT_HEADER`` constant of a script, read without running it."""
-    try:
-        tree = ast.parse(script.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
-        return None
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "EVENT_HEADER"
-                                                for t in node.targets):
-            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                return node.value.value
-    return None
-
-
 def fixture_event(name: str) -> str:
-    """``push__new_branch`` → ``push``: the part of a fixture name before ``__``."""
+    """``push__new_branch`` → ``push``: the part of a fixture name before ``__`` (the event it carries)."""
     return Path(name).stem.split("__", 1)[0]
 
 
@@ -160,6 +146,12 @@ class ScriptRunner:
         self._hubs[key] = (stamp, hub)
         return hub, ident
 
+    def outline(self, script: Path | None = None, *, config: Path | None = None,
+                integration: str | None = None) -> ScriptOutline:
+        """What the script defines, as its engine reports it (an empty outline when it does not compile)."""
+        hub, ident = self.hub_for(script, config=config, integration=integration)
+        return hub.registry.integrations[ident].outline or ScriptOutline()
+
     def run(self, script: Path | None, fixture: str | Path | Mapping[str, Any], *,
             headers: Mapping[str, str] | None = None, config: Path | None = None,
             integration: str | None = None, method: str = "POST", dev: bool = True) -> Outcome:
@@ -169,7 +161,7 @@ class ScriptRunner:
         script_path = hub.registry.script_path(integ) or script
         body, name = load_fixture(script_path, fixture)
         all_headers = {"content-type": "application/json"}
-        header_name = event_header(script_path) if script_path else None
+        header_name = integ.outline.event_header if integ.outline else None
         if header_name and name and not any(k.lower() == header_name.lower() for k in (headers or {})):
             all_headers[header_name.lower()] = fixture_event(name)
         all_headers.update({k.lower(): v for k, v in (headers or {}).items()})

@@ -29,9 +29,10 @@ import quickjs
 
 from ..errors import ScriptCompileError, ScriptRunError
 from ..hookspecs import hookimpl
-from .base import LEVELS, ScriptEnv
+from .base import LEVELS, ScriptEnv, ScriptOutline
 from .js_source import LINE_OFFSET, clean_stack, compile_script, runtime_sources, uses_host_calls, zone
 from .js_thread import JsThread, release
+from .outlines import javascript_outline
 
 __all__ = ["JavaScriptEngine", "JavaScriptScript", "hookhub_script_engines"]
 
@@ -354,6 +355,10 @@ class JavaScriptEngine:
             compile_script(ctx.eval, source, filename)
         finally:
             del ctx
+
+    def outline(self, source: str, filename: str) -> ScriptOutline:
+        """What the script defines (contract methods, top-level names, string constants), unrun."""
+        return javascript_outline(source)
 
     def instantiate(
         self,
