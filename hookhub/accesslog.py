@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 from starlette.types import Message, Receive, Scope, Send
 
+from .redact import MASK
+
 if TYPE_CHECKING:  # pragma: no cover
     from .hub import Hub
 
 log = logging.getLogger("hookhub.access")
-MASK = "••••"
 
 ASGI = Callable[[Scope, Receive, Send], Awaitable[None]]
 

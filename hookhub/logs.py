@@ -5,9 +5,11 @@ and hookhub's records all go through it) with a :class:`Redactor` filter
 that masks, in every message and traceback:
 
 * the token of hook URLs (``/hooks/<id>/••••``, also with a user id);
-* passwords in URLs (``postgresql://user:••••@host/db``);
-* query-string values whose name looks secret (``?api_key=••••``,
-  ``token``, ``secret``, ``password``, ``signature``, ``auth``...);
+* passwords in URLs (``postgresql://user:••••@host/db``) and query-string
+  values whose name looks secret (``?api_key=••••``, ``token``, ``secret``,
+  ``password``, ``signature``, ``auth``...), by the rules of
+  :mod:`hookhub.redact` (``mask_text``, ``is_secret_param``), also in bare
+  paths (``GET /x?token=••••``);
 * ``Authorization``-style credentials (``Bearer ••••``, ``Basic ••••``);
 * every secret of the configuration (admin token, integration tokens,
   ``verify.secret``, bridge URLs and auth tokens, the store password),
@@ -29,18 +31,18 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .redact import MASK, is_secret_param, mask_text
+
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
 
-MASK = "••••"
 #: record attributes the JSON format copies (set by the access log)
 FIELDS = ("method", "path", "status", "duration_ms", "integration")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 _HOOK = re.compile(r"(/hooks/[^/\s?#\"'<>]+/)[^\s?#\"'<>]+")
-_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]*:)[^@\s/]+@")
-_QUERY = re.compile(r"([?&;](?:[^=&\s\"']*?)(?:token|key|secret|passw(?:or)?d|pwd|signature|sig|auth|credential)"
-                    r"[^=&\s\"']*=)[^&\s\"'#]+", re.IGNORECASE)
+#: a query pair, also in a bare path (``GET /x?api_key=...``); the name is judged by ``redact.is_secret_param``
+_QUERY_PAIR = re.compile(r"([?&;])([^=&\s\"'?#]+)=([^&\s\"'#]+)")
 _CREDENTIALS = re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=\-]{4,}", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z0-9_\-]+")
 _WORDLIKE = re.compile(r"^[A-Za-z0-9_\-]+$")
@@ -67,6 +69,10 @@ def config_secrets(config: Config) -> list[str]:
     if password:
         found.append(password)
     return [s for s in found if s]
+
+
+def _mask_pair(m: re.Match[str]) -> str:
+    return f"{m.group(1)}{m.group(2)}={MASK}" if is_secret_param(m.group(2)) else m.group(0)
 
 
 class Redactor(logging.Filter):
@@ -106,10 +112,9 @@ class Redactor(logging.Filter):
                 text = text.replace(fragment, MASK)
         if "/hooks/" in text:
             text = _HOOK.sub(r"\1" + MASK, text)
-        if "://" in text:
-            text = _USERINFO.sub(r"\1" + MASK + "@", text)
+        text = mask_text(text)  # URLs: passwords, user parts, secret query values (hookhub.redact)
         if "=" in text:
-            text = _QUERY.sub(r"\1" + MASK, text)
+            text = _QUERY_PAIR.sub(_mask_pair, text)
         text = _CREDENTIALS.sub(r"\1 " + MASK, text)
         if self._words:
             words = self._words
