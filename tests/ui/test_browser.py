@@ -301,6 +301,22 @@ def test_retry_now_delivers_a_call_that_waits_for_its_next_retry(admin: Page, se
     expect(admin.locator("#deliveries tbody tr").first.locator("text=Retry now")).to_have_count(0)
 
 
+def test_an_outgoing_attempt_replays_as_a_dry_run_then_as_a_new_delivery(admin: Page, receiver: Receiver) -> None:
+    admin.goto("/ui/integrations/notify")
+    attempts = admin.locator("#history tbody tr")
+    expect(attempts).to_have_count(2)  # the 503 and the delivery after retry now
+    attempts.first.locator("text=detail").click()
+    expect(admin.locator("#body")).to_contain_text("disk full")
+    admin.click("button[value=dry]")
+    expect(admin.locator("h1")).to_contain_text("Dry run")
+    expect(admin.locator("table.diff td.right")).to_contain_text(["would-send"])
+    assert len(receiver.requests) == 2  # dry: nothing sent
+    admin.click("button[value=real]")
+    expect(admin.locator("#verdict")).to_contain_text("Queued again as delivery")
+    wait_until(lambda: len(receiver.requests) == 3)
+    assert receiver.requests[2].json["text"] == "disk full"
+
+
 def test_channels_render_messages_and_neutralise_unsafe_links(admin: Page, server: Server) -> None:
     text = "see [the docs](https://docs.example.com/x) or [this](javascript:alert(1)) <b>bold?</b> `code`"
     assert httpx.post(f"{server.url}/api/v1/chat.postMessage", json={"channel": "#general", "text": text},
