@@ -97,7 +97,7 @@ def test_imported_scripts_serve_their_payloads_unchanged(migrated: Path) -> None
         report = by_text["could not format the payload"]
         assert (report["alias"], report["avatar"]) == ("CI", "https://ci.example.com/logo.png")
         stack = report["attachments"][0]["text"]
-        assert "at format (scripts/ciReport02.js:4:12)" in stack and "__hookhub" not in stack
+        assert "at Script.format (scripts/ciReport02.js:4:12)" in stack and "__hookhub" not in stack
         if time.timezone == 0 and not time.daylight:  # the test machine and CI run in UTC
             assert report["attachments"][0]["footer"] == ("at Thu Jan 01 1970 00:00:00 GMT+0000 "
                                                           "(Coordinated Universal Time)")

@@ -138,7 +138,7 @@ async def run(hub: Hub, integ: Integration, message_data: Any, response_data: An
     if spec is None or not defines(spec.source, spec.engine, "process_outgoing_response"):
         if reply.status_code in SUCCESS and isinstance(reply.content, dict) and (
                 reply.content.get("text") or reply.content.get("attachments")):
-            outcome.replies.extend(reply_drafts(hub, integ, reply.content, message, room))
+            outcome.replies.extend(reply_drafts(hub, integ, reply.content, message, room, outcome.logs))
         outcome.step = "answered"
         return outcome
     call = await hub.sandbox.call(integ.id, "process_outgoing_response",
@@ -153,7 +153,7 @@ async def run(hub: Hub, integ: Integration, message_data: Any, response_data: An
         outcome.step = "stopped"
     elif isinstance(call.value, dict) and isinstance(call.value.get("content"), dict):
         try:
-            outcome.replies.extend(reply_drafts(hub, integ, call.value["content"], message, room))
+            outcome.replies.extend(reply_drafts(hub, integ, call.value["content"], message, room, outcome.logs))
         except HookhubError as exc:
             outcome.step, outcome.error = "error", str(exc.error if isinstance(exc.error, str) else exc)
     return outcome

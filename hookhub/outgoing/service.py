@@ -271,7 +271,7 @@ class OutgoingService:
             run.step, run.error = "error", "prepare_outgoing_request must return an object, None or False"
             return None
         if result.get("message") is not None:
-            run.drafts.extend(reply_drafts(self.hub, integ, result["message"], message, room))
+            run.drafts.extend(reply_drafts(self.hub, integ, result["message"], message, room, run.logs))
             run.step = "replied"
         if not result.get("url") or not result.get("method"):
             if run.step != "replied":
@@ -350,7 +350,7 @@ class OutgoingService:
                     return self._final(reply)
                 if isinstance(result, dict) and isinstance(result.get("content"), dict):
                     run.result = payload.mask_value(result, secrets)
-                    run.drafts.extend(reply_drafts(self.hub, integ, result["content"], message, room))
+                    run.drafts.extend(reply_drafts(self.hub, integ, result["content"], message, room, run.logs))
                     run.step = "process-outgoing-response"
                     return self._final(reply)
 
@@ -359,7 +359,7 @@ class OutgoingService:
             run.step = "sent"
             content = reply.content
             if isinstance(content, dict) and (content.get("text") or content.get("attachments")):
-                run.drafts.extend(reply_drafts(self.hub, integ, content, message, room))
+                run.drafts.extend(reply_drafts(self.hub, integ, content, message, room, run.logs))
             return Verdict(DELIVERED, last_status=status)
         if status == 410 and reply.content_raw.strip():
             run.step = "disabled"

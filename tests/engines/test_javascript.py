@@ -249,7 +249,7 @@ def test_thrown_error_carries_the_js_stack_with_file_and_line() -> None:
         incoming(load("returns.js"), {"want": "what?"})
     reason = info.value.reason
     assert reason.startswith("returns.js: Script.process_incoming_request threw:\nError: unknown want what?")
-    assert "at process_incoming_request (returns.js:21:" in reason
+    assert "at Script.process_incoming_request (returns.js:21:" in reason
     assert "<input>" not in reason and "__hookhub" not in reason
 
 
@@ -308,7 +308,7 @@ def test_console_levels_and_rendering() -> None:
         ("warn", "warned"),
         ("error", records[3].message),
     ]
-    assert records[3].message.startswith("TypeError: bad thing\n    at process_incoming_request (inline.js:5:")
+    assert records[3].message.startswith("TypeError: bad thing\n    at Script.process_incoming_request (inline.js:5:")
     assert records[4].level == "debug" and records[4].message == "[Function] Symbol(s)"
 
 
@@ -545,7 +545,7 @@ def test_reading_an_undeclared_name_gives_undefined() -> None:
     was never assigned is `undefined` rather than a ReferenceError."""
     script = inline("class Script { process_incoming_request() { return { content: { text: String(nope) } }; } }")
     assert incoming(script)["content"]["text"] == "undefined"
-    with pytest.raises(ScriptRunError, match="not a function\n    at process_incoming_request"):
+    with pytest.raises(ScriptRunError, match="not a function\n    at Script.process_incoming_request"):
         inline("class Script { process_incoming_request() { nope(); } }").call("process_incoming_request", {})
 
 
@@ -663,7 +663,7 @@ def test_contract_throw_is_400_and_the_js_stack_goes_to_the_log(make_client: Any
     logs = client.get("/api/v1/integrations/boom/logs", headers=AUTH).json()["logs"]
     assert logs[0]["level"] == "error"
     assert "TypeError: cannot read property 'deeper' of undefined" in logs[0]["message"]
-    assert "at process_incoming_request (" in logs[0]["message"] and ":3:" in logs[0]["message"]
+    assert "at Script.process_incoming_request (" in logs[0]["message"] and ":3:" in logs[0]["message"]
 
 
 def test_contract_compile_error_and_missing_class(make_client: Any) -> None:

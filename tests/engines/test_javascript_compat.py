@@ -65,8 +65,8 @@ def test_stack_names_only_the_scripts_file_and_lines() -> None:
     stack = att["text"].strip("`\n")
     assert stack.splitlines() == [
         "TypeError: cannot read property 'status' of undefined",
-        "    at format (error_report.js:4:12)",
-        "    at process_incoming_request (error_report.js:9:56)",
+        "    at Script.format (error_report.js:4:12)",
+        "    at Script.process_incoming_request (error_report.js:9:56)",
     ]
     assert "__hookhub" not in att["text"] and "<input>" not in att["text"]
 
@@ -85,11 +85,11 @@ def test_uncaught_errors_and_rejections_carry_the_same_stack() -> None:
         incoming(script)
     assert str(thrown.value) == ("inline.js: Script.process_incoming_request threw:\n"
                                  "TypeError: cannot read property 'field' of undefined\n"
-                                 "    at process_incoming_request (inline.js:3:16)")
+                                 "    at Script.process_incoming_request (inline.js:3:16)")
     with pytest.raises(ScriptRunError) as rejected:
         script.call("later", {})
     assert str(rejected.value) == ("inline.js: Script.later rejected:\nRangeError: too late\n"
-                                   "    at later (inline.js:7:19)")
+                                   "    at Script.later (inline.js:7:19)")
 
 
 def test_errors_thrown_inside_callbacks_of_the_runtime_keep_only_script_frames() -> None:
@@ -98,7 +98,7 @@ def test_errors_thrown_inside_callbacks_of_the_runtime_keep_only_script_frames()
     } }""")
     lines = incoming(script)["content"]["text"].splitlines()
     assert lines[0].startswith("SyntaxError:")
-    assert all(re.fullmatch(r"    at (\w+ \()?inline\.js:2:\d+\)?", line) for line in lines[1:]), lines
+    assert all(re.fullmatch(r"    at ([\w.]+ \()?inline\.js:2:\d+\)?", line) for line in lines[1:]), lines
     assert any(line.startswith("    at each (") for line in lines)
 
 
@@ -107,7 +107,7 @@ def test_console_logs_errors_with_the_v8_stack() -> None:
     script = inline("class Script { process_incoming_request() { console.error(new Error('shown')); } }", env)
     incoming(script)
     [record] = env.console.take()
-    assert record.message == "Error: shown\n    at process_incoming_request (inline.js:1:63)"
+    assert record.message == "Error: shown\n    at Script.process_incoming_request (inline.js:1:63)"
 
 
 def test_date_to_string_is_v8s_with_the_zone_name() -> None:
@@ -124,6 +124,20 @@ def test_date_to_string_is_v8s_with_the_zone_name() -> None:
         assert re.fullmatch(r"\w{3} \w{3} \d\d \d{4} [\d:]{8} GMT[+-]\d{4} \(\w+\)", content["text"])
     assert content["tpl"] == content["text"] and content["bad"] == "Invalid Date"
     assert content["iso"] == "2024-05-01T12:30:05.000Z"
+
+
+def test_date_called_as_a_function_and_the_rest_of_date_still_work() -> None:
+    script = inline("""class Script { process_incoming_request() {
+      const d = new Date(0);
+      return { content: { text: Date(), instance: d instanceof Date, tag: Object.prototype.toString.call(d),
+                          utc: Date.UTC(2020, 0, 1), now: typeof Date.now(), parsed: Date.parse('2020-01-01T00:00:00Z'),
+                          moment: moment.utc(0).format('YYYY-MM-DD'), json: JSON.stringify({ d }) } };
+    } }""")
+    content = incoming(script)["content"]
+    assert re.fullmatch(r"\w{3} \w{3} \d\d \d{4} [\d:]{8} GMT[+-]\d{4} \(.+\)", content["text"])
+    assert content["instance"] is True and content["tag"] == "[object Date]"
+    assert content["utc"] == content["parsed"] == 1577836800000 and content["now"] == "number"
+    assert content["moment"] == "1970-01-01" and content["json"] == '{"d":"1970-01-01T00:00:00.000Z"}'
 
 
 def test_store_hands_out_the_stored_object_as_rocket_chat_does() -> None:

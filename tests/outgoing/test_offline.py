@@ -118,3 +118,17 @@ def test_bad_input_is_explained(tmp_path: Path) -> None:
         load_response({"status_code": "200"})
     plain = load_response({"ok": True})
     assert (plain.status_code, plain.content, plain.error) == (200, {"ok": True}, None)
+
+
+def test_reply_fields_rocket_chat_accepts_are_kept_with_a_warning(tmp_path: Path) -> None:
+    script = tmp_path / "bot.js"
+    script.write_text("""class Script {
+      prepare_outgoing_request({ request }) {
+        return { message: { text: 'pong', icon_url: 'undefined/50.png' } };
+      }
+    }""", "utf-8")
+    code, out = hookhub_test(str(script), str(HERE / "fixtures" / "chatter.json"))
+    assert code == 0 and out["step"] == "replied"
+    assert out["replies"][0]["avatar"] == "undefined/50.png"
+    [warning] = [log["message"] for log in out["logs"] if log["level"] == "warn"]
+    assert warning.startswith("reply field icon_url is not an absolute http(s) URL: 'undefined/50.png'")

@@ -300,6 +300,16 @@
     return 'ok';
   });
 
+  // For stacks (v8compat.js): V8 prints a method of the Script instance as `Script.name`.
+  define('__hookhub_method_owner', function __hookhub_method_owner(fn, name) {
+    for (let o = instance === null ? null : Object.getPrototypeOf(instance); o && o !== Object.prototype;
+      o = Object.getPrototypeOf(o)) {
+      const found = Object.getOwnPropertyDescriptor(o, name);
+      if (found !== undefined && found.value === fn) return instance.constructor.name || null;
+    }
+    return null;
+  });
+
   define('__hookhub_methods', function __hookhub_methods() {
     const names = new Set();
     for (let o = instance; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {

@@ -20,15 +20,28 @@
     }
   }
 
+  function owner(site, name) {
+    try {
+      return global.__hookhub_method_owner(site.getFunction(), name);
+    } catch (_e) {
+      return null;
+    }
+  }
+
   function prepareStackTrace(error, sites) {
     const lines = [header(error)];
     for (const site of sites) {
       const line = site.getLineNumber();
       if (site.getFileName() !== '<input>' || !(line > lineOffset)) continue;
       const where = filename + ':' + (line - lineOffset) + ':' + site.getColumnNumber();
-      const name = site.getFunctionName();
-      lines.push(name && name !== '<eval>' && name !== '<anonymous>' ? '    at ' + name + ' (' + where + ')'
-        : '    at ' + where);
+      let name = site.getFunctionName();
+      if (!name || name === '<eval>' || name === '<anonymous>') {
+        lines.push('    at ' + where);
+        continue;
+      }
+      const type = owner(site, name);
+      if (type) name = type + '.' + name;
+      lines.push('    at ' + name + ' (' + where + ')');
     }
     return lines.join('\n');
   }
@@ -51,4 +64,8 @@
     }[name];
     Object.defineProperty(Date.prototype, name, { value: replacement, writable: true, configurable: true });
   }
+  // `Date()` called without `new` is the current time as a string, in the same format
+  const NativeDate = Date;
+  const DateProxy = new Proxy(NativeDate, { apply() { return new NativeDate().toString(); } });
+  Object.defineProperty(global, 'Date', { value: DateProxy, writable: true, configurable: true });
 })(globalThis);
