@@ -214,20 +214,24 @@ def test_replay_dry_run_diff_then_for_real(admin: Page, server: Server, deployme
     admin.goto("/ui/integrations/ci")
     admin.locator("#history tbody tr", has_text="1 message(s)").last.locator("text=detail").click()
     hid = admin.url.rsplit("/", 1)[1]
-    # the script changes on disk: the dry run shows what the current script would answer
+    # the script changes on disk: the dry run runs the file as it is now, before any reload
     (folder / "ci.py").write_text(SCRIPT.replace('"text": f"Build', '"text": f"CI build'), encoding="utf-8")
-    assert "changed ci" in httpx.post(f"{server.url}/api/v1/reload", headers=AUTH).json()["changes"]
     try:
         messages_before = len(channel_messages(server))
         admin.click("button[value=dry]")
         expect(admin.locator("h1")).to_contain_text("Dry run")
         expect(admin.locator("#verdict")).to_contain_text("differs")
+        expect(admin.locator("#not-loaded")).to_contain_text("edited since hookhub loaded it")
+        expect(admin.locator(".script-version")).to_contain_text("ci.py")
         changed = admin.locator("table.diff tr.replace")
         expect(changed).to_have_count(1)
         expect(changed.locator("td.left")).to_contain_text('"text": "Build *1*')
         expect(changed.locator("td.right")).to_contain_text('"text": "CI build *1*')
         expect(admin.locator("table.diff tr.equal").first).to_be_visible()
+        expect(admin.locator("#new-messages .body > .text")).to_contain_text("CI build 1")
         assert len(channel_messages(server)) == messages_before  # dry: nothing posted
+        # for real: the live integration runs the new version once it is reloaded
+        assert "changed ci" in httpx.post(f"{server.url}/api/v1/reload", headers=AUTH).json()["changes"]
         admin.click("button[value=real]")
         expect(admin.locator("#verdict")).to_contain_text("Replayed: new history entry")
         new_id = admin.locator("#verdict a").inner_text()
