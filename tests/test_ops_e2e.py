@@ -61,14 +61,14 @@ integrations:
 class Serve:
     """One ``hookhub serve`` process (no --dev: secrets come from the environment)."""
 
-    def __init__(self, config: Path, env: dict[str, str]) -> None:
+    def __init__(self, config: Path, env: dict[str, str], *args: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         hookhub = Path(sys.executable).with_name("hookhub")
         self.log = config.parent / f"serve-{self.port}.log"
         self._out = self.log.open("wb")
-        self.proc = subprocess.Popen([str(hookhub), "serve", "--config", str(config), "--port", str(self.port)],
-                                     env=env, stdout=self._out, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([str(hookhub), "serve", "--config", str(config), "--port", str(self.port),
+                                      *args], env=env, stdout=self._out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -141,6 +141,35 @@ def test_two_processes_share_their_metrics(tmp_path: Path) -> None:
     finally:
         first.stop()
         second.stop()
+
+
+def _has_workers_option() -> bool:
+    hookhub = Path(sys.executable).with_name("hookhub")
+    return "--workers" in subprocess.run([str(hookhub), "serve", "--help"], capture_output=True, text=True).stdout
+
+
+def test_serve_workers_2_merges_the_processes_metrics(tmp_path: Path) -> None:
+    """``hookhub serve --workers 2``: whichever process answers a scrape, it shows both processes'
+    webhooks and both sandbox pools (one worker each)."""
+    if not _has_workers_option():
+        pytest.skip("hookhub serve has no --workers option in this tree")
+    config = tmp_path / "hookhub.yaml"
+    config.write_text(CONFIG.format(log_format="text", extra=""), encoding="utf-8")
+    server = Serve(config, environment(), "--workers", "2")
+    workers = ("hookhub_sandbox_workers", ())
+    try:
+        # /readyz answered once one process was up; both report their pool (one worker each) once started
+        wait_until(lambda: scrape(server.url).get(workers) == 2, 60, "both processes' sandbox workers")
+        for _ in range(12):  # a fresh connection each: the kernel spreads them over the processes
+            r = httpx.post(f"{server.url}/hooks/plain/{HOOK_TOKEN}", json={"text": "hi"}, timeout=10)
+            assert r.status_code == 200, r.text
+        key = ("hookhub_webhooks_total", (("integration", "plain"), ("status", "200")))
+        for _ in range(8):  # whichever process answers, it shows both processes' values
+            got = scrape(server.url)
+            assert got[key] == 12
+            assert got[workers] == 2
+    finally:
+        server.stop()
 
 
 def test_access_log_and_json_logs_carry_no_secret(tmp_path: Path) -> None:
