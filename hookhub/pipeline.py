@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Mapping
 
+from . import redact
 from .bodies import ParsedBody, parse_body
 from .engines.base import LogRecord
 from .errors import HookhubError, MessageError, ScriptReturnedError, ScriptRunError, ScriptUnavailable
@@ -32,10 +33,12 @@ from .store import (
 if TYPE_CHECKING:  # pragma: no cover
     from .hub import Hub
 
-#: Headers never stored in history (their values are secrets).
-SECRET_HEADERS = ("authorization", "cookie", "x-gitlab-token", "x-hub-signature", "x-hub-signature-256",
-                  "webhook-signature", "x-signature", "proxy-authorization", "x-api-key")
-MASK = "••••"
+#: Headers never stored in history (their values are secrets); see :mod:`hookhub.redact`.
+SECRET_HEADERS = redact.SECRET_HEADERS
+MASK = redact.MASK
+#: What history keeps of a request's headers: at most this many, each value cut to this many characters.
+HISTORY_MAX_HEADERS = 64
+HISTORY_MAX_HEADER_CHARS = 2048
 
 
 @dataclass
@@ -187,16 +190,32 @@ def deliver(hub: Hub, integ: Integration, content: dict[str, Any], response: dic
     return Outcome(200, {**(response or {}), "success": True}, drafts=drafts)
 
 
-def history_request(inbound: Inbound, parsed_raw: str | None = None) -> dict[str, Any]:
-    """The request as stored in history: no token, no secret headers."""
-    headers = {k: (MASK if k in SECRET_HEADERS else v) for k, v in inbound.lower_headers().items()}
+def history_request(inbound: Inbound, parsed_raw: str | None = None,
+                    secret_headers: frozenset[str] = SECRET_HEADERS) -> dict[str, Any]:
+    """The request as stored in history: no token, no secret headers or query values, bounded headers."""
+    headers: dict[str, str] = {}
+    for k, v in inbound.lower_headers().items():
+        if len(headers) == HISTORY_MAX_HEADERS:
+            headers["…"] = f"{len(inbound.headers) - HISTORY_MAX_HEADERS} more header(s) not kept"
+            break
+        if k in secret_headers:
+            v = MASK
+        elif len(v) > HISTORY_MAX_HEADER_CHARS:
+            v = f"{v[:HISTORY_MAX_HEADER_CHARS]}… ({len(v)} characters, cut)"
+        headers[k[:HISTORY_MAX_HEADER_CHARS]] = v
     return {
         "method": inbound.method,
         "path": f"/hooks/{inbound.integration_id}/{MASK}",
-        "query_string": inbound.query_string,
+        "query_string": redact.mask_query_string(inbound.query_string),
         "headers": headers,
         "body": parsed_raw if parsed_raw is not None else inbound.body.decode("utf-8", "replace"),
     }
+
+
+def secret_headers(integ: Integration) -> frozenset[str]:
+    """The headers of ``integ``'s requests never stored: the built-in names and its ``verify.header``."""
+    verify = integ.config.verify
+    return redact.secret_header_names([verify.header]) if verify is not None and verify.header else SECRET_HEADERS
 
 
 async def commit(hub: Hub, integ: Integration, inbound: Inbound, outcome: Outcome, started: float,
@@ -206,7 +225,7 @@ async def commit(hub: Hub, integ: Integration, inbound: Inbound, outcome: Outcom
     rows = store_rows(outcome.drafts, integ.id, now)
     history = {
         "id": request_id, "integration_id": integ.id, "ts": now, "kind": "incoming", "step": None,
-        "request": history_request(inbound, outcome.raw), "result": outcome.result,
+        "request": history_request(inbound, outcome.raw, secret_headers(integ)), "result": outcome.result,
         "status": outcome.status, "response": outcome.body,
         "message_ids": [r["id"] for r in rows], "error": outcome.error,
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
