@@ -73,8 +73,7 @@ def main() -> None:
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_level: str) -> None:
     """Serve the integrations of a YAML file."""
-    import uvicorn
-
+    from . import serving
     from .app import make_app
     from .hub import Hub
 
@@ -94,8 +93,7 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
                        f"{integ.compile_error}", err=True)
     app = make_app(hub)
     _banner(config, hub)
-    uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, access_log=False,
-                server_header=False, proxy_headers=False)
+    serving.run(app, server, log_level)
 
 
 def _banner(config: Config, hub: Any) -> None:

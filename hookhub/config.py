@@ -61,6 +61,13 @@ class ServerConfig(_Model):
     max_message_chars: int = Field(5000, gt=0)
     #: public base URL printed in start-up output and the API (e.g. https://hooks.example.com)
     public_url: str | None = None
+    #: connection limits for the open internet (see hookhub/serving.py and docs/robustness.md)
+    keep_alive_s: float = Field(5, gt=0)
+    header_timeout_s: float = Field(10, gt=0)
+    body_timeout_s: float = Field(30, gt=0)
+    max_connections: int = Field(4096, ge=16)
+    max_header_bytes: int = Field(32768, ge=1024)
+    max_header_field_bytes: int = Field(16384, ge=256)
 
 
 class StorageConfig(_Model):
