@@ -78,6 +78,17 @@ class StorageConfig(_Model):
     history_max_age_days: float = Field(30, ge=0)
 
 
+class QuarantineConfig(_Model):
+    """``sandbox.quarantine``: an integration whose calls keep timing out is refused for a while (503)."""
+
+    #: timeouts within ``window_s`` that quarantine an integration (0: never)
+    after: int = Field(3, ge=0)
+    window_s: float = Field(60, gt=0)
+    #: first quarantine in seconds; doubles with each one in a row, up to ``max_s``
+    base_s: float = Field(10, gt=0)
+    max_s: float = Field(600, gt=0)
+
+
 class SandboxConfig(_Model):
     #: "process" (worker pool, the default) or "inprocess" (tests, debugging only)
     mode: Literal["process", "inprocess"] = "process"
@@ -87,6 +98,9 @@ class SandboxConfig(_Model):
     max_output_bytes: int = Field(1024 * 1024, gt=0)
     concurrency: int = Field(2, ge=1)
     queue: int = Field(64, ge=0)
+    #: workers kept for integrations with a clean record (new, slow or timing-out ones share the rest)
+    reserved_workers: int = Field(1, ge=0)
+    quarantine: QuarantineConfig = Field(default_factory=QuarantineConfig)
 
 
 class AdminConfig(_Model):

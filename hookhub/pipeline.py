@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 from . import redact
 from .bodies import ParsedBody, parse_body
 from .engines.base import LogRecord
-from .errors import HookhubError, MessageError, ScriptReturnedError, ScriptRunError, ScriptUnavailable
+from .errors import (HookhubError, MessageError, ScriptQuarantined, ScriptReturnedError, ScriptRunError,
+                     ScriptUnavailable)
 from .message import Draft, build_messages, stamp, store_rows
 from .registry import Integration
 from .request import build_request
@@ -140,6 +141,8 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
             if not call.ok:
                 reason = call.reason or "the script failed"
                 logs.append(LogRecord("error", time.time(), reason))
+                if call.saturated and call.retry_after:
+                    raise ScriptQuarantined(call.retry_after, reason)
                 if call.saturated:
                     raise ScriptUnavailable(reason)
                 raise ScriptRunError(reason)
@@ -151,7 +154,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
             outcome = deliver(hub, integ, parsed.content, None, None)
     except HookhubError as exc:
         error = str(exc) if isinstance(exc, ScriptRunError) else None
-        outcome = Outcome(exc.status, exc.body(), error=error)
+        outcome = Outcome(exc.status, exc.body(), error=error, headers=dict(getattr(exc, "headers", {}) or {}))
     outcome.logs = logs
     outcome.result = result
     if inbound.method != "GET":
@@ -248,6 +251,7 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
     try:
         integ = hub.registry.lookup(inbound.integration_id, inbound.token)
         hub.check_rate(integ)
+        hub.check_quarantine(integ)
     except HookhubError as exc:
         return Outcome(exc.status, exc.body(), headers=dict(getattr(exc, "headers", {})))
     request_id = new_id()
