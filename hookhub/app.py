@@ -21,11 +21,12 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from . import api
-from .errors import ConfigError, HookhubError, PayloadTooLarge
+from .errors import ConfigError, HookhubError, PayloadTooLarge, StoreUnavailable
 from .hub import Hub
 from .jsontext import dumps_bytes
 from .pipeline import Inbound, receive
 from .redact import mask_hook_path
+from .storehealth import op_probe
 
 log = logging.getLogger("hookhub")
 
@@ -232,6 +233,11 @@ def make_app(hub: Hub, *, manage_hub: bool = True) -> HookhubApp:
         return json_response(outcome.body, outcome.status, outcome.headers)
 
     async def healthz(request: Request) -> Response:
+        if hub.store.commit_problem is not None:  # not ready until a commit works again
+            try:
+                await hub.store.write(op_probe())
+            except StoreUnavailable as exc:
+                return json_response(exc.body(), 503, exc.headers)
         try:
             await hub.store.read(lambda c: c.exec_driver_sql("SELECT 1").scalar())
         except Exception:  # noqa: BLE001 - any failure means unhealthy

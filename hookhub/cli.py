@@ -75,12 +75,18 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
     """Serve the integrations of a YAML file."""
     from . import serving
     from .app import make_app
+    from .storehealth import preflight, shown_url
     from .hub import Hub
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = _load(config_path, dev)
     server = config.server.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     config = config.model_copy(update={"server": server})
+    unusable = preflight(config.storage_url())
+    if unusable is not None:
+        click.echo(f"hookhub: {shown_url(config.storage_url())}: {unusable}; check storage.url in {config_path} "
+                   "and that its directory exists and is writable", err=True)
+        raise SystemExit(1)
     try:
         hub = Hub(config)
     except ConfigError as exc:

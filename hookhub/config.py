@@ -62,7 +62,7 @@ class ServerConfig(_Model):
     #: public base URL printed in start-up output and the API (e.g. https://hooks.example.com)
     public_url: str | None = None
     #: connection limits for the open internet (see hookhub/serving.py and docs/robustness.md)
-    keep_alive_s: float = Field(5, gt=0)
+    keep_alive_s: int = Field(5, ge=1)
     header_timeout_s: float = Field(10, gt=0)
     body_timeout_s: float = Field(30, gt=0)
     max_connections: int = Field(4096, ge=16)

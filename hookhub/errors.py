@@ -113,6 +113,20 @@ class ScriptQuarantined(ScriptUnavailable):
         super().__init__(reason or self.error)
 
 
+# -- storage ---------------------------------------------------------------
+
+
+class StoreUnavailable(HookhubError):
+    """The store cannot commit (disk full, read-only, unreachable): nothing was stored, retry later."""
+
+    status = 503
+
+    def __init__(self, reason: str, retry_after: int = 10) -> None:
+        self.reason = reason
+        self.headers = {"Retry-After": str(retry_after)}
+        super().__init__(f"the store cannot commit: {reason}; nothing was stored, retry later")
+
+
 # -- requests --------------------------------------------------------------
 
 

@@ -83,7 +83,7 @@ def guarded_protocol(server: ServerConfig, max_connections: int) -> type[asyncio
     open_conns: dict[Any, None] = {}
     shed = {"count": 0, "logged": 0.0}
 
-    class GuardedProtocol(HttpToolsProtocol):  # type: ignore[misc]
+    class GuardedProtocol(HttpToolsProtocol):
         """uvicorn's httptools protocol with read deadlines, header limits and a connection cap."""
 
         _timer: asyncio.TimerHandle | None = None

@@ -163,7 +163,7 @@ class Quarantine:
             return None
         if not record.probation and len(record.timeouts) < policy.after:
             return None
-        seconds = min(policy.base_s * (2 ** record.level), policy.max_s)
+        seconds = float(min(policy.base_s * (2 ** record.level), policy.max_s))
         why = ("timed out again after its quarantine" if record.probation else
                f"{len(record.timeouts)} calls timed out within {policy.window_s:g} s")
         record.level += 1
