@@ -89,6 +89,7 @@ def guarded_protocol(server: ServerConfig, max_connections: int) -> type[asyncio
         _timer: asyncio.TimerHandle | None = None
         _in_headers = True
         _raw_header_bytes = 0
+        _headers_seen = 0
         _header_bytes = 0
         _too_large: str | None = None
         _answering = False
@@ -137,8 +138,6 @@ def guarded_protocol(server: ServerConfig, max_connections: int) -> type[asyncio
 
         def _start_request(self) -> None:
             self._in_headers = True
-            self._raw_header_bytes = self._header_bytes = 0
-            self._too_large = None
             self._arm(header_timeout, "headers")
 
         def _expired(self, what: str) -> None:
@@ -155,9 +154,10 @@ def guarded_protocol(server: ServerConfig, max_connections: int) -> type[asyncio
         # -- parsing ------------------------------------------------------
 
         def data_received(self, data: bytes) -> None:
-            counting = self._in_headers
+            counting, seen = self._in_headers, self._headers_seen
             super().data_received(data)
-            if counting and self._in_headers and not self.transport.is_closing():
+            # a read counts when it was all header bytes: it began and ended inside a header block
+            if counting and self._in_headers and seen == self._headers_seen and not self.transport.is_closing():
                 self._raw_header_bytes += len(data)
                 if self._raw_header_bytes > max_block and self._too_large is None:
                     self._too_large = (f"request header block larger than {max_block} bytes "
@@ -169,6 +169,10 @@ def guarded_protocol(server: ServerConfig, max_connections: int) -> type[asyncio
             self._cancel()
             self.transport.write(_json_answer(431, "Request Header Fields Too Large", self._too_large or ""))
             self.transport.close()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._header_bytes = 0
 
         def on_url(self, url: bytes) -> None:
             super().on_url(url)
@@ -186,7 +190,8 @@ def guarded_protocol(server: ServerConfig, max_connections: int) -> type[asyncio
             super().on_header(name, value)
 
         def on_headers_complete(self) -> None:
-            self._in_headers = False
+            self._in_headers, self._raw_header_bytes = False, 0
+            self._headers_seen += 1
             if self._too_large is not None:
                 return  # answered 431 by data_received; the application never sees it
             self._answering = True
@@ -199,13 +204,19 @@ def guarded_protocol(server: ServerConfig, max_connections: int) -> type[asyncio
 
         def on_message_complete(self) -> None:
             self._cancel()
+            self._in_headers = True  # what follows is the next request's header block: counted
             if self._too_large is None:
                 super().on_message_complete()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            self._answering = False
-            if not self.transport.is_closing():
+            if self.transport.is_closing():
+                return
+            if self.cycle is not None and not self.cycle.response_complete:
+                self._answering = True  # uvicorn started a pipelined request: no header deadline for it
+                self._cancel()
+            else:
+                self._answering = False
                 self._start_request()
 
     return GuardedProtocol

@@ -157,6 +157,33 @@ def test_a_keep_alive_connection_is_closed_when_idle_and_reused_while_not(short:
     sock.close()
 
 
+def _answers(sock: socket.socket, n: int) -> list[bytes]:
+    sock.settimeout(10)
+    data = b""
+    while data.count(b"HTTP/1.1 ") < n or not data.endswith(b"}"):
+        chunk = sock.recv(65536)
+        assert chunk, data
+        data += chunk
+    return [b"HTTP/1.1 " + part for part in data.split(b"HTTP/1.1 ")[1:]]
+
+
+def test_large_bodies_and_pipelined_requests_are_not_mistaken_for_headers(short: Server) -> None:
+    sock = _connect(short)
+    body = json.dumps({"text": "big", "pad": "p" * 200_000}).encode()
+    big = (b"POST /hooks/plain/plain-token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    for _ in range(3):  # the whole request in few reads, several times on one connection
+        sock.sendall(big)
+        [answer] = _answers(sock, 1)
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+    small = (b"POST /hooks/plain/plain-token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             b"Content-Length: 12\r\n\r\n{\"text\":\"p\"}")
+    sock.sendall(small * 3)  # pipelined
+    answers = _answers(sock, 3)
+    assert [a[:12] for a in answers] == [b"HTTP/1.1 200"] * 3, answers
+    sock.close()
+
+
 def test_an_oversized_header_block_is_refused_while_it_streams(short: Server) -> None:
     sock = _connect(short)
     sock.sendall(b"POST /hooks/plain/plain-token HTTP/1.1\r\nHost: x\r\n")
