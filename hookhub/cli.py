@@ -75,11 +75,12 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
     """Serve the integrations of a YAML file."""
     from . import serving
     from .app import make_app
-    from .storehealth import preflight, shown_url
     from .hub import Hub
+    from .logs import config_secrets, configure
+    from .storehealth import preflight, shown_url
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = _load(config_path, dev)
+    configure(log_level, config.server.log_format, config_secrets(config))
     server = config.server.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     config = config.model_copy(update={"server": server})
     unusable = preflight(config.storage_url())
@@ -94,9 +95,9 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
             click.echo(str(problem), err=True)
         raise SystemExit(1) from None
     for integ in hub.registry.integrations.values():
-        if integ.compile_error:
-            click.echo(f"warning: integration {integ.id} is disabled until its script compiles: "
-                       f"{integ.compile_error}", err=True)
+        if integ.compile_error:  # a log line (JSON with server.log_format: json)
+            logging.getLogger("hookhub").warning("integration %s is disabled until its script compiles: %s",
+                                                 integ.id, integ.compile_error)
     app = make_app(hub)
     _banner(config, hub)
     serving.run(app, server, log_level)
@@ -120,6 +121,9 @@ def _banner(config: Config, hub: Any) -> None:
     if dev:
         lines.append(f"  development defaults in use for: {', '.join(sorted(dev))} "
                      "(set these environment variables in production)")
+    if config.server.log_format == "json":  # one JSON line like every other, secrets masked
+        logging.getLogger("hookhub").info("\n".join(lines))
+        return
     click.echo("\n".join(lines), err=True)
 
 

@@ -61,6 +61,12 @@ class ServerConfig(_Model):
     max_message_chars: int = Field(5000, gt=0)
     #: public base URL printed in start-up output and the API (e.g. https://hooks.example.com)
     public_url: str | None = None
+    #: GET /metrics without the admin token (docs/operations.md)
+    metrics_public: bool = False
+    #: "text" (default) or "json": one JSON object per log line
+    log_format: Literal["text", "json"] = "text"
+    #: one log line per HTTP request (logger hookhub.access)
+    access_log: bool = True
     #: connection limits for the open internet (see hookhub/serving.py and docs/robustness.md)
     keep_alive_s: int = Field(5, ge=1)
     header_timeout_s: float = Field(10, gt=0)

@@ -239,7 +239,7 @@ def uvicorn_config(app: Any, server: ServerConfig, log_level: str = "info",
                     "(pip install 'uvicorn[standard]')")
         http = "h11"
     return uvicorn.Config(app, host=server.host, port=server.port, log_level=log_level, access_log=False,
-                          server_header=False, proxy_headers=False, http=http,
+                          server_header=False, proxy_headers=False, http=http, log_config=None,
                           timeout_keep_alive=server.keep_alive_s, h11_max_incomplete_event_size=server.max_header_bytes)
 
 

@@ -59,6 +59,8 @@ class Store:
         self._writer: threading.Thread | None = None
         #: why the last write could not commit (None once one commits again); see ``write``
         self.commit_problem: str | None = None
+        #: called from the writer thread after each batch with (writes, seconds) (metrics)
+        self.on_commit: Callable[[int, float], None] | None = None
 
     def _make_engine(self, url: str) -> Engine:
         if url.startswith("sqlite"):
@@ -159,7 +161,10 @@ class Store:
             if conn is None or conn.closed or conn.invalidated:
                 # one connection for the writer's life: no pool check-out per batch
                 conn = self.engine.connect()
+            began = time.perf_counter()
             self._commit_batch(conn, batch)
+            if self.on_commit is not None:
+                self.on_commit(len(batch), time.perf_counter() - began)
         if conn is not None:
             conn.close()
 
