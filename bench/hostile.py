@@ -84,8 +84,9 @@ def main() -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     hookhub = Path(sys.executable).with_name("hookhub")
+    log = open(folder / "server.log", "w+b")  # a file, not a pipe: nobody drains a pipe while this runs
     proc = subprocess.Popen([str(hookhub), "serve", "--config", str(folder / "hookhub.yaml"), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=log, stderr=log)
     out: dict[str, object] = {}
     try:
         for _ in range(300):
@@ -159,8 +160,10 @@ def main() -> None:
         out["rss_mb_end"] = _rss_mb(proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-        out["cap_logged"] = b"connection cap reached" in err
+        proc.wait(timeout=30)
+        log.seek(0)
+        out["cap_logged"] = b"connection cap reached" in log.read()
+        log.close()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     print(json.dumps(out, indent=2))
 
