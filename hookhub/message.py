@@ -4,17 +4,22 @@
 rule, resolves every destination, validates fields and returns one
 :class:`Draft` per destination, or raises :class:`~hookhub.errors.MessageError`.
 Nothing here touches the store.
+
+URL fields are stored as the script wrote them, as Rocket.Chat does (``data:``
+avatars, relative links): a value that is not an absolute http(s) URL adds a
+warning naming the field to the ``warnings`` list passed in (the pipeline logs
+them), and whatever renders the message uses :func:`hookhub.urls.safe_http_url`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from .config import ChannelConfig, IntegrationConfig, UserConfig
-from .errors import MessageError
+from .config import ChannelConfig, Config, IntegrationConfig, UserConfig
+from .errors import MessageError, Problem
 from .registry import Registry
+from .urls import url_problem
 
 URL_FIELDS = ("author_link", "author_icon", "title_link", "image_url", "thumb_url",
               "audio_url", "video_url", "message_link")
@@ -98,7 +103,8 @@ def split_targets(value: Any) -> list[str]:
     out: list[str] = []
     for item in items:
         if not isinstance(item, str):
-            raise MessageError("invalid-channel")
+            raise MessageError("invalid-channel", field="channel",
+                               fix="give a channel as '#name' or '@username', or a list of them")
         out.extend(p.strip() for p in item.split(",") if p.strip())
     return out
 
@@ -119,7 +125,9 @@ def destinations_for(content: dict[str, Any], integ: IntegrationConfig, registry
     if not integ.override_destination_channel:
         own = list(integ.channel)
         if not all(any(_same_target(e, o, registry) for o in own) for e in entries):
-            raise MessageError(OVERRIDE_ERROR)
+            raise MessageError(OVERRIDE_ERROR, field="channel",
+                               fix=f"post to the integration's own channel ({', '.join(own)}), drop 'channel' "
+                                   "from the content, or set override_destination_channel: true")
     return entries
 
 
@@ -139,7 +147,9 @@ def resolve(entry: str, registry: Registry) -> Destination:
         return Destination("channel", channel.name, channel.channel_id, channel.private)
     if user is not None:
         return Destination("direct", user.username, f"@{user.username}")
-    raise MessageError("invalid-channel")
+    raise MessageError("invalid-channel", field="channel",
+                       fix=f"{entry!r} is not a declared channel ('#name') or user ('@username'); declare it under "
+                           "channels: or users: in the YAML file")
 
 
 def check_allowed(dest: Destination, poster: UserConfig, registry: Registry) -> None:
@@ -147,48 +157,86 @@ def check_allowed(dest: Destination, poster: UserConfig, registry: Registry) -> 
     if dest.kind == "channel":
         channel = registry.channels[dest.name]
         if channel.archived:
-            raise MessageError("error-room-archived")
+            raise MessageError("error-room-archived", field="channel",
+                               fix=f"#{channel.name} is archived; post to another channel")
         if channel.private and poster.username not in channel.members:
-            raise MessageError("error-not-allowed")
+            raise MessageError("error-not-allowed", field="channel",
+                               fix=f"#{channel.name} is private and {poster.username!r} is not in its members; "
+                                   "add it to members: or post as a member")
 
 
-def _check_url(value: Any, where: str) -> None:
+def _check_url(value: Any, where: str, warnings: list[str] | None) -> None:
+    """A URL field must be a string; one that is not an absolute http(s) URL is kept with a warning."""
     if not isinstance(value, str):
-        raise MessageError(f"{where} must be a string URL")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise MessageError(f"{where} must be an absolute http(s) URL, got {value[:100]!r}")
+        raise MessageError(f"{where} must be a string URL", field=where,
+                           fix="give an absolute http(s) URL as a string, or leave the field out")
+    problem = url_problem(value)
+    if problem is not None and warnings is not None:
+        warnings.append(f"{where} {problem}; stored as is, but bridges and the UI leave it out")
+
+
+def default_warnings(alias: Any, avatar: Any, emoji: Any) -> list[str]:
+    """What :func:`build_doc` would say about an integration's own ``alias``/``avatar``/``emoji``.
+
+    ``hookhub check`` calls it on each integration, so what serving would log
+    (or refuse) is known before the first webhook.  Empty values mean unset.
+    """
+    found: list[str] = []
+    for key, value in (("alias", alias), ("emoji", emoji)):
+        if value and not isinstance(value, str):
+            found.append(f"{key} must be a string")
+    if avatar:
+        problem = url_problem(avatar)
+        if problem is not None:
+            found.append(f"avatar {problem}; messages get it as is, but bridges and the UI leave it out")
+    return found
 
 
 def _text_of(value: Any, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise MessageError(f"{where} must be a string")
+        raise MessageError(f"{where} must be a string", field=where,
+                           fix="convert the value with str(...) or an f-string")
     return str(value)
 
 
-def validate_attachments(value: Any) -> list[dict[str, Any]]:
+def default_problems(config: Config) -> list[Problem]:
+    """:func:`default_warnings` of every integration, located at its YAML key (for ``hookhub check``)."""
+    problems: list[Problem] = []
+    for i, integ in enumerate(config.integrations):
+        for text in default_warnings(integ.alias, integ.avatar, integ.emoji):
+            path = f"integrations[{i}].{text.split(' ', 1)[0]}"
+            problems.append(Problem(config.file, config.line_of(path), path, f"integration {integ.id}: {text}"))
+    return problems
+
+
+def validate_attachments(value: Any, warnings: list[str] | None = None) -> list[dict[str, Any]]:
+    """Checked copies of a message's attachments (field values become strings)."""
     if not isinstance(value, list):
-        raise MessageError("attachments must be a list of objects")
+        raise MessageError("attachments must be a list of objects", field="attachments",
+                           fix="return attachments as a list: [{'title': ..., 'text': ...}]")
     out: list[dict[str, Any]] = []
     for i, att in enumerate(value):
         where = f"attachments[{i}]"
         if not isinstance(att, dict):
-            raise MessageError(f"{where} must be an object")
+            raise MessageError(f"{where} must be an object", field=where,
+                               fix="each attachment is an object such as {'title': ..., 'text': ...}")
         att = dict(att)
         for key in URL_FIELDS:
             if key in att:
-                _check_url(att[key], f"{where}.{key}")
+                _check_url(att[key], f"{where}.{key}", warnings)
         for key in ("title", "text", "author_name", "pretext", "color"):
             if key in att:
                 att[key] = _text_of(att[key], f"{where}.{key}")
         if "fields" in att:
             fields = att["fields"]
             if not isinstance(fields, list):
-                raise MessageError(f"{where}.fields must be a list of {{title, value, short}} objects")
+                raise MessageError(f"{where}.fields must be a list of {{title, value, short}} objects",
+                                   field=f"{where}.fields", fix="use [{'title': ..., 'value': ..., 'short': True}]")
             checked = []
             for j, f in enumerate(fields):
                 if not isinstance(f, dict):
-                    raise MessageError(f"{where}.fields[{j}] must be an object with title and value")
+                    raise MessageError(f"{where}.fields[{j}] must be an object with title and value",
+                                       field=f"{where}.fields[{j}]", fix="use {'title': ..., 'value': ...}")
                 f = dict(f)
                 if "value" in f:
                     v = f["value"]
@@ -200,7 +248,8 @@ def validate_attachments(value: Any) -> list[dict[str, Any]]:
                 checked.append(f)
             att["fields"] = checked
         if "actions" in att and not isinstance(att["actions"], list):
-            raise MessageError(f"{where}.actions must be a list")
+            raise MessageError(f"{where}.actions must be a list", field=f"{where}.actions",
+                               fix="give a list of action objects, or leave the field out")
         out.append(att)
     return out
 
@@ -227,39 +276,48 @@ def poster_for(integ: IntegrationConfig, override: Any, registry: Registry) -> U
                 name = by_id.username if by_id else None
         user = registry.users.get(name) if isinstance(name, str) else None
         if user is None:
-            raise MessageError("invalid-user: the script's user must be a declared username")
+            raise MessageError("invalid-user: the script's user must be a declared username", field="user",
+                               fix=f"{name!r} is not declared under users: in the YAML file; declared: "
+                                   f"{', '.join(sorted(registry.users)) or 'none'}")
         return user
     return registry.users[integ.username or ""]
 
 
 def build_doc(content: dict[str, Any], *, poster: UserConfig, max_chars: int, alias: str | None = None,
-              avatar: str | None = None, emoji: str | None = None, bot_id: str | None = None) -> dict[str, Any]:
+              avatar: str | None = None, emoji: str | None = None, bot_id: str | None = None,
+              warnings: list[str] | None = None) -> dict[str, Any]:
     """Validated message fields (without destination, id or time).
 
-    ``alias``, ``avatar`` and ``emoji`` are the defaults (the integration's);
-    ``bot_id`` marks the message as posted by that integration.
+    ``alias``, ``avatar`` and ``emoji`` are the defaults (the integration's;
+    empty means unset); ``bot_id`` marks the message as posted by that
+    integration; ``warnings`` collects what was stored but will not be shown.
     """
     raw_text = content.get("text")
     if raw_text is None:
         raw_text = content.get("msg")
     text = _text_of(raw_text, "text").strip() if raw_text is not None else ""
-    attachments = validate_attachments(content["attachments"]) if "attachments" in content else []
+    attachments = validate_attachments(content["attachments"], warnings) if "attachments" in content else []
     if not text and not attachments:
-        raise MessageError("the message needs a non-empty text (or msg) or at least one attachment")
+        raise MessageError("the message needs a non-empty text (or msg) or at least one attachment", field="text",
+                           fix="set text (or attachments), or return None to post nothing")
     if len(text) > max_chars:
-        raise MessageError("error-message-size-exceeded")
+        raise MessageError("error-message-size-exceeded", field="text",
+                           fix=f"the text has {len(text)} characters, the limit is {max_chars} "
+                               "(server.max_message_chars): shorten it (hookkit.shorten) or raise the limit")
 
-    default_avatar, default_emoji = avatar, emoji
+    default_avatar, default_emoji = avatar or None, emoji or None
     alias = content.get("username") or content.get("alias") or alias
     avatar = content.get("icon_url") or content.get("avatar")
     emoji = None
+    where = "icon_url" if content.get("icon_url") else "avatar"
     if not avatar:
         emoji = content.get("icon_emoji") or content.get("emoji")
     if not avatar and not emoji:
         avatar = default_avatar
         emoji = None if avatar else default_emoji
+        where = "the integration's avatar"
     if avatar is not None:
-        _check_url(avatar, "avatar" if "avatar" in content else "icon_url")
+        _check_url(avatar, where, warnings)
     doc: dict[str, Any] = {
         "text": text,
         "alias": _text_of(alias, "alias") if alias else None,
@@ -278,8 +336,9 @@ def build_doc(content: dict[str, Any], *, poster: UserConfig, max_chars: int, al
 
 
 def build_messages(content: dict[str, Any], integ: IntegrationConfig, registry: Registry, *,
-                   user_override: Any = None, max_chars: int = 5000) -> tuple[list[Draft], list[dict[str, Any]]]:
-    """Turn content into drafts.
+                   user_override: Any = None, max_chars: int = 5000,
+                   warnings: list[str] | None = None) -> tuple[list[Draft], list[dict[str, Any]]]:
+    """Turn content into drafts (``warnings``: see :func:`build_doc`).
 
     Returns ``(drafts, failures)``.  Without ``separateResponse`` every
     destination must be valid (any failure raises, nothing is posted); with it,
@@ -290,7 +349,7 @@ def build_messages(content: dict[str, Any], integ: IntegrationConfig, registry: 
     poster = poster_for(integ, user_override, registry)
     entries = destinations_for(content, integ, registry)
     doc = build_doc(content, poster=poster, max_chars=max_chars, alias=integ.alias, avatar=integ.avatar,
-                    emoji=integ.emoji, bot_id=integ.id)
+                    emoji=integ.emoji, bot_id=integ.id, warnings=warnings)
     drafts: list[Draft] = []
     failures: list[dict[str, Any]] = []
     for entry in entries:

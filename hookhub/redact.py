@@ -1,39 +1,110 @@
-"""Masking secrets before anything is logged or stored.
+"""Secrets out of everything printed or logged: URLs, headers, free text.
 
-One place for the rules: hook tokens in URL paths, secret request headers
-(the built-in names plus the header an integration's ``verify:`` reads) and
-secret-looking query parameters (``?token=``, ``?api_key=``...).  Every
-masked value becomes :data:`MASK`.
+One place for the rules, used by the start-up banner, the logs, the history
+and the API:
+
+- :func:`mask_url` keeps a URL readable but hides its password
+  (``postgresql://app:••••@db:5432/hookhub``; a user part with no password,
+  often a token, is hidden whole) and the values of secret-looking query
+  parameters (``?token=••••&page=2``);
+- :func:`mask_text` applies :func:`mask_url` to every URL inside a text (an
+  exception message, a log line);
+- :func:`mask_headers` hides the values of authentication headers (plus, with
+  :func:`secret_header_names`, the header an integration's ``verify:`` reads);
+- :func:`mask_value` replaces known secret strings anywhere in JSON data;
+- :func:`mask_query_string` hides secret query values in a raw query string,
+  keeping the rest byte for byte (history);
+- :func:`mask_hook_path` hides the token of a hook path (``/hooks/<id>/••••``).
+
+The server's own log lines go through :class:`hookhub.logs.Redactor`, which
+also masks the configuration's secrets wherever they appear.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from urllib.parse import unquote_plus
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlsplit, urlunsplit
+
+__all__ = ["MASK", "SECRET_HEADERS", "is_secret_param", "mask_headers", "mask_hook_path", "mask_query_string",
+           "mask_text", "mask_url", "mask_value", "secret_header_names"]
 
 MASK = "••••"
-
-#: Header names whose values are never logged or stored.
-SECRET_HEADERS = frozenset({
-    "authorization", "proxy-authorization", "cookie", "set-cookie", "x-auth-token", "x-api-key",
-    "x-gitlab-token", "x-hub-signature", "x-hub-signature-256", "x-signature", "webhook-signature",
-})
-
-#: Query parameter names whose values are never logged or stored (compared lower-case, ``-`` as ``_``).
-SECRET_PARAMS = frozenset({"token", "access_token", "api_key", "apikey", "key", "secret", "password",
-                           "passwd", "auth", "signature", "sig", "private_token", "client_secret"})
-#: ... and any parameter whose name contains one of these.
-_SECRET_PARTS = ("token", "secret", "password", "api_key", "apikey", "signature")
+#: header names whose values are never stored or logged
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-auth-token",
+                            "x-api-key", "x-gitlab-token", "x-hub-signature", "x-hub-signature-256",
+                            "x-signature", "webhook-signature"})
+#: query parameter names (lower case, without ``-``/``_``) whose values are masked
+_SECRET_PARAMS = frozenset({"token", "accesstoken", "apikey", "key", "secret", "password", "passwd", "pwd",
+                            "auth", "signature", "sig", "clientsecret", "privatetoken", "authtoken"})
+_SECRET_SUFFIXES = ("token", "apikey", "secret", "password")
+_URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]+")
 
 
 def is_secret_param(name: str) -> bool:
-    """True when a query parameter called ``name`` probably carries a credential."""
-    key = name.strip().lower().replace("-", "_")
-    return key in SECRET_PARAMS or any(part in key for part in _SECRET_PARTS)
+    """Whether a query parameter (or form field) name looks like it carries a secret.
+
+    ``token``, ``api_key``, ``apiKey``, ``X-API-Key``, ``private_token``, ``client_secret``...
+    """
+    norm = name.lower().replace("-", "").replace("_", "")
+    return norm in _SECRET_PARAMS or norm.endswith(_SECRET_SUFFIXES)
+
+
+def mask_url(url: Any) -> Any:
+    """*url* with its password and secret query values masked; non-strings unchanged.
+
+    >>> mask_url("postgresql://app:s3cret@db:5432/hookhub")
+    'postgresql://app:••••@db:5432/hookhub'
+    >>> mask_url("https://api.test/send?api_key=abc&room=x")
+    'https://api.test/send?api_key=••••&room=x'
+    """
+    if not isinstance(url, str):
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return MASK
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user, has_password, _ = userinfo.partition(":")
+        netloc = f"{user}:{MASK}@{host}" if has_password and user else f"{MASK}@{host}"
+    query = parts.query
+    if query and "=" in query:
+        query = "&".join(f"{quote_plus(k)}={MASK if is_secret_param(k) else quote_plus(v)}"
+                         for k, v in parse_qsl(query, keep_blank_values=True))
+    if netloc == parts.netloc and query == parts.query:
+        return url
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def mask_text(text: str) -> str:
+    """*text* with every URL in it passed through :func:`mask_url`."""
+    if "://" not in text:
+        return text
+    return _URL_IN_TEXT.sub(lambda m: str(mask_url(m.group(0))), text)
+
+
+def mask_headers(headers: Any, secret: frozenset[str] = SECRET_HEADERS) -> dict[str, Any]:
+    """A copy of a header mapping with authentication headers' (or ``secret``'s) values masked."""
+    if not isinstance(headers, dict):
+        return {}
+    return {str(k): (MASK if str(k).lower() in secret else v) for k, v in headers.items()}
+
+
+def secret_header_names(extra: Iterable[str | None] = ()) -> frozenset[str]:
+    """:data:`SECRET_HEADERS` plus ``extra`` (lower-cased; ``None`` entries ignored)."""
+    more = {name.lower() for name in extra if name}
+    return SECRET_HEADERS | more if more else SECRET_HEADERS
 
 
 def mask_query_string(query: str) -> str:
-    """``query`` with the values of secret-looking parameters masked; the rest is kept byte for byte."""
+    """A raw query string with the values of secret-looking parameters masked, the rest byte for byte.
+
+    >>> mask_query_string("token=abc&page=2")
+    'token=••••&page=2'
+    """
     if not query:
         return query
     pieces = query.split("&")
@@ -49,9 +120,8 @@ def mask_query_string(query: str) -> str:
 def mask_hook_path(path: str) -> str:
     """A path with the hook token masked: ``/hooks/<id>/<token>`` → ``/hooks/<id>/••••``.
 
-    Everything after the integration id is masked (the legacy
-    ``/hooks/<id>/<user>/<token>`` form and stray trailing parts alike);
-    other paths are returned unchanged.
+    Everything after the integration id is masked (the legacy ``/hooks/<id>/<user>/<token>``
+    form and stray trailing parts alike); other paths are returned unchanged.
     """
     if not path.startswith("/hooks/"):
         return path
@@ -59,12 +129,18 @@ def mask_hook_path(path: str) -> str:
     return f"/hooks/{ident}/{MASK}" if sep and rest else path
 
 
-def secret_header_names(extra: Iterable[str | None] = ()) -> frozenset[str]:
-    """The built-in secret header names plus ``extra`` (lower-cased; ``None`` entries ignored)."""
-    more = {name.lower() for name in extra if name}
-    return SECRET_HEADERS | more if more else SECRET_HEADERS
+def mask_value(value: Any, secrets: list[str]) -> Any:
+    """Replace every occurrence of a secret string inside JSON data."""
+    secrets = [s for s in secrets if s]
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {k: mask_value(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_value(v, secrets) for v in value]
+    return value
 
-
-def mask_headers(headers: Mapping[str, str], secret: frozenset[str] = SECRET_HEADERS) -> dict[str, str]:
-    """``headers`` with the values of secret ones masked (names compared lower-case)."""
-    return {k: (MASK if k.lower() in secret else v) for k, v in headers.items()}

@@ -29,6 +29,7 @@ from . import jsontext, schema
 from .engines.base import LogRecord
 from .errors import StoreUnavailable
 from .storehealth import RETRY_AFTER_S, commit_failure
+from .redact import mask_text
 
 T = TypeVar("T")
 WriteOp = Callable[[Connection], Any]
@@ -347,8 +348,10 @@ def op_insert_messages(rows: Iterable[dict[str, Any]]) -> WriteOp:
 
 
 def op_insert_logs(integration_id: str, request_id: str | None, records: Iterable[LogRecord]) -> WriteOp:
+    """Integration log rows; URLs in the messages are masked (``redact.mask_text``)."""
     return InsertRows(schema.logs, [{"integration_id": integration_id, "ts": r.ts, "level": r.level,
-                                     "message": r.message, "request_id": request_id} for r in records])
+                                     "message": mask_text(r.message), "request_id": request_id}
+                                    for r in records])
 
 
 def op_insert_history(row: dict[str, Any]) -> WriteOp:

@@ -189,3 +189,28 @@ def test_docs_list_every_series_with_its_labels(make_client: Callable[..., TestC
         labels = {k for s in family.samples for k in s.labels if k not in ("le", "quantile")}
         documented = set(re.findall(r"`(\w+)`", rows[name + ("_total" if family.type == "counter" else "")]))
         assert labels <= documented, (name, labels, documented)
+
+
+def test_prepare_multiprocess_makes_a_folder_per_run(tmp_path) -> None:
+    """What ``hookhub serve --workers N`` does before its processes start: a fresh folder in the
+    environment (inherited by the processes), file-backed values, the folder removed at exit."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "import prometheus_client\n"  # imported before the variable is set: switched anyway
+        "from hookhub import metrics\n"
+        "path = metrics.prepare_multiprocess()\n"
+        "m = metrics.Metrics()\n"
+        "m.webhook('x', 200, 0.01)\n"
+        "print(path, os.environ['PROMETHEUS_MULTIPROC_DIR'] == path, m.files, sorted(os.listdir(path)))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    path, same, files, listing = out.stdout.split(" ", 3)
+    assert same == "True" and files == "True"
+    assert "counter_" in listing and "histogram_" in listing
+    assert not os.path.exists(path)  # removed when the parent exited
