@@ -141,8 +141,10 @@ class VerifyConfig(_Model):
     prefix: str = ""
     #: hmac only
     encoding: Literal["hex", "base64"] = "hex"
-    #: standard-webhooks only: accepted clock difference in seconds
+    #: standard-webhooks, stripe, linear, zendesk: accepted clock difference in seconds
     tolerance_s: int = Field(300, gt=0)
+    #: trello only: the hook URL exactly as registered with Trello (it is part of the signed text)
+    callback_url: str | None = None
 
     def options(self) -> dict[str, Any]:
         """The options handed to the verifier, with the secret revealed."""
@@ -150,7 +152,8 @@ class VerifyConfig(_Model):
 
 
 #: Delivery-id headers used for de-duplication when ``dedupe.header`` is not set.
-DELIVERY_HEADERS = {"github": "X-GitHub-Delivery", "standard-webhooks": "webhook-id", "gitlab": "X-Gitlab-Event-UUID"}
+DELIVERY_HEADERS = {"github": "X-GitHub-Delivery", "standard-webhooks": "webhook-id", "gitlab": "X-Gitlab-Event-UUID",
+                    "linear": "Linear-Delivery"}
 
 
 class DedupeConfig(_Model):

@@ -24,6 +24,7 @@ from . import hookspecs
 DEFAULT_PLUGINS: dict[str, str] = {
     "python-engine": "hookhub.engines.python",
     "verifiers": "hookhub.verifiers",
+    "service-verifiers": "hookhub.service_verifiers",
     "javascript-engine": "hookhub.engines.javascript",
     "outgoing": "hookhub.outgoing",
     "bridges": "hookhub.bridges",
