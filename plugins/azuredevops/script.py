@@ -7,7 +7,12 @@ https://<host>/hooks/<id>/<token>; see README.md next to this file.
 from hookkit import BLUE, GREEN, GREY, PURPLE, RED, YELLOW, commit_line, dispatch, field, link, message, obj, objs
 from hookkit import push_message, shorten
 
-NEEDS = {"*": ("resource",)}
+NEEDS = {
+    "build.complete": ("resource.id",),
+    "git.push": ("resource.pushId",),
+    "git.pullrequest.created": ("resource.pullRequestId",),
+    "git.pullrequest.updated": ("resource.pullRequestId",),
+}
 BUILD = {"succeeded": ("succeeded", GREEN), "partiallySucceeded": ("partially succeeded", YELLOW),
          "failed": ("failed", RED), "canceled": ("was canceled", GREY), "stopped": ("was stopped", GREY)}
 MAX_COMMITS = 10

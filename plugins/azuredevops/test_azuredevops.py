@@ -74,4 +74,4 @@ def test_merge_attempt_is_not_posted(check):
 
 def test_missing_resource(check):
     check("git_push__1_commit", drop=["resource"], status=400,
-          error="Azure DevOps 'git.push' payload is missing 'resource'")
+          error="Azure DevOps 'git.push' payload is missing 'resource.pushId'")

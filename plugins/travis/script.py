@@ -35,7 +35,7 @@ def build(body, request=None):
         fields.append(field("Commit", link(commit[:7], body.get("compare_url"))))
     if body.get("author_name"):
         fields.append(field("Author", body["author_name"]))
-    if body.get("duration"):
+    if isinstance(body.get("duration"), (int, float)) and body["duration"]:
         fields.append(field("Duration", duration(body["duration"])))
     if kind and kind != "push":
         fields.append(field("Trigger", str(kind).replace("_", " ")))
