@@ -78,8 +78,10 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
     from .app import make_app
     from .hub import Hub
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .logs import config_secrets, configure
+
     config = _load(config_path, dev)
+    configure(log_level, config.server.log_format, config_secrets(config))
     server = config.server.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     config = config.model_copy(update={"server": server})
     try:
@@ -95,7 +97,7 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
     app = make_app(hub)
     _banner(config, hub)
     uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, access_log=False,
-                server_header=False, proxy_headers=False)
+                server_header=False, proxy_headers=False, log_config=None)
 
 
 def _banner(config: Config, hub: Any) -> None:
@@ -116,6 +118,9 @@ def _banner(config: Config, hub: Any) -> None:
     if dev:
         lines.append(f"  development defaults in use for: {', '.join(sorted(dev))} "
                      "(set these environment variables in production)")
+    if config.server.log_format == "json":  # one JSON line like every other, secrets masked
+        logging.getLogger("hookhub").info("\n".join(lines))
+        return
     click.echo("\n".join(lines), err=True)
 
 

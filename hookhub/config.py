@@ -62,6 +62,12 @@ class ServerConfig(_Model):
     max_message_chars: int = Field(5000, gt=0)
     #: public base URL printed in start-up output and the API (e.g. https://hooks.example.com)
     public_url: str | None = None
+    #: GET /metrics without the admin token (docs/operations.md)
+    metrics_public: bool = False
+    #: "text" (default) or "json": one JSON object per log line
+    log_format: Literal["text", "json"] = "text"
+    #: one log line per HTTP request (logger hookhub.access)
+    access_log: bool = True
 
 
 class StorageConfig(_Model):

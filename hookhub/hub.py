@@ -20,7 +20,8 @@ from limits.strategies import FixedWindowRateLimiter
 
 from sqlalchemy import select
 
-from . import plugins, schema
+from . import logs, plugins, schema
+from .metrics import Metrics
 from .config import Config, load_config
 from .errors import ConfigError, RateLimited, ScriptCompileError
 from .registry import Integration, Registry, plugin_problems
@@ -51,6 +52,8 @@ class Hub:
             plugins={"block": list(config.disable_plugins),
                      "plugins_dir": str(config.resolve(config.plugins_dir)) if config.plugins_dir else None})
         self.store = store or Store(config.storage_url())
+        self.metrics = Metrics()
+        self.store.on_commit = self.metrics.store_commit
         self._limiter = FixedWindowRateLimiter(MemoryStorage())
         self._limits = self._rate_limits(self.registry)
         self.started = False
@@ -103,6 +106,8 @@ class Hub:
         for integ in registry.integrations.values():
             await self.load_script(integ)
         self.config, self.registry, self._limits = config, registry, self._rate_limits(registry)
+        self.metrics.bind(registry, [b.name for b in config.bridges])
+        logs.refresh_secrets(config)
         # outgoing/bridges: plugins refresh state derived from the old configuration
         self.pm.hook.hookhub_config_reloaded(hub=self, changes=changes)
         log.info("configuration reloaded: %s", "; ".join(changes) or "no changes")
@@ -135,6 +140,7 @@ class Hub:
                 self.sandbox.restore_store(integration_id, data)
         self.pm.hook.hookhub_startup(hub=self)
         self.started = True
+        self.metrics.start(self)
 
     async def load_script(self, integ: Integration) -> None:
         if integ.compile_error:
@@ -152,6 +158,7 @@ class Hub:
         if not self.started:
             return
         self.started = False
+        self.metrics.stop()
         self.pm.hook.hookhub_shutdown(hub=self)
         await self.sandbox.close()
         self.store.close()

@@ -135,6 +135,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
             logs.extend(call.logs)
             store = call.store
             if not call.ok:
+                hub.metrics.script_failed(integ.id, call)
                 reason = call.reason or "the script failed"
                 logs.append(LogRecord("error", time.time(), reason))
                 if call.saturated:
@@ -238,6 +239,7 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
     try:
         hub.verify(integ, headers, inbound.body)
     except VerificationFailed as exc:
+        hub.metrics.signature_failed(integ.id)
         reason = f"signature verification failed: {exc}"
         outcome = Outcome(401, {"success": False, "error": reason}, error=reason,
                           logs=[LogRecord("warn", time.time(), reason)])
@@ -247,6 +249,7 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
     delivery_id = headers.get(delivery_header.lower()) if delivery_header else None
     if delivery_id is not None:
         if (integ.id, delivery_id) in hub.in_flight or await hub.is_duplicate(integ, delivery_id):
+            hub.metrics.duplicate(integ.id)
             outcome = Outcome(200, {"success": True, "duplicate": True},
                               logs=[LogRecord("info", time.time(), f"duplicate delivery {delivery_id} ignored")])
             await commit(hub, integ, inbound, outcome, started, request_id)

@@ -55,6 +55,8 @@ class Store:
         self.engine: Engine = self._make_engine(url)
         self._queue: queue.SimpleQueue[tuple[WriteOp, asyncio.Future[Any]] | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
+        #: called from the writer thread after each batch with (writes, seconds) (metrics)
+        self.on_commit: Callable[[int, float], None] | None = None
 
     def _make_engine(self, url: str) -> Engine:
         if url.startswith("sqlite"):
@@ -141,7 +143,10 @@ class Store:
             if conn is None or conn.closed or conn.invalidated:
                 # one connection for the writer's life: no pool check-out per batch
                 conn = self.engine.connect()
+            began = time.perf_counter()
             self._commit_batch(conn, batch)
+            if self.on_commit is not None:
+                self.on_commit(len(batch), time.perf_counter() - began)
         if conn is not None:
             conn.close()
 

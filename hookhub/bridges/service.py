@@ -55,6 +55,7 @@ class BridgeService:
         self.bridges: dict[str, BridgeConfig] = {b.name: b for b in hub.config.bridges}
         self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock(), items_for=self.items_for,
                              keep_s=hub.config.storage.history_max_age_days * 86400)
+        self.outbox.on_settled = hub.metrics.delivery
         self.blocked_until: dict[str, float] = {}
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._limits = {b.name: RateLimitItemPerSecond(b.rate_limit.calls, b.rate_limit.per_seconds)

@@ -204,6 +204,8 @@ class Outbox:
         self._recovered = False
         #: wall-clock time of :meth:`start`: messages stored later are queued by the live path, not recovery
         self._started_at = time.time()
+        #: called with (delivery, verdict, now) once each attempt is committed (metrics)
+        self.on_settled: Callable[[Delivery, Verdict, float], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -329,6 +331,8 @@ class Outbox:
                 op(conn)
             finish(conn)
         await self.store.write(run)
+        if self.on_settled is not None:
+            self.on_settled(delivery, verdict, self.clock())
         for callback in verdict.after:
             try:
                 callback()

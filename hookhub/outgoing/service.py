@@ -109,6 +109,7 @@ class OutgoingService:
         self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock(),
                              items_for=self.deliveries_for,
                              keep_s=hub.config.storage.history_max_age_days * 86400)
+        self.outbox.on_settled = hub.metrics.delivery
         self.yaml_enabled = {i.id: i.config.enabled for i in hub.registry.integrations.values()}
         #: users and channels as of the last (re)load, to derive room and user events
         self.directory = events.snapshot(hub.config)
