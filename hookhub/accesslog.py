@@ -65,6 +65,10 @@ class AccessLog:
         path, segment = masked_path(raw_path)
         integration = segment if segment is not None and segment in self.hub.registry.integrations else None
         ms = round(seconds * 1000.0, 3)
-        log.info("%s %s %d %.1fms integration=%s", method, path, status, ms, integration or "-",
-                 extra={"method": method, "path": path, "status": status, "duration_ms": ms,
-                        "integration": integration, "masked": True})
+        # the record built directly: no caller look-up (a frame walk) nor ``extra`` checks (~20 % of a line)
+        record = log.makeRecord(log.name, logging.INFO, __file__, 0, "%s %s %d %.1fms integration=%s",
+                                (method, path, status, ms, integration or "-"), None)
+        record.method, record.path, record.status, record.duration_ms = method, path, status, ms
+        record.integration = integration
+        record.masked = True  # built from masked parts: the redaction filter lets it through as it is
+        log.handle(record)

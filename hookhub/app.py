@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from . import api, health, metrics, openapi
+from . import api, health, metrics, openapi, ui
 from .accesslog import AccessLog
 from .errors import ConfigError, HookhubError, PayloadTooLarge
 from .hub import Hub
@@ -252,6 +252,7 @@ def make_app(hub: Hub, *, manage_hub: bool = True) -> HookhubApp:
         *metrics.routes(hub),
         *openapi.routes(hub),
         *api.routes(hub),
+        *ui.routes(hub),  # the admin web UI under /ui/ (docs/ui.md)
     ]
     for extra in hub.pm.hook.hookhub_routes(hub=hub):
         routes.extend(extra)

@@ -91,9 +91,9 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
             click.echo(str(problem), err=True)
         raise SystemExit(1) from None
     for integ in hub.registry.integrations.values():
-        if integ.compile_error:
-            click.echo(f"warning: integration {integ.id} is disabled until its script compiles: "
-                       f"{integ.compile_error}", err=True)
+        if integ.compile_error:  # a log line (JSON with server.log_format: json)
+            logging.getLogger("hookhub").warning("integration %s is disabled until its script compiles: %s",
+                                                 integ.id, integ.compile_error)
     app = make_app(hub)
     _banner(config, hub)
     uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, access_log=False,
@@ -134,6 +134,10 @@ def check(config_path: str, dev: bool) -> None:
     problems = plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
     for problem in problems:
         click.echo(str(problem), err=True)
+    from .message import default_problems
+
+    for warning in default_problems(config):  # what serving would log for every message
+        click.echo(f"warning: {warning}", err=True)
     if problems:
         click.echo(f"{len(problems)} problem(s) in {config_path}", err=True)
         raise SystemExit(1)
@@ -173,16 +177,24 @@ def list_plugins(config_path: str | None) -> None:
               help="Run TARGET as an integration id of this YAML file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.option("--inprocess", is_flag=True, help="Run without worker processes (debugging).")
+@click.option("--response", "response_file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Outgoing: the receiver's answer for process_outgoing_response (JSON).")
 def test_command(target: str, fixture: str, headers: tuple[str, ...], config_path: str | None,
-                 as_json: bool, inprocess: bool) -> None:
+                 as_json: bool, inprocess: bool, response_file: str | None) -> None:
     """Run a script (or an integration) on a FIXTURE through the full pipeline; nothing is stored.
 
     TARGET is a script file, or an integration id with --config.  FIXTURE is a
-    JSON file or a fixture name from the script's fixtures/ folder.
+    JSON file or a fixture name from the script's fixtures/ folder.  For an
+    outgoing script FIXTURE is the message, and --response the receiver's answer
+    (docs/outgoing.md, "Testing offline"); nothing is sent.
     """
     import json as _json
 
+    from .outgoing.cli import offline_test
     from .toolkit import ScriptRunner, as_json as outcome_json, render
+
+    if offline_test(target, fixture, config_path, response_file, as_json=as_json, inprocess=inprocess):
+        return
 
     parsed: dict[str, str] = {}
     for header in headers:
@@ -209,12 +221,25 @@ def test_command(target: str, fixture: str, headers: tuple[str, ...], config_pat
     raise SystemExit(0 if outcome.status == 200 else 1)
 
 
+@main.command("new-integration")
+@click.argument("name")
+@click.option("--dir", "directory", default="plugins", show_default=True, type=click.Path(),
+              help="Folder in which to create NAME/.")
+def new_integration(name: str, directory: str) -> None:
+    """Scaffold DIR/NAME/ with a script on the event kit, a fixture, its test and a README."""
+    _scaffold(name, directory)
+
+
 @main.command("new-script")
 @click.argument("name")
 @click.option("--dir", "directory", default="plugins", show_default=True, type=click.Path(),
               help="Folder in which to create NAME/.")
 def new_script(name: str, directory: str) -> None:
-    """Scaffold DIR/NAME/ with a script, a fixture, a test and a README."""
+    """Scaffold DIR/NAME/ with a script, a fixture, a test and a README (same as new-integration)."""
+    _scaffold(name, directory)
+
+
+def _scaffold(name: str, directory: str) -> None:
     from .scaffold import scaffold
 
     try:

@@ -53,6 +53,8 @@ def _split_channels(value: Any) -> Any:
 
 
 Channels = Annotated[list[str], BeforeValidator(_split_channels)]
+#: ``""`` (what Rocket.Chat's admin form stores for a field left blank) means unset
+Unset = Annotated[str | None, BeforeValidator(lambda v: None if v == "" else v)]
 
 
 class ServerConfig(_Model):
@@ -205,9 +207,9 @@ class IntegrationConfig(_Model):
     token: SecretStr | None = None
     channel: Channels = Field(default_factory=list)
     username: str | None = None
-    alias: str | None = None
-    avatar: str | None = None
-    emoji: str | None = None
+    alias: Unset = None
+    avatar: Unset = None
+    emoji: Unset = None
     override_destination_channel: bool = Field(
         False,
         validation_alias=AliasChoices(

@@ -3,7 +3,8 @@
 One :class:`Metrics` per hub.  Each stage reports with one call (the hook
 path, the sandbox outcome, the store's writer thread, the outbox); labelled
 children are bound once per integration when the configuration is loaded, so
-recording costs a dict look-up and an increment.  Label values are bounded:
+recording costs a dict look-up and an increment (a child is made on an
+integration's first event of that kind, so idle integrations cost no series).  Label values are bounded:
 integration ids and bridge names from the YAML file, never user input (a
 hook URL naming an unknown integration counts under ``_unknown``).
 
@@ -28,7 +29,8 @@ import shutil
 import tempfile
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, values
+from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest,
+                               values)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from starlette.requests import Request
@@ -93,21 +95,18 @@ def _use_files() -> None:
 
 
 class _Bound:
-    """The children of one integration's series, bound once."""
+    """The children of one integration's series: bound at load, each child made on first use.
 
-    __slots__ = ("id", "status", "duration", "errors", "timeouts", "saturations", "duplicates", "signatures",
-                 "messages")
+    (10,000 integrations would otherwise mean 230,000 zero-valued series, seconds per scrape.)
+    """
 
-    def __init__(self, m: Metrics, integration_id: str) -> None:
+    __slots__ = ("id", "status", "duration", "counters")
+
+    def __init__(self, integration_id: str) -> None:
         self.id = integration_id
         self.status: dict[int, Any] = {}
-        self.duration = m.webhook_duration.labels(integration_id)
-        self.errors = m.script_errors.labels(integration_id)
-        self.timeouts = m.script_timeouts.labels(integration_id)
-        self.saturations = m.saturations.labels(integration_id)
-        self.duplicates = m.duplicates.labels(integration_id)
-        self.signatures = m.signature_failures.labels(integration_id)
-        self.messages = m.messages.labels(integration_id)
+        self.duration: Any = None
+        self.counters: dict[str, Any] = {}
 
 
 class Metrics:
@@ -115,6 +114,8 @@ class Metrics:
 
     def __init__(self) -> None:
         _use_files()
+        # no *_created series: the multi-process mode has none, and they double the output
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.files = multiprocess()
         #: the registry scraped in single-process mode (file-backed values need none)
         self.registry = CollectorRegistry(auto_describe=True)
@@ -154,8 +155,8 @@ class Metrics:
         self.latency = Histogram("hookhub_delivery_latency_seconds", "Time from queueing to a successful delivery",
                                  ["kind", "target"], buckets=LATENCY_BUCKETS, registry=reg)
         self._by_id: dict[str, _Bound] = {}
-        self._unknown = _Bound(self, UNKNOWN)
-        self._api = self.messages.labels(API)
+        self._unknown = _Bound(UNKNOWN)
+        self._api = _Bound(API)
         self._targets: set[str] = set()
         self._attempts: dict[tuple[str, str, str], Any] = {}
         self._replaced = 0
@@ -170,7 +171,7 @@ class Metrics:
         """Bind the children of every configured integration (start-up and each reload)."""
         by_id = {}
         for iid in registry.integrations:
-            by_id[iid] = self._by_id.get(iid) or _Bound(self, iid)
+            by_id[iid] = self._by_id.get(iid) or _Bound(iid)
         self._by_id = by_id
         self._targets = set(by_id) | set(bridges)
 
@@ -189,29 +190,35 @@ class Metrics:
         if child is None:
             child = bound.status[status] = self.webhooks.labels(bound.id, str(status))
         child.inc()
-        bound.duration.observe(seconds)
+        duration = bound.duration
+        if duration is None:
+            duration = bound.duration = self.webhook_duration.labels(bound.id)
+        duration.observe(seconds)
+
+    def _count(self, bound: _Bound, series: str) -> None:
+        child = bound.counters.get(series)
+        if child is None:
+            child = bound.counters[series] = getattr(self, series).labels(bound.id)
+        child.inc()
 
     def script_failed(self, integration_id: str, call: CallOutcome) -> None:
         """A sandbox call did not succeed: saturated, timed out or failed."""
-        bound = self.of(integration_id)
         if call.saturated:
-            bound.saturations.inc()
+            series = "saturations"
         elif (call.reason or "").startswith(TIMEOUT_REASON):
-            bound.timeouts.inc()
+            series = "script_timeouts"
         else:
-            bound.errors.inc()
+            series = "script_errors"
+        self._count(self.of(integration_id), series)
 
     def duplicate(self, integration_id: str) -> None:
-        self.of(integration_id).duplicates.inc()
+        self._count(self.of(integration_id), "duplicates")
 
     def signature_failed(self, integration_id: str) -> None:
-        self.of(integration_id).signatures.inc()
+        self._count(self.of(integration_id), "signature_failures")
 
     def message_posted(self, integration_id: str | None) -> None:
-        if integration_id is None:
-            self._api.inc()
-        else:
-            self.of(integration_id).messages.inc()
+        self._count(self._api if integration_id is None else self.of(integration_id), "messages")
 
     def store_commit(self, size: int, seconds: float) -> None:
         """The store's writer committed a batch (called from its thread)."""

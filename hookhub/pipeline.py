@@ -150,7 +150,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
     except HookhubError as exc:
         error = str(exc) if isinstance(exc, ScriptRunError) else None
         outcome = Outcome(exc.status, exc.body(), error=error)
-    outcome.logs = logs
+    outcome.logs = logs + outcome.logs
     outcome.result = result
     if inbound.method != "GET":
         outcome.raw = parsed.raw
@@ -178,14 +178,17 @@ def interpret(hub: Hub, integ: Integration, result: Any) -> Outcome:
 
 def deliver(hub: Hub, integ: Integration, content: dict[str, Any], response: dict[str, Any] | None,
             user: Any) -> Outcome:
+    warnings: list[str] = []
     drafts, failures = build_messages(content, integ.config, hub.registry, user_override=user,
-                                      max_chars=hub.config.server.max_message_chars)
-    stamp(drafts, time.time())
+                                      max_chars=hub.config.server.max_message_chars, warnings=warnings)
+    now = time.time()
+    stamp(drafts, now)
+    notes = [LogRecord("warn", now, f"message field {w}") for w in warnings]
     if content.get("separateResponse"):
         responses = [{"channel": d.destination.label, "message": d.doc} for d in drafts] + failures
         body = {**(response or {}), "success": bool(drafts), "responses": responses}
-        return Outcome(200 if drafts else 400, body, drafts=drafts)
-    return Outcome(200, {**(response or {}), "success": True}, drafts=drafts)
+        return Outcome(200 if drafts else 400, body, drafts=drafts, logs=notes)
+    return Outcome(200, {**(response or {}), "success": True}, drafts=drafts, logs=notes)
 
 
 def history_request(inbound: Inbound, parsed_raw: str | None = None) -> dict[str, Any]:

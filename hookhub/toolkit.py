@@ -8,7 +8,6 @@ is stored.  ``hookhub test`` and the pytest ``check`` fixture use it.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import hashlib
 import json
@@ -16,9 +15,10 @@ import threading
 from collections.abc import Coroutine, Mapping
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from .config import ChannelConfig, Config, IntegrationConfig, SandboxConfig, StorageConfig, UserConfig, load_config
+from .engines.base import ScriptOutline
 from .errors import HookhubError
 from .hub import Hub
 from .pipeline import Inbound, Outcome, process
@@ -32,22 +32,8 @@ TEST_USER = "hookhub.test"
 TEST_CHANNEL = "general"
 
 
-def event_header(script: Path) -> str | None:
-    """The ``EVENT_HEADER`` constant of a script, read without running it."""
-    try:
-        tree = ast.parse(script.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
-        return None
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "EVENT_HEADER"
-                                                for t in node.targets):
-            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                return node.value.value
-    return None
-
-
 def fixture_event(name: str) -> str:
-    """``push__new_branch`` → ``push``: the part of a fixture name before ``__``."""
+    """``push__new_branch`` → ``push``: the part of a fixture name before ``__`` (the event it carries)."""
     return Path(name).stem.split("__", 1)[0]
 
 
@@ -69,17 +55,21 @@ def load_fixture(script: Path | None, fixture: str | Path | Mapping[str, Any]) -
     raise FileNotFoundError(f"fixture {str(fixture)!r} not found (tried {tried})")
 
 
-def _script_config(script: Path, sandbox_mode: str) -> Config:
+#: the receiver URL of an outgoing script run offline (nothing is ever sent to it)
+OFFLINE_URL = "https://receiver.invalid/hook"
+
+
+def _script_config(script: Path, sandbox_mode: str, kind: Literal["incoming", "outgoing"] = "incoming") -> Config:
     ident = "script-" + hashlib.sha256(str(script.resolve()).encode()).hexdigest()[:12]
+    extra: dict[str, Any] = {"urls": [OFFLINE_URL]} if kind == "outgoing" else {"override_destination_channel": True}
     return Config(
         storage=StorageConfig(url="sqlite:///:memory:"),
         sandbox=SandboxConfig(mode=sandbox_mode),
         users=[UserConfig(username=TEST_USER, name="hookhub test")],
         channels=[ChannelConfig(name=TEST_CHANNEL)],
-        integrations=[IntegrationConfig(id=ident, type="incoming", token="test",
+        integrations=[IntegrationConfig(id=ident, type=kind, token="test",
                                         channel=[f"#{TEST_CHANNEL}"], username=TEST_USER,
-                                        script_file=str(script.resolve()),
-                                        override_destination_channel=True)],
+                                        script_file=str(script.resolve()), **extra)],
         base_dir=script.parent.resolve(), file=str(script),
     )
 
@@ -106,6 +96,10 @@ class ScriptRunner:
         fut: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._loop)
         return fut.result()
 
+    def wait(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the runner's event loop (where its hubs and sandbox live) and return its result."""
+        return self._run(coro)
+
     def close(self) -> None:
         self._run(self._sandbox.close())
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -119,8 +113,9 @@ class ScriptRunner:
         self.close()
 
     def hub_for(self, script: Path | None = None, *, config: Path | None = None,
-                integration: str | None = None) -> tuple[Hub, str]:
-        """A hub serving ``script`` alone, or ``integration`` of the YAML file ``config``."""
+                integration: str | None = None, kind: Literal["incoming", "outgoing"] = "incoming") -> tuple[Hub, str]:
+        """A hub serving ``script`` alone (as an integration of type ``kind``), or ``integration``
+        of the YAML file ``config``."""
         if config is not None:
             key = (str(Path(config).resolve()), integration)
             stamp = Path(config).stat().st_mtime
@@ -134,9 +129,9 @@ class ScriptRunner:
             ident = integration
         else:
             assert script is not None
-            key = (str(script.resolve()), None)
+            key = (str(script.resolve()), None if kind == "incoming" else kind)
             stamp = script.stat().st_mtime
-            cfg = _script_config(script, self._mode)
+            cfg = _script_config(script, self._mode, kind)
             ident = cfg.integrations[0].id
         cached = self._hubs.get(key)
         if cached and cached[0] == stamp:
@@ -147,6 +142,12 @@ class ScriptRunner:
         self._hubs[key] = (stamp, hub)
         return hub, ident
 
+    def outline(self, script: Path | None = None, *, config: Path | None = None,
+                integration: str | None = None) -> ScriptOutline:
+        """What the script defines, as its engine reports it (an empty outline when it does not compile)."""
+        hub, ident = self.hub_for(script, config=config, integration=integration)
+        return hub.registry.integrations[ident].outline or ScriptOutline()
+
     def run(self, script: Path | None, fixture: str | Path | Mapping[str, Any], *,
             headers: Mapping[str, str] | None = None, config: Path | None = None,
             integration: str | None = None, method: str = "POST") -> Outcome:
@@ -156,7 +157,7 @@ class ScriptRunner:
         script_path = hub.registry.script_path(integ) or script
         body, name = load_fixture(script_path, fixture)
         all_headers = {"content-type": "application/json"}
-        header_name = event_header(script_path) if script_path else None
+        header_name = integ.outline.event_header if integ.outline else None
         if header_name and name and not any(k.lower() == header_name.lower() for k in (headers or {})):
             all_headers[header_name.lower()] = fixture_event(name)
         all_headers.update({k.lower(): v for k, v in (headers or {}).items()})

@@ -98,8 +98,9 @@ def test_test_command_usage_errors(args: list[str], message: str) -> None:
     assert code != 0 and message in err
 
 
-def test_new_script_scaffold_passes_its_own_tests(tmp_path: Path) -> None:
-    code, out, _ = run("new-script", "acme_deploys", "--dir", str(tmp_path))
+@pytest.mark.parametrize("command", ["new-integration", "new-script"])
+def test_new_integration_scaffold_passes_its_own_tests(tmp_path: Path, command: str) -> None:
+    code, out, _ = run(command, "acme_deploys", "--dir", str(tmp_path))
     assert code == 0 and "created" in out
     folder = tmp_path / "acme_deploys"
     assert {p.name for p in folder.iterdir()} == {"script.py", "test_acme_deploys.py", "README.md", "fixtures"}
@@ -109,6 +110,9 @@ def test_new_script_scaffold_passes_its_own_tests(tmp_path: Path) -> None:
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 passed" in done.stdout
+    script = (folder / "script.py").read_text(encoding="utf-8")
+    assert "dispatch(request, EVENTS" in script and "EVENT_HEADER" in script
+    assert "SCRIPT" not in (folder / "test_acme_deploys.py").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", ["Bad-Name", "1abc", "with space"])

@@ -162,3 +162,55 @@ def test_outgoing_attempts_latency_and_queue(start_hub: Callable[..., TestClient
     assert got[("hookhub_delivery_latency_seconds_count", (("kind", "outgoing"), ("target", "out")))] == 1
     assert got[("hookhub_delivery_latency_seconds_sum", (("kind", "outgoing"), ("target", "out")))] >= 1.0
     assert got[("hookhub_delivery_retries_pending", (("kind", "outgoing"),))] == 0
+
+
+def test_a_reload_binds_new_integrations(make_client: Callable[..., TestClient], write_config) -> None:
+    client = make_client(integration("plain"))
+    write_config(integration("plain"), integration("added"))
+    assert client.post("/api/v1/reload", headers=AUTH).json()["changes"] == ["added added"]
+    assert client.post("/hooks/added/added-token", json={"text": "hi"}).status_code == 200
+    assert value(client, "hookhub_webhooks_total", integration="added", status="200") == 1
+    assert value(client, "hookhub_webhooks_total", integration="_unknown", status="200") == 0
+
+
+def test_docs_list_every_series_with_its_labels(make_client: Callable[..., TestClient]) -> None:
+    """docs/operations.md has one table row per metric family, naming its labels."""
+    from pathlib import Path
+
+    client = make_client(integration("plain"))
+    client.post("/hooks/plain/plain-token", json={"text": "hi"})
+    text = client.get("/metrics", headers=AUTH).text
+    families = {f.name: f for f in text_string_to_metric_families(text) if f.name.startswith("hookhub_")}
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "operations.md").read_text(encoding="utf-8")
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(hookhub_\w+)` \| \w+ \| ([^|]*) \|", doc, re.M)}
+    exposed = {name + ("_total" if f.type == "counter" else "") for name, f in families.items()}
+    assert exposed == set(rows), (exposed ^ set(rows))
+    for name, family in families.items():
+        labels = {k for s in family.samples for k in s.labels if k not in ("le", "quantile")}
+        documented = set(re.findall(r"`(\w+)`", rows[name + ("_total" if family.type == "counter" else "")]))
+        assert labels <= documented, (name, labels, documented)
+
+
+def test_prepare_multiprocess_makes_a_folder_per_run(tmp_path) -> None:
+    """What ``hookhub serve --workers N`` does before its processes start: a fresh folder in the
+    environment (inherited by the processes), file-backed values, the folder removed at exit."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "import prometheus_client\n"  # imported before the variable is set: switched anyway
+        "from hookhub import metrics\n"
+        "path = metrics.prepare_multiprocess()\n"
+        "m = metrics.Metrics()\n"
+        "m.webhook('x', 200, 0.01)\n"
+        "print(path, os.environ['PROMETHEUS_MULTIPROC_DIR'] == path, m.files, sorted(os.listdir(path)))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    path, same, files, listing = out.stdout.split(" ", 3)
+    assert same == "True" and files == "True"
+    assert "counter_" in listing and "histogram_" in listing
+    assert not os.path.exists(path)  # removed when the parent exited

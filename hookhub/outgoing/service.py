@@ -35,9 +35,7 @@ says how it ended:
 
 from __future__ import annotations
 
-import ast
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -64,21 +62,6 @@ DEFAULT_TIMEOUT_MS = 20_000
 #: wait before trying again when the integration's script slots are all busy
 SATURATED_DELAY_S = 1.0
 KIND = "outgoing"
-
-
-def defines(source: str, engine: str, method: str) -> bool:
-    """Whether a script's ``Script`` class defines ``method`` (read from the source, not run)."""
-    if engine == "python":
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            return False
-        for node in tree.body:
-            if isinstance(node, ast.ClassDef) and node.name == "Script":
-                return any(isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == method
-                           for item in node.body)
-        return False
-    return re.search(rf"\b{re.escape(method)}\s*[(:=]", source) is not None
 
 
 @dataclass
@@ -193,8 +176,8 @@ class OutgoingService:
     # -- one attempt -------------------------------------------------------------
 
     def _script(self, integ: Integration, method: str) -> bool:
-        spec = integ.spec
-        return spec is not None and integ.compile_error is None and defines(spec.source, spec.engine, method)
+        return (integ.spec is not None and integ.compile_error is None and integ.outline is not None
+                and integ.outline.defines(method))
 
     def secrets_of(self, integ: Integration, opts: dict[str, Any] | None = None) -> list[str]:
         found = [payload.token_of(integ.config) or ""]
@@ -271,7 +254,7 @@ class OutgoingService:
             run.step, run.error = "error", "prepare_outgoing_request must return an object, None or False"
             return None
         if result.get("message") is not None:
-            run.drafts.extend(reply_drafts(self.hub, integ, result["message"], message, room))
+            run.drafts.extend(reply_drafts(self.hub, integ, result["message"], message, room, run.logs))
             run.step = "replied"
         if not result.get("url") or not result.get("method"):
             if run.step != "replied":
@@ -350,7 +333,7 @@ class OutgoingService:
                     return self._final(reply)
                 if isinstance(result, dict) and isinstance(result.get("content"), dict):
                     run.result = payload.mask_value(result, secrets)
-                    run.drafts.extend(reply_drafts(self.hub, integ, result["content"], message, room))
+                    run.drafts.extend(reply_drafts(self.hub, integ, result["content"], message, room, run.logs))
                     run.step = "process-outgoing-response"
                     return self._final(reply)
 
@@ -359,7 +342,7 @@ class OutgoingService:
             run.step = "sent"
             content = reply.content
             if isinstance(content, dict) and (content.get("text") or content.get("attachments")):
-                run.drafts.extend(reply_drafts(self.hub, integ, content, message, room))
+                run.drafts.extend(reply_drafts(self.hub, integ, content, message, room, run.logs))
             return Verdict(DELIVERED, last_status=status)
         if status == 410 and reply.content_raw.strip():
             run.step = "disabled"
