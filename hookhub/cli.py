@@ -13,6 +13,7 @@ import click
 from . import plugins
 from .config import Config, load_config
 from .errors import ConfigError
+from .redact import mask_url
 from .registry import compile_problems, plugin_problems
 
 DEFAULT_CONFIG = "config/hookhub.yaml"
@@ -50,6 +51,17 @@ class _Group(click.Group):
                 if cmd.name:
                     found[cmd.name] = cmd
         return found
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list with each description's whole first sentence (click cuts it at ~45 chars)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=300)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self._extra()))
@@ -94,6 +106,12 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
         if integ.compile_error:  # a log line (JSON with server.log_format: json)
             logging.getLogger("hookhub").warning("integration %s is disabled until its script compiles: %s",
                                                  integ.id, integ.compile_error)
+    from .netcheck import port_problem
+
+    busy = port_problem(server.host, server.port)
+    if busy is not None:
+        click.echo(f"error: {busy}", err=True)
+        raise SystemExit(1)
     app = make_app(hub)
     _banner(config, hub)
     uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, access_log=False,
@@ -104,7 +122,7 @@ def _banner(config: Config, hub: Any) -> None:
     base = config.server.public_url or f"http://{config.server.host}:{config.server.port}"
     lines = [f"hookhub {len(hub.registry.integrations)} integration(s) from {config.file}",
              f"  URL:          {base}",
-             f"  store:        {config.storage_url()}"]
+             f"  store:        {mask_url(config.storage_url())}"]
     dev = set(config.dev_defaults_used)
     for integ in hub.registry.integrations.values():
         if integ.config.type != "incoming":
@@ -129,23 +147,38 @@ def _banner(config: Config, hub: Any) -> None:
 @click.option("--dev", is_flag=True, help="Accept dev_default values for unset environment variables.")
 def check(config_path: str, dev: bool) -> None:
     """Validate a YAML file and compile its scripts; exit 1 listing every problem."""
-    config = _load(config_path, dev)
-    pm = _plugin_manager(config)
-    problems = plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
+    from .configcheck import check_file
+
+    def stages(config: Config) -> list[Any]:
+        pm = _plugin_manager(config)
+        return plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
+
+    problems, config = check_file(config_path, dev=dev, stages=stages)
     for problem in problems:
         click.echo(str(problem), err=True)
     from .message import default_problems
 
-    for warning in default_problems(config):  # what serving would log for every message
+    for warning in default_problems(config) if config else ():  # what serving would log for every message
         click.echo(f"warning: {warning}", err=True)
     if problems:
         click.echo(f"{len(problems)} problem(s) in {config_path}", err=True)
         raise SystemExit(1)
-    click.echo(f"{config_path}: OK ({len(config.integrations)} integration(s))")
+    click.echo(f"{config_path}: OK ({len(config.integrations) if config else 0} integration(s))")
+
+
+@main.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the YAML configuration (for editors: see the README)."""
+    import json as _json
+
+    from .configschema import config_schema
+
+    click.echo(_json.dumps(config_schema(), indent=2, ensure_ascii=False))
 
 
 @main.command("new-token")
-@click.option("--bytes", "nbytes", default=24, show_default=True, help="Random bytes in the token.")
+@click.option("--bytes", "nbytes", default=24, show_default=True, type=click.IntRange(16, 1024),
+              help="Random bytes in the token (16 to 1024).")
 def new_token(nbytes: int) -> None:
     """Print a new random token for an integration or the admin API."""
     click.echo(secrets.token_urlsafe(nbytes))
@@ -179,8 +212,9 @@ def list_plugins(config_path: str | None) -> None:
 @click.option("--inprocess", is_flag=True, help="Run without worker processes (debugging).")
 @click.option("--response", "response_file", default=None, type=click.Path(exists=True, dir_okay=False),
               help="Outgoing: the receiver's answer for process_outgoing_response (JSON).")
+@click.option("--dev", is_flag=True, help="With --config: use the dev_default of secrets whose variable is unset.")
 def test_command(target: str, fixture: str, headers: tuple[str, ...], config_path: str | None,
-                 as_json: bool, inprocess: bool, response_file: str | None) -> None:
+                 as_json: bool, inprocess: bool, response_file: str | None, dev: bool) -> None:
     """Run a script (or an integration) on a FIXTURE through the full pipeline; nothing is stored.
 
     TARGET is a script file, or an integration id with --config.  FIXTURE is a
@@ -205,7 +239,8 @@ def test_command(target: str, fixture: str, headers: tuple[str, ...], config_pat
     with ScriptRunner(sandbox_mode="inprocess" if inprocess else "process") as runner:
         try:
             if config_path:
-                outcome = runner.run(None, fixture, headers=parsed, config=Path(config_path), integration=target)
+                outcome = runner.run(None, fixture, headers=parsed, config=Path(config_path), integration=target,
+                                     dev=dev)
             else:
                 script = Path(target)
                 if not script.is_file():
@@ -214,6 +249,8 @@ def test_command(target: str, fixture: str, headers: tuple[str, ...], config_pat
                 outcome = runner.run(script, fixture, headers=parsed)
         except (FileNotFoundError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
+        except ConfigError as exc:
+            raise click.ClickException("\n".join(str(p) for p in exc.problems)) from None
     if as_json:
         click.echo(_json.dumps(outcome_json(outcome), indent=2, ensure_ascii=False))
     else:

@@ -63,19 +63,22 @@ Turns {title} webhooks into chat messages.
 integrations:
   - id: {name}
     type: incoming
-    token: {{$env: {upper}_TOKEN}}
+    token: {{$env: {upper}_TOKEN, dev_default: {name}-dev-token}}
     channel: "#general"
     username: rocket.cat
-    script_file: plugins/{name}/script.py
+    script_file: {script_file}   # relative to the YAML file
 ```
+
+(`{script_file}` is right for a YAML file in `config/` next to
+`{directory}/`, as in `config/hookhub.yaml`.)
 
 Point {title} at `https://<your hookhub>/hooks/{name}/<token>`.
 
 ## Try it
 
 ```sh
-hookhub test plugins/{name}/script.py example__basic
-pytest plugins/{name}
+hookhub test {directory}/{name}/script.py example__basic
+pytest {directory}/{name}
 ```
 '''
 
@@ -88,7 +91,9 @@ def scaffold(directory: Path, name: str) -> list[Path]:
     if folder.exists():
         raise FileExistsError(f"{folder} already exists; choose another name or remove it")
     title = name.replace("_", " ").title().replace(" ", "")
-    values = {"name": name, "title": title, "upper": name.upper()}
+    shown = directory.as_posix()
+    script_file = f"{shown}/{name}/script.py" if directory.is_absolute() else f"../{shown}/{name}/script.py"
+    values = {"name": name, "title": title, "upper": name.upper(), "directory": shown, "script_file": script_file}
     files = {
         folder / "script.py": SCRIPT.format(**values),
         folder / f"test_{name}.py": TEST.format(**values),

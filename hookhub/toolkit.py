@@ -113,13 +113,17 @@ class ScriptRunner:
         self.close()
 
     def hub_for(self, script: Path | None = None, *, config: Path | None = None,
-                integration: str | None = None, kind: Literal["incoming", "outgoing"] = "incoming") -> tuple[Hub, str]:
+                integration: str | None = None, kind: Literal["incoming", "outgoing"] = "incoming",
+                dev: bool = True) -> tuple[Hub, str]:
         """A hub serving ``script`` alone (as an integration of type ``kind``), or ``integration``
-        of the YAML file ``config``."""
+        of the YAML file ``config``.
+
+        :param dev: use the ``dev_default`` of unset secrets (``hookhub test --dev``)
+        """
         if config is not None:
-            key = (str(Path(config).resolve()), integration)
+            key: tuple[str, str | None] = (str(Path(config).resolve()), f"{integration}{'/dev' if dev else ''}")
             stamp = Path(config).stat().st_mtime
-            cfg = load_config(config, dev=True)
+            cfg = load_config(config, dev=dev)
             cfg = cfg.model_copy(update={"storage": StorageConfig(url="sqlite:///:memory:")})
             if integration is None:
                 raise ValueError("name the integration to run with --config")
@@ -150,9 +154,9 @@ class ScriptRunner:
 
     def run(self, script: Path | None, fixture: str | Path | Mapping[str, Any], *,
             headers: Mapping[str, str] | None = None, config: Path | None = None,
-            integration: str | None = None, method: str = "POST") -> Outcome:
+            integration: str | None = None, method: str = "POST", dev: bool = True) -> Outcome:
         """Run one payload; the event header comes from the fixture name unless given."""
-        hub, ident = self.hub_for(script, config=config, integration=integration)
+        hub, ident = self.hub_for(script, config=config, integration=integration, dev=dev)
         integ = hub.registry.integrations[ident]
         script_path = hub.registry.script_path(integ) or script
         body, name = load_fixture(script_path, fixture)
@@ -197,4 +201,4 @@ def render(outcome: Outcome) -> str:
 def as_json(outcome: Outcome) -> dict[str, Any]:
     return {"status": outcome.status, "body": outcome.body,
             "messages": [{"destination": d.destination.label, **d.doc} for d in outcome.drafts],
-            "logs": [r.to_json() for r in outcome.logs]}
+            "logs": [r.to_api() for r in outcome.logs]}

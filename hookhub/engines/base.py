@@ -34,7 +34,13 @@ class LogRecord:
     message: str
 
     def to_json(self) -> dict[str, Any]:
+        """The record as sent between processes (``ts`` in epoch seconds)."""
         return {"level": self.level, "ts": self.ts, "message": self.message}
+
+    def to_api(self) -> dict[str, Any]:
+        """The record as the API and ``hookhub test --json`` show it: ``ts`` in ISO 8601 UTC, like the logs API."""
+        whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.ts))
+        return {"level": self.level, "ts": f"{whole}.{int((self.ts % 1) * 1000):03d}Z", "message": self.message}
 
 
 def _render(arg: Any) -> str:
@@ -152,7 +158,12 @@ class ScriptInstance(Protocol):
 
 @runtime_checkable
 class ScriptEngine(Protocol):
-    """A script language."""
+    """A script language.
+
+    An engine may also define ``outline(source, filename) -> ScriptOutline``
+    (what the script defines, read without running it); hosts ask it through
+    :func:`outline_of`, which guesses from the text for engines without one.
+    """
 
     #: Name used in YAML (``script_engine: python``).
     name: str

@@ -7,8 +7,8 @@ context, and every operation on that context happens on one dedicated thread
 between Python and JavaScript is a JSON string.
 
 Rocket.Chat's globals are provided: ``console``, ``Store``, ``s`` (string
-helpers, ``js/string.js``), ``_`` (underscore.js from the ``xstatic-underscore``
-package), ``moment`` (moment.js from ``xstatic-moment``, loaded on first use),
+helpers, ``js/string.js``), ``_`` (underscore.js) and ``moment`` (moment.js, loaded on first use), both from
+their npm packages in ``js/vendor/`` (versions and checksums in ``vendor.json``),
 a synchronous ``HTTP(method, url, options)``, ``fetch(url, options)`` (a
 Promise of a Response, ``js/fetch.js``) and ``setTimeout``; stacks and
 ``Date.prototype.toString`` look like V8's (``js/v8compat.js``).  How the

@@ -552,7 +552,7 @@ class WorkerPool:
         except TimeoutError:
             self._retire(worker)
             return CallOutcome(False, reason=(
-                f"the script timed out after {limits.timeout_ms} ms (sandbox timeout_ms) and did not stop; "
+                f"the script timed out after {limits.timeout_ms} ms ({limits.origin('timeout_ms')}) and did not stop; "
                 "its worker was killed and replaced"))
         except (channel.ChannelError, OSError, ValueError, TypeError, KeyError) as exc:
             pid = worker.pid
