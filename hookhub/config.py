@@ -24,6 +24,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -156,12 +157,17 @@ class RateLimitConfig(_Model):
     per_seconds: int = Field(60, gt=0)
 
 
+#: Verifier types that check a public-key signature and take no ``secret``.
+SECRETLESS_VERIFIERS = ("sns",)
+
+
 class VerifyConfig(_Model):
     """``verify:``: how to check that a webhook comes from its sender."""
 
     #: a verifier type: github, gitlab, hmac, standard-webhooks (or one added by a plugin)
     type: str
-    secret: SecretStr
+    #: required by every type but ``sns`` (which checks Amazon's certificate instead)
+    secret: SecretStr | None = None
     #: hmac only: the header holding the signature
     header: str | None = None
     #: hmac only
@@ -170,16 +176,30 @@ class VerifyConfig(_Model):
     prefix: str = ""
     #: hmac only
     encoding: Literal["hex", "base64"] = "hex"
-    #: standard-webhooks only: accepted clock difference in seconds
+    #: standard-webhooks, stripe, linear, zendesk: accepted clock difference in seconds
     tolerance_s: int = Field(300, gt=0)
+    #: trello only: the hook URL exactly as registered with Trello (it is part of the signed text)
+    callback_url: str | None = None
+    #: sns only: the topics accepted (anyone can sign messages of their own topic)
+    topic_arns: list[str] = Field(default_factory=list)
+    #: sns only: a regular expression SigningCertURL must match (default: Amazon's SNS hosts)
+    cert_url_pattern: str | None = None
+
+    @model_validator(mode="after")
+    def _needs_secret(self) -> VerifyConfig:
+        if self.secret is None and self.type not in SECRETLESS_VERIFIERS:
+            raise ValueError(f"verify.secret is required for type {self.type!r}")
+        return self
 
     def options(self) -> dict[str, Any]:
         """The options handed to the verifier, with the secret revealed."""
-        return {**self.model_dump(exclude={"secret"}), "secret": self.secret.get_secret_value()}
+        secret = self.secret.get_secret_value() if self.secret is not None else None
+        return {**self.model_dump(exclude={"secret"}), "secret": secret}
 
 
 #: Delivery-id headers used for de-duplication when ``dedupe.header`` is not set.
-DELIVERY_HEADERS = {"github": "X-GitHub-Delivery", "standard-webhooks": "webhook-id", "gitlab": "X-Gitlab-Event-UUID"}
+DELIVERY_HEADERS = {"github": "X-GitHub-Delivery", "standard-webhooks": "webhook-id", "gitlab": "X-Gitlab-Event-UUID",
+                    "linear": "Linear-Delivery"}
 
 
 class DedupeConfig(_Model):
