@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -12,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .bodies import loads_untrusted
 from .dryrun import dry_run
 from .errors import ConfigError, HookhubError, MessageError, NotFound, RequestError, Unauthorized
 from .message import build_doc, check_allowed, resolve, split_targets, stamp, store_rows, Draft
@@ -123,8 +123,8 @@ def routes(hub: Hub) -> list[Route]:
 
     async def post_message(request: Request) -> Response:
         try:
-            content = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            content = loads_untrusted((await request.body()).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
             raise RequestError(f"invalid JSON body: {exc}") from None
         if not isinstance(content, dict):
             raise RequestError("the JSON body must be an object with channel and text")

@@ -23,10 +23,12 @@ from starlette.types import Message, Receive, Scope, Send
 
 from . import api, health, metrics, openapi, ui
 from .accesslog import AccessLog
-from .errors import ConfigError, HookhubError, PayloadTooLarge
+from .errors import ConfigError, HookhubError, PayloadTooLarge, StoreUnavailable
 from .hub import Hub
 from .jsontext import dumps_bytes
 from .pipeline import Inbound, receive
+from .redact import mask_hook_path
+from .storehealth import op_probe
 
 log = logging.getLogger("hookhub")
 
@@ -89,8 +91,10 @@ class HookhubApp(Starlette):
     answered without Starlette's middleware, routing, ``Request`` and
     ``Response`` objects: they are the hot path and need none of it.  The
     answers are the same (the same JSON bytes and headers, 413 while streaming,
-    the error envelope).  Anything else, including other methods (405) and
-    trailing slashes, goes through Starlette as before.
+    the error envelope).  Other methods on hook URLs, HEAD included, are 405
+    (nothing runs, nothing is stored); one trailing slash is ignored; other
+    ``/hooks/...`` paths are a JSON 404, never a redirect.  Anything else goes
+    through Starlette.
     """
 
     hub: Hub
@@ -104,13 +108,22 @@ class HookhubApp(Starlette):
             await self._route(scope, receive, send)
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in _HOOK_METHODS and not scope.get("root_path"):
+        if scope["type"] == "http" and not scope.get("root_path"):
             path: str = scope["path"]
             if path.startswith("/hooks/"):
                 parts = path[7:].split("/")
-                if 2 <= len(parts) <= 3 and all(parts):
+                if len(parts) > 2 and parts[-1] == "":  # /hooks/<id>/<token>/ answers like /hooks/<id>/<token>
+                    parts.pop()
+                    path = path[:-1]
+                if not (2 <= len(parts) <= 3 and all(parts)):
+                    await send_json(send, {"success": False, "error": "not found"}, 404)
+                elif scope["method"] not in _HOOK_METHODS:
+                    # HEAD too: it must neither run the script nor write history
+                    await send_json(send, {"success": False, "error": f"method {scope['method']} not allowed"},
+                                    405, {"Allow": ", ".join(_HOOK_METHODS)})
+                else:
                     await self._hook(scope, receive, send, path, parts)
-                    return
+                return
         await super().__call__(scope, receive, send)
 
     async def _hook(self, scope: Scope, receive_message: Receive, send: Send, path: str, parts: list[str]) -> None:
@@ -157,7 +170,7 @@ class HookhubApp(Starlette):
             if not status:
                 await send_json(tracked, exc.body(), exc.status, dict(getattr(exc, "headers", {}) or {}))
         except Exception as exc:  # noqa: BLE001 - answered like Starlette's crash handler below
-            log.error("unhandled error on %s %s", scope["method"], path, exc_info=exc)
+            log.error("unhandled error on %s %s", scope["method"], mask_hook_path(path), exc_info=exc)
             if not status:
                 await send_json(tracked, {"success": False, "error": "internal-error"}, 500)
         hub.metrics.webhook(parts[0], status or 500, time.perf_counter() - started)
@@ -237,6 +250,11 @@ def make_app(hub: Hub, *, manage_hub: bool = True) -> HookhubApp:
         return json_response(outcome.body, outcome.status, outcome.headers)
 
     async def healthz(request: Request) -> Response:
+        if hub.store.commit_problem is not None:  # not ready until a commit works again
+            try:
+                await hub.store.write(op_probe())
+            except StoreUnavailable as exc:
+                return json_response(exc.body(), 503, exc.headers)
         try:
             await hub.store.read(lambda c: c.exec_driver_sql("SELECT 1").scalar())
         except Exception:  # noqa: BLE001 - any failure means unhealthy
@@ -268,7 +286,7 @@ def make_app(hub: Hub, *, manage_hub: bool = True) -> HookhubApp:
         return json_response(exc.body(), exc.status, dict(getattr(exc, "headers", {}) or {}))
 
     async def crash(request: Request, exc: Exception) -> Response:
-        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        log.error("unhandled error on %s %s", request.method, mask_hook_path(request.url.path), exc_info=exc)
         return json_response({"success": False, "error": "internal-error"}, 500)
 
     @contextlib.asynccontextmanager

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
+
+#: JSON nested deeper than this is refused (400): nothing real needs it, and every later step
+#: (the sandbox boundary, the store's JSON columns) would have to survive it.
+MAX_JSON_DEPTH = 128
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -41,15 +48,57 @@ def _refuse_constant(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON value")
 
 
-def _from_json(raw: str, what: str = "invalid JSON body") -> ParsedBody:
+def json_depth_exceeds(value: Any, limit: int) -> bool:
+    """True when ``value`` nests objects/arrays more than ``limit`` levels deep (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+    return False
+
+
+def _fix_str(text: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _fix_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _fix_str(value)
+    if isinstance(value, dict):
+        return {_fix_str(k): _fix_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fix_surrogates(v) for v in value]
+    return value
+
+
+def loads_untrusted(raw: str) -> Any:
+    """``json.loads`` for what callers send: no NaN/Infinity, at most :data:`MAX_JSON_DEPTH` levels,
+    lone UTF-16 surrogates (``"\\ud800"``, not valid Unicode) replaced with U+FFFD so the value can be
+    stored.  Raises ``ValueError`` (``json.JSONDecodeError`` for syntax) with a message for the caller.
+    """
     try:
         value = json.loads(raw, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep") from None
+    if raw.count("[") + raw.count("{") > MAX_JSON_DEPTH and json_depth_exceeds(value, MAX_JSON_DEPTH):
+        raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
+    if "\\u" in raw and _ESCAPED_SURROGATE.search(raw):
+        value = _fix_surrogates(value)
+    return value
+
+
+def _from_json(raw: str, what: str = "invalid JSON body") -> ParsedBody:
+    try:
+        value = loads_untrusted(raw)
     except json.JSONDecodeError as exc:
         return ParsedBody({}, {}, raw, _json_problem(exc, what))
-    except _NotJson as exc:
+    except ValueError as exc:
         return ParsedBody({}, {}, raw, f"{what}: {exc}")
-    except RecursionError:
-        return ParsedBody({}, {}, raw, f"{what}: nested too deeply")
     if isinstance(value, dict):
         return ParsedBody(value, value, raw)
     if isinstance(value, list):

@@ -85,17 +85,21 @@ def main() -> None:
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_level: str) -> None:
     """Serve the integrations of a YAML file."""
-    import uvicorn
-
+    from . import serving
     from .app import make_app
     from .hub import Hub
-
     from .logs import config_secrets, configure
+    from .storehealth import preflight, shown_url
 
     config = _load(config_path, dev)
     configure(log_level, config.server.log_format, config_secrets(config))
     server = config.server.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     config = config.model_copy(update={"server": server})
+    unusable = preflight(config.storage_url())
+    if unusable is not None:
+        click.echo(f"hookhub: {shown_url(config.storage_url())}: {unusable}; check storage.url in {config_path} "
+                   "and that its directory exists and is writable", err=True)
+        raise SystemExit(1)
     try:
         hub = Hub(config)
     except ConfigError as exc:
@@ -114,8 +118,7 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
         raise SystemExit(1)
     app = make_app(hub)
     _banner(config, hub)
-    uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, access_log=False,
-                server_header=False, proxy_headers=False, log_config=None)
+    serving.run(app, server, log_level)
 
 
 def _banner(config: Config, hub: Any) -> None:

@@ -24,6 +24,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -69,6 +70,13 @@ class ServerConfig(_Model):
     log_format: Literal["text", "json"] = "text"
     #: one log line per HTTP request (logger hookhub.access)
     access_log: bool = True
+    #: connection limits for the open internet (see hookhub/serving.py and docs/robustness.md)
+    keep_alive_s: int = Field(5, ge=1)
+    header_timeout_s: float = Field(10, gt=0)
+    body_timeout_s: float = Field(30, gt=0)
+    max_connections: int = Field(4096, ge=16)
+    max_header_bytes: int = Field(32768, ge=1024)
+    max_header_field_bytes: int = Field(16384, ge=256)
 
 
 class StorageConfig(_Model):
@@ -77,6 +85,17 @@ class StorageConfig(_Model):
     history_max_entries: int = Field(10_000, ge=0)
     #: history retention: drop entries older than this many days (0 = unlimited)
     history_max_age_days: float = Field(30, ge=0)
+
+
+class QuarantineConfig(_Model):
+    """``sandbox.quarantine``: an integration whose calls keep timing out is refused for a while (503)."""
+
+    #: timeouts within ``window_s`` that quarantine an integration (0: never)
+    after: int = Field(3, ge=0)
+    window_s: float = Field(60, gt=0)
+    #: first quarantine in seconds; doubles with each one in a row, up to ``max_s``
+    base_s: float = Field(10, gt=0)
+    max_s: float = Field(600, gt=0)
 
 
 class SandboxConfig(_Model):
@@ -88,6 +107,9 @@ class SandboxConfig(_Model):
     max_output_bytes: int = Field(1024 * 1024, gt=0)
     concurrency: int = Field(2, ge=1)
     queue: int = Field(64, ge=0)
+    #: workers kept for integrations with a clean record (new, slow or timing-out ones share the rest)
+    reserved_workers: int = Field(1, ge=0)
+    quarantine: QuarantineConfig = Field(default_factory=QuarantineConfig)
 
 
 class AdminConfig(_Model):
@@ -135,12 +157,17 @@ class RateLimitConfig(_Model):
     per_seconds: int = Field(60, gt=0)
 
 
+#: Verifier types that check a public-key signature and take no ``secret``.
+SECRETLESS_VERIFIERS = ("sns",)
+
+
 class VerifyConfig(_Model):
     """``verify:``: how to check that a webhook comes from its sender."""
 
     #: a verifier type: github, gitlab, hmac, standard-webhooks (or one added by a plugin)
     type: str
-    secret: SecretStr
+    #: required by every type but ``sns`` (which checks Amazon's certificate instead)
+    secret: SecretStr | None = None
     #: hmac only: the header holding the signature
     header: str | None = None
     #: hmac only
@@ -149,16 +176,30 @@ class VerifyConfig(_Model):
     prefix: str = ""
     #: hmac only
     encoding: Literal["hex", "base64"] = "hex"
-    #: standard-webhooks only: accepted clock difference in seconds
+    #: standard-webhooks, stripe, linear, zendesk: accepted clock difference in seconds
     tolerance_s: int = Field(300, gt=0)
+    #: trello only: the hook URL exactly as registered with Trello (it is part of the signed text)
+    callback_url: str | None = None
+    #: sns only: the topics accepted (anyone can sign messages of their own topic)
+    topic_arns: list[str] = Field(default_factory=list)
+    #: sns only: a regular expression SigningCertURL must match (default: Amazon's SNS hosts)
+    cert_url_pattern: str | None = None
+
+    @model_validator(mode="after")
+    def _needs_secret(self) -> VerifyConfig:
+        if self.secret is None and self.type not in SECRETLESS_VERIFIERS:
+            raise ValueError(f"verify.secret is required for type {self.type!r}")
+        return self
 
     def options(self) -> dict[str, Any]:
         """The options handed to the verifier, with the secret revealed."""
-        return {**self.model_dump(exclude={"secret"}), "secret": self.secret.get_secret_value()}
+        secret = self.secret.get_secret_value() if self.secret is not None else None
+        return {**self.model_dump(exclude={"secret"}), "secret": secret}
 
 
 #: Delivery-id headers used for de-duplication when ``dedupe.header`` is not set.
-DELIVERY_HEADERS = {"github": "X-GitHub-Delivery", "standard-webhooks": "webhook-id", "gitlab": "X-Gitlab-Event-UUID"}
+DELIVERY_HEADERS = {"github": "X-GitHub-Delivery", "standard-webhooks": "webhook-id", "gitlab": "X-Gitlab-Event-UUID",
+                    "linear": "Linear-Delivery"}
 
 
 class DedupeConfig(_Model):

@@ -8,6 +8,7 @@ its HTTP ``status`` and the ``error`` value of the JSON envelope
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +101,30 @@ class ScriptUnavailable(ScriptRunError):
 
     status = 503
     error = "integration busy: too many calls in flight or queued; retry later"
+
+
+class ScriptQuarantined(ScriptUnavailable):
+    """The integration's calls kept timing out: refused for a while (``sandbox.quarantine``)."""
+
+    error = "integration quarantined: its script keeps timing out; retry after Retry-After seconds"
+
+    def __init__(self, retry_after: float, reason: str = "") -> None:
+        self.headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
+        super().__init__(reason or self.error)
+
+
+# -- storage ---------------------------------------------------------------
+
+
+class StoreUnavailable(HookhubError):
+    """The store cannot commit (disk full, read-only, unreachable): nothing was stored, retry later."""
+
+    status = 503
+
+    def __init__(self, reason: str, retry_after: int = 10) -> None:
+        self.reason = reason
+        self.headers = {"Retry-After": str(retry_after)}
+        super().__init__(f"the store cannot commit: {reason}; nothing was stored, retry later")
 
 
 # -- requests --------------------------------------------------------------

@@ -16,7 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .errors import StoreUnavailable
 from .logs import Redactor, config_secrets
+from .storehealth import op_probe
 
 if TYPE_CHECKING:  # pragma: no cover
     from .hub import Hub
@@ -42,10 +44,11 @@ async def not_ready(hub: Hub) -> str | None:
     problem = getattr(hub.store, "commit_problem", None)
     if callable(problem):
         problem = problem()
-    if problem:
-        return f"the store cannot commit: {problem}"
     try:
-        await asyncio.wait_for(hub.store.write(_ping), STORE_TIMEOUT_S)
+        # while the store reports it cannot commit, a probe that needs room decides (it clears that state)
+        await asyncio.wait_for(hub.store.write(op_probe() if problem else _ping), STORE_TIMEOUT_S)
+    except StoreUnavailable as exc:
+        return f"the store cannot commit: {exc.reason}"
     except asyncio.TimeoutError:
         return f"the store did not commit within {STORE_TIMEOUT_S:g} s"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready

@@ -23,11 +23,12 @@ from sqlalchemy import select
 from . import logs, plugins, schema
 from .metrics import Metrics
 from .config import Config, load_config
-from .errors import ConfigError, RateLimited, ScriptCompileError
+from .errors import ConfigError, RateLimited, ScriptCompileError, ScriptQuarantined
 from .registry import Integration, Registry, plugin_problems
 from .reloadplan import settings_plan
 from .sandbox import make_sandbox
 from .sandbox.base import Sandbox
+from .sandbox.quarantine import QuarantinePolicy
 from .store import Store, op_sync_directory
 
 log = logging.getLogger("hookhub")
@@ -51,7 +52,9 @@ class Hub:
         self.sandbox: Sandbox = sandbox or make_sandbox(
             config.sandbox.mode, self.engines, workers=config.sandbox.workers, pm=self.pm,
             plugins={"block": list(config.disable_plugins),
-                     "plugins_dir": str(config.resolve(config.plugins_dir)) if config.plugins_dir else None})
+                     "plugins_dir": str(config.resolve(config.plugins_dir)) if config.plugins_dir else None},
+            quarantine=QuarantinePolicy(**config.sandbox.quarantine.model_dump(),
+                                        reserved_workers=config.sandbox.reserved_workers))
         self.store = store or Store(config.storage_url())
         self.metrics = Metrics()
         self.store.on_commit = self.metrics.store_commit
@@ -178,6 +181,13 @@ class Hub:
         stats = self._limiter.get_window_stats(item, integ.id)
         if not allowed:
             raise RateLimited(item.amount, stats.remaining, int(stats.reset_time))
+
+    def check_quarantine(self, integ: Integration) -> None:
+        """503 with ``Retry-After`` at once while the integration is quarantined (nothing runs or is stored)."""
+        quarantine = getattr(self.sandbox, "quarantine", None)
+        wait = quarantine.retry_after(integ.id) if quarantine is not None and integ.spec is not None else None
+        if wait:
+            raise ScriptQuarantined(wait)
 
     def rate_headers(self, integ: Integration) -> dict[str, str]:
         item = self._limits.get(integ.id)

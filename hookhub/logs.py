@@ -58,7 +58,7 @@ def config_secrets(config: Config) -> list[str]:
     for integ in config.integrations:
         if integ.token is not None:
             found.append(integ.token.get_secret_value())
-        if integ.verify is not None:
+        if integ.verify is not None and integ.verify.secret is not None:
             found.append(integ.verify.secret.get_secret_value())
     for bridge in config.bridges:
         found.append(bridge.url.get_secret_value())

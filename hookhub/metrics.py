@@ -132,6 +132,8 @@ class Metrics:
                                        per, registry=reg)
         self.saturations = Counter("hookhub_sandbox_saturations", "Calls refused because the integration's "
                                    "sandbox concurrency and queue were full (503)", per, registry=reg)
+        self.quarantines = Counter("hookhub_sandbox_quarantines", "Quarantines begun because an integration's "
+                                   "calls kept timing out (sandbox.quarantine)", per, registry=reg)
         self.duplicates = Counter("hookhub_duplicates", "Deliveries answered as duplicates (dedupe)", per,
                                   registry=reg)
         self.signature_failures = Counter("hookhub_signature_failures", "Webhooks refused by their verify: check",
@@ -253,11 +255,17 @@ class Metrics:
             self.replacements.inc(replaced - self._replaced)
         self._replaced = replaced
 
+    def _on_quarantine(self, integration_id: str, seconds: float, why: str) -> None:
+        self.quarantines.labels(self.of(integration_id).id).inc()
+
     def start(self, hub: Hub) -> None:
         """Start sampling the pool every :data:`SAMPLE_S` (each process samples its own)."""
         self._hub = hub
         self.bind(hub.registry, [b.name for b in hub.config.bridges])
         self.sample(hub.sandbox)
+        quarantine = getattr(hub.sandbox, "quarantine", None)
+        if quarantine is not None and self._on_quarantine not in quarantine.listeners:
+            quarantine.listeners.append(self._on_quarantine)
 
         async def loop() -> None:
             while True:

@@ -12,9 +12,11 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Mapping
 
+from . import redact
 from .bodies import ParsedBody, parse_body
 from .engines.base import LogRecord
-from .errors import HookhubError, MessageError, ScriptReturnedError, ScriptRunError, ScriptUnavailable
+from .errors import (HookhubError, MessageError, ScriptQuarantined, ScriptReturnedError, ScriptRunError,
+                     ScriptUnavailable)
 from .message import Draft, build_messages, stamp, store_rows
 from .redact import MASK, SECRET_HEADERS
 from .refusals import explain, shape_problem
@@ -34,7 +36,11 @@ from .store import (
 if TYPE_CHECKING:  # pragma: no cover
     from .hub import Hub
 
-#: Headers never stored in history (their values are secrets): :data:`hookhub.redact.SECRET_HEADERS`.
+# Headers never stored in history (their values are secrets): :data:`hookhub.redact.SECRET_HEADERS`.
+
+#: What history keeps of a request's headers: at most this many, each value cut to this many characters.
+HISTORY_MAX_HEADERS = 64
+HISTORY_MAX_HEADER_CHARS = 2048
 
 
 @dataclass
@@ -143,6 +149,8 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound, *, sandbox_id:
                 hub.metrics.script_failed(integ.id, call)
                 reason = call.reason or "the script failed"
                 logs.append(LogRecord("error", time.time(), reason))
+                if call.saturated and call.retry_after:
+                    raise ScriptQuarantined(call.retry_after, reason)
                 if call.saturated:
                     raise ScriptUnavailable(reason)
                 raise ScriptRunError(reason)
@@ -155,7 +163,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound, *, sandbox_id:
             outcome = deliver(hub, integ, parsed.content, None, None)
     except HookhubError as exc:
         error = str(exc) if isinstance(exc, ScriptRunError) else None
-        outcome = Outcome(exc.status, exc.body(), error=error)
+        outcome = Outcome(exc.status, exc.body(), error=error, headers=dict(getattr(exc, "headers", {}) or {}))
         if isinstance(exc, MessageError):
             logs.append(LogRecord("error", time.time(), explain(exc, script=ran)))
         elif ran and isinstance(exc, ScriptRunError):
@@ -204,16 +212,32 @@ def deliver(hub: Hub, integ: Integration, content: dict[str, Any], response: dic
     return Outcome(200, {**(response or {}), "success": True}, drafts=drafts, logs=notes)
 
 
-def history_request(inbound: Inbound, parsed_raw: str | None = None) -> dict[str, Any]:
-    """The request as stored in history: no token, no secret headers."""
-    headers = {k: (MASK if k in SECRET_HEADERS else v) for k, v in inbound.lower_headers().items()}
+def history_request(inbound: Inbound, parsed_raw: str | None = None,
+                    secret_headers: frozenset[str] = SECRET_HEADERS) -> dict[str, Any]:
+    """The request as stored in history: no token, no secret headers or query values, bounded headers."""
+    headers: dict[str, str] = {}
+    for k, v in inbound.lower_headers().items():
+        if len(headers) == HISTORY_MAX_HEADERS:
+            headers["…"] = f"{len(inbound.headers) - HISTORY_MAX_HEADERS} more header(s) not kept"
+            break
+        if k in secret_headers:
+            v = MASK
+        elif len(v) > HISTORY_MAX_HEADER_CHARS:
+            v = f"{v[:HISTORY_MAX_HEADER_CHARS]}… ({len(v)} characters, cut)"
+        headers[k[:HISTORY_MAX_HEADER_CHARS]] = v
     return {
         "method": inbound.method,
         "path": f"/hooks/{inbound.integration_id}/{MASK}",
-        "query_string": inbound.query_string,
+        "query_string": redact.mask_query_string(inbound.query_string),
         "headers": headers,
         "body": parsed_raw if parsed_raw is not None else inbound.body.decode("utf-8", "replace"),
     }
+
+
+def secret_headers(integ: Integration) -> frozenset[str]:
+    """The headers of ``integ``'s requests never stored: the built-in names and its ``verify.header``."""
+    verify = integ.config.verify
+    return redact.secret_header_names([verify.header]) if verify is not None and verify.header else SECRET_HEADERS
 
 
 async def commit(hub: Hub, integ: Integration, inbound: Inbound, outcome: Outcome, started: float,
@@ -223,7 +247,7 @@ async def commit(hub: Hub, integ: Integration, inbound: Inbound, outcome: Outcom
     rows = store_rows(outcome.drafts, integ.id, now)
     history = {
         "id": request_id, "integration_id": integ.id, "ts": now, "kind": "incoming", "step": None,
-        "request": history_request(inbound, outcome.raw), "result": outcome.result,
+        "request": history_request(inbound, outcome.raw, secret_headers(integ)), "result": outcome.result,
         "status": outcome.status, "response": outcome.body,
         "message_ids": [r["id"] for r in rows], "error": outcome.error,
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
@@ -246,6 +270,7 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
     try:
         integ = hub.registry.lookup(inbound.integration_id, inbound.token)
         hub.check_rate(integ)
+        hub.check_quarantine(integ)
     except HookhubError as exc:
         return Outcome(exc.status, exc.body(), headers=dict(getattr(exc, "headers", {})))
     request_id = new_id()

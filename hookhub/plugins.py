@@ -24,6 +24,8 @@ from . import hookspecs
 DEFAULT_PLUGINS: dict[str, str] = {
     "python-engine": "hookhub.engines.python",
     "verifiers": "hookhub.verifiers",
+    "service-verifiers": "hookhub.service_verifiers",
+    "sns-verifier": "hookhub.sns_verifier",
     "javascript-engine": "hookhub.engines.javascript",
     "outgoing": "hookhub.outgoing",
     "bridges": "hookhub.bridges",

@@ -9,8 +9,12 @@ and the API:
   parameters (``?token=••••&page=2``);
 - :func:`mask_text` applies :func:`mask_url` to every URL inside a text (an
   exception message, a log line);
-- :func:`mask_headers` hides the values of authentication headers;
-- :func:`mask_value` replaces known secret strings anywhere in JSON data.
+- :func:`mask_headers` hides the values of authentication headers (plus, with
+  :func:`secret_header_names`, the header an integration's ``verify:`` reads);
+- :func:`mask_value` replaces known secret strings anywhere in JSON data;
+- :func:`mask_query_string` hides secret query values in a raw query string,
+  keeping the rest byte for byte (history);
+- :func:`mask_hook_path` hides the token of a hook path (``/hooks/<id>/••••``).
 
 The server's own log lines go through :class:`hookhub.logs.Redactor`, which
 also masks the configuration's secrets wherever they appear.
@@ -19,10 +23,12 @@ also masks the configuration's secrets wherever they appear.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlsplit, urlunsplit
 
-__all__ = ["MASK", "SECRET_HEADERS", "is_secret_param", "mask_headers", "mask_text", "mask_url", "mask_value"]
+__all__ = ["MASK", "SECRET_HEADERS", "is_secret_param", "mask_headers", "mask_hook_path", "mask_query_string",
+           "mask_text", "mask_url", "mask_value", "secret_header_names"]
 
 MASK = "••••"
 #: header names whose values are never stored or logged
@@ -80,11 +86,47 @@ def mask_text(text: str) -> str:
     return _URL_IN_TEXT.sub(lambda m: str(mask_url(m.group(0))), text)
 
 
-def mask_headers(headers: Any) -> dict[str, Any]:
-    """A copy of a header mapping with authentication headers' values masked."""
+def mask_headers(headers: Any, secret: frozenset[str] = SECRET_HEADERS) -> dict[str, Any]:
+    """A copy of a header mapping with authentication headers' (or ``secret``'s) values masked."""
     if not isinstance(headers, dict):
         return {}
-    return {str(k): (MASK if str(k).lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+    return {str(k): (MASK if str(k).lower() in secret else v) for k, v in headers.items()}
+
+
+def secret_header_names(extra: Iterable[str | None] = ()) -> frozenset[str]:
+    """:data:`SECRET_HEADERS` plus ``extra`` (lower-cased; ``None`` entries ignored)."""
+    more = {name.lower() for name in extra if name}
+    return SECRET_HEADERS | more if more else SECRET_HEADERS
+
+
+def mask_query_string(query: str) -> str:
+    """A raw query string with the values of secret-looking parameters masked, the rest byte for byte.
+
+    >>> mask_query_string("token=abc&page=2")
+    'token=••••&page=2'
+    """
+    if not query:
+        return query
+    pieces = query.split("&")
+    changed = False
+    for i, piece in enumerate(pieces):
+        name, sep, _value = piece.partition("=")
+        if sep and is_secret_param(unquote_plus(name)):
+            pieces[i] = f"{name}={MASK}"
+            changed = True
+    return "&".join(pieces) if changed else query
+
+
+def mask_hook_path(path: str) -> str:
+    """A path with the hook token masked: ``/hooks/<id>/<token>`` → ``/hooks/<id>/••••``.
+
+    Everything after the integration id is masked (the legacy ``/hooks/<id>/<user>/<token>``
+    form and stray trailing parts alike); other paths are returned unchanged.
+    """
+    if not path.startswith("/hooks/"):
+        return path
+    ident, sep, rest = path[7:].partition("/")
+    return f"/hooks/{ident}/{MASK}" if sep and rest else path
 
 
 def mask_value(value: Any, secrets: list[str]) -> Any:

@@ -11,16 +11,25 @@ from __future__ import annotations
 from typing import Any, Mapping, NoReturn
 from urllib.parse import parse_qsl
 
+from .errors import RequestError
+
+#: ``a[b][c]...=1`` keys deeper than this are refused (400) rather than built.
+MAX_QUERY_DEPTH = 33
+
 
 def parse_query(query_string: str) -> dict[str, Any]:
     """Parse a query string like Rocket.Chat (the ``qs`` module) does.
 
     Repeated keys become lists; ``a[b]=1`` becomes ``{"a": {"b": "1"}}``;
-    ``a[]=1&a[]=2`` becomes ``{"a": ["1", "2"]}``.
+    ``a[]=1&a[]=2`` becomes ``{"a": ["1", "2"]}``.  A key nested more than 32
+    levels deep raises :class:`~hookhub.errors.RequestError` (400).
     """
     out: dict[str, Any] = {}
     for key, value in parse_qsl(query_string, keep_blank_values=True):
         parts = _split_brackets(key)
+        if len(parts) > MAX_QUERY_DEPTH:
+            raise RequestError(f"query string key {key[:40]!r}... is nested {len(parts) - 1} levels deep; "
+                               f"at most {MAX_QUERY_DEPTH - 1} levels of [brackets] are accepted")
         target: dict[str, Any] = out
         for i, part in enumerate(parts):
             last = i == len(parts) - 1

@@ -27,6 +27,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import jsontext, schema
 from .engines.base import LogRecord
+from .errors import StoreUnavailable
+from .storehealth import RETRY_AFTER_S, commit_failure
 from .redact import mask_text
 
 T = TypeVar("T")
@@ -56,6 +58,8 @@ class Store:
         self.engine: Engine = self._make_engine(url)
         self._queue: queue.SimpleQueue[tuple[WriteOp, asyncio.Future[Any]] | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
+        #: why the last write could not commit (None once one commits again); see ``write``
+        self.commit_problem: str | None = None
         #: called from the writer thread after each batch with (writes, seconds) (metrics)
         self.on_commit: Callable[[int, float], None] | None = None
 
@@ -113,11 +117,25 @@ class Store:
     # -- writing -------------------------------------------------------------
 
     async def write(self, op: WriteOp) -> Any:
-        """Run ``op(conn)`` in a transaction; return once it is committed."""
+        """Run ``op(conn)`` in a transaction; return once it is committed.
+
+        Raises :class:`~hookhub.errors.StoreUnavailable` (503) when the store cannot
+        commit (disk full, read-only, unreachable; see :mod:`hookhub.storehealth`) and
+        remembers why in :attr:`commit_problem` until a write commits again.
+        """
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Any] = loop.create_future()
         self._queue.put((op, fut))
-        return await fut
+        try:
+            result = await fut
+        except Exception as exc:
+            reason = commit_failure(exc)
+            if reason is None:
+                raise
+            self.commit_problem = reason
+            raise StoreUnavailable(reason, RETRY_AFTER_S) from exc
+        self.commit_problem = None
+        return result
 
     def write_now(self, op: WriteOp) -> Any:
         """Synchronous write (CLI, start-up)."""

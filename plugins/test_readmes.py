@@ -8,7 +8,7 @@ import pytest
 from hookhub.toolkit import render
 
 PLUGINS = Path(__file__).parent
-EXAMPLE = re.compile(r"```console\n\$ hookhub test plugins/(\w+)/script\.py (\S+)\n(.*?)\n```", re.DOTALL)
+EXAMPLE = re.compile(r"```console\n\$ hookhub test plugins/([\w-]+)/script\.py (\S+)\n(.*?)\n```", re.DOTALL)
 SERVICES = sorted(p.parent.name for p in PLUGINS.glob("*/script.py"))
 
 

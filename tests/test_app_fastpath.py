@@ -15,7 +15,7 @@ from hookhub.app import HookhubApp, json_response, make_app, send_json
 from hookhub.config import load_config
 from hookhub.hub import Hub
 
-from .conftest import integration, messages
+from .conftest import AUTH, integration, messages
 
 Client = Callable[..., TestClient]
 
@@ -43,13 +43,40 @@ async def test_send_json_matches_starlettes_json_response(body: dict[str, Any], 
 def test_make_app_serves_hooks_directly_and_the_rest_through_starlette(make_client: Client) -> None:
     client = make_client(integration("plain"))
     assert isinstance(client.app, HookhubApp)
-    r = client.post("/hooks/plain/plain-token/", json={"text": "x"}, follow_redirects=False)
-    assert r.status_code == 307 and r.headers["location"].endswith("/hooks/plain/plain-token")  # Starlette's
     r = client.request("PUT", "/hooks/plain/plain-token", json={"text": "x"})
     assert r.status_code == 405 and r.json() == {"success": False, "error": "method PUT not allowed"}
+    assert r.headers["allow"] == "GET, POST"
     r = client.post("/hooks/plain//plain-token", json={"text": "x"})
-    assert r.status_code == 404 and r.json()["success"] is False
+    assert r.status_code == 404 and r.json() == {"success": False, "error": "not found"}
     assert messages(client) == []
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json() == {"success": True}
+
+
+def test_a_trailing_slash_answers_the_hook_and_other_hook_paths_are_a_json_404(make_client: Client) -> None:
+    client = make_client(integration("plain"))
+    r = client.post("/hooks/plain/plain-token/", json={"text": "x"}, follow_redirects=False)
+    assert r.status_code == 200 and r.json() == {"success": True}
+    assert [m["text"] for m in messages(client)] == ["x"]
+    for path in ("/hooks/plain/", "/hooks/plain", "/hooks/plain/plain-token//", "/hooks/a/b/c/d"):
+        r = client.post(path, json={"text": "y"}, follow_redirects=False)
+        assert r.status_code == 404 and r.json() == {"success": False, "error": "not found"}, path
+        assert r.headers["content-type"] == "application/json"
+    assert len(messages(client)) == 1
+
+
+def test_head_on_a_hook_runs_nothing_and_stores_nothing(make_client: Client) -> None:
+    script = """
+class Script:
+    def process_incoming_request(self, request):
+        return {"content": {"text": "ran"}}
+"""
+    client = make_client(integration("echo", script))
+    r = client.head("/hooks/echo/echo-token")
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST" and r.content == b""
+    assert messages(client) == []
+    r = client.get("/api/v1/integrations/echo/history", headers=AUTH)
+    assert r.json()["history"] == []
 
 
 def test_repeated_header_first_value_and_raw_query_reach_the_script(make_client: Client) -> None:

@@ -214,3 +214,14 @@ def test_prepare_multiprocess_makes_a_folder_per_run(tmp_path) -> None:
     assert same == "True" and files == "True"
     assert "counter_" in listing and "histogram_" in listing
     assert not os.path.exists(path)  # removed when the parent exited
+
+
+def test_quarantines_are_counted(make_client: Callable[..., TestClient]) -> None:
+    from hookhub.sandbox.quarantine import QuarantinePolicy
+
+    client = make_client(integration("loop", LOOPING, timeout_ms=300), mode="process")
+    client.app.hub.sandbox.quarantine.policy = QuarantinePolicy(after=1)  # type: ignore[attr-defined]
+    assert client.post("/hooks/loop/loop-token", json={}).status_code == 400  # timed out: quarantined
+    refused = client.post("/hooks/loop/loop-token", json={})
+    assert refused.status_code == 503 and int(refused.headers["retry-after"]) >= 1
+    assert value(client, "hookhub_sandbox_quarantines_total", integration="loop") == 1

@@ -18,12 +18,13 @@ KINDS = ("inprocess", "process")
 
 
 def make_sandbox(kind: str, engines: Mapping[str, ScriptEngine], *, workers: int = 2,
-                 pm: Any = None, plugins: dict[str, Any] | None = None) -> Sandbox:
+                 pm: Any = None, plugins: dict[str, Any] | None = None, quarantine: Any = None) -> Sandbox:
     """Build a sandbox of ``kind`` (``"inprocess"`` or ``"process"``) for ``engines``.
 
     :param workers: number of worker processes (``process`` only).
     :param pm: the plugin manager whose ``hookhub_sandbox_globals`` helpers scripts get.
     :param plugins: how worker processes rebuild that manager (``block``, ``plugins_dir``).
+    :param quarantine: a :class:`~hookhub.sandbox.quarantine.QuarantinePolicy` (``process`` only).
     """
     from .runner import plugin_globals
 
@@ -35,7 +36,8 @@ def make_sandbox(kind: str, engines: Mapping[str, ScriptEngine], *, workers: int
     if kind == "process":
         from .pool import WorkerPool
 
-        return WorkerPool(engines, workers=workers, plugins=plugins if globals_for is not None else None)
+        return WorkerPool(engines, workers=workers, plugins=plugins if globals_for is not None else None,
+                          quarantine=quarantine)
     raise ValueError(f"unknown sandbox kind {kind!r}; use one of: {', '.join(KINDS)}")
 
 

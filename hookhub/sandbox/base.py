@@ -74,6 +74,8 @@ class CallOutcome:
     reason: str | None = None
     #: the integration is saturated: answer 503 rather than 400
     saturated: bool = False
+    #: seconds until the integration may be called again (it is quarantined), for ``Retry-After``
+    retry_after: float | None = None
     logs: list[LogRecord] = field(default_factory=list)
     duration_ms: float = 0.0
     #: the integration's whole ``Store`` after the call, when the call changed it (else None)

@@ -3,13 +3,12 @@
 * **Processes.** A zygote (:mod:`.zygote`) forks ``workers`` persistent
   workers (:mod:`.worker`); a worker that dies, times out or runs out of
   memory is killed and replaced by a fresh fork (a few ms).
-* **Scheduling.** Any idle worker serves any integration.  An integration
-  may use at most ``concurrency`` workers at once, and never all of them
-  unless its calls have proven fast (so one runaway integration always
-  leaves a worker for the others), and queue at most ``queue`` calls;
-  beyond that, and after waiting longer than twice its timeout, a call is
-  ``saturated`` (503).  Waiting calls are served round robin across
-  integrations.
+* **Scheduling.** Any idle worker serves any integration.  An integration may use at most
+  ``concurrency`` workers, never all unless its calls have proven fast, and queue ``queue``
+  calls; beyond that, or after waiting twice its timeout, a call is ``saturated`` (503).
+  Waiting calls are served round robin (one whose waits expired first).  Integrations
+  without a clean record share all workers but ``reserved_workers``; one whose calls keep
+  timing out runs niced and is quarantined (:mod:`.quarantine`).
 * **Asyncio.** The server never blocks: channels are asyncio protocols,
   forwarded ``HTTP()`` calls run in a thread (or natively when egress is async).
 * **Timeouts.** The worker stops the script itself after ``timeout_ms``
@@ -24,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import itertools
 import logging
 import os
@@ -35,17 +33,20 @@ import sys
 import time
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..engines.base import LEVELS, LogRecord, ScriptEngine, outline_of
+from ..engines.base import LogRecord, ScriptEngine, outline_of
 from ..engines.python import STORE_MAX_BYTES
 from ..errors import HookhubError
 from . import channel
 from .base import CallOutcome, ScriptSpec
-from .boundary import checked_json_result, encoded_size, to_json_result
+from .boundary import checked_json_result, encoded_size
+from .forward import forward_http
 from .limits import scrubbed_env
+from .quarantine import Quarantine, QuarantinePolicy, is_timeout, set_niceness
 from .runner import ScriptRunner
+from .wire import log_record, spec_json
 from .zygote import MAX_PACKET, engine_recipe
 
 log = logging.getLogger("hookhub.sandbox")
@@ -69,6 +70,7 @@ class _Worker:
     sealed: str | None = None
     alive: bool = True
     calls: int = 0
+    suspect: int = 0  # its call's quarantine standing: not HEALTHY counts in ``_suspect_busy``
 
 
 @dataclass(eq=False)
@@ -83,18 +85,20 @@ class _Integration:
 
     #: moving average of its calls' durations (None until one finished)
     avg_ms: float | None = None
+    #: its waiting calls expired before it was served: it goes first when it waits again
+    starved: bool = False
 
     #: the spec as sent with every call (built once, not per call)
     spec_json: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.spec_json = _spec_json(self.spec)
+        self.spec_json = spec_json(self.spec)
 
     def set_spec(self, spec: ScriptSpec, uses_store: bool) -> None:
         if spec.digest != self.spec.digest:
             self.avg_ms = None  # a new script has to prove itself again
         self.spec = spec
-        self.spec_json = _spec_json(spec)
+        self.spec_json = spec_json(spec)
         self.uses_store = uses_store
 
     def note_duration(self, ms: float) -> None:
@@ -105,7 +109,7 @@ class WorkerPool:
     """:class:`~hookhub.sandbox.base.Sandbox` backed by sealed worker processes."""
 
     def __init__(self, engines: Mapping[str, ScriptEngine], *, workers: int = 2,
-                 plugins: dict[str, Any] | None = None) -> None:
+                 plugins: dict[str, Any] | None = None, quarantine: QuarantinePolicy | None = None) -> None:
         """:param plugins: ``{"block": [...], "plugins_dir": "..."}``: the workers load the same
         extension plugins for ``hookhub_sandbox_globals`` (None: no plugin helpers)."""
         if workers < 1:
@@ -133,6 +137,8 @@ class WorkerPool:
         self._started = False
         #: why workers could not be sealed with seccomp (None when they were)
         self.seccomp_problem: str | None = None
+        #: timeout records and quarantines (metrics read ``quarantine.quarantines`` / add ``listeners``)
+        self.quarantine, self._suspect_busy = Quarantine(quarantine), 0
         #: workers replaced so far (killed, timed out, exited)
         self.replacements = 0
 
@@ -375,6 +381,7 @@ class WorkerPool:
             integ.store = dict(data)
 
     async def unload(self, integration_id: str) -> None:
+        self.quarantine.forget(integration_id)
         integ = self._integrations.pop(integration_id, None)
         if integ is not None:
             for fut in integ.waiters:
@@ -400,12 +407,22 @@ class WorkerPool:
         cap = min(integ.spec.limits.concurrency, self._size)
         if self._size > 1 and (integ.avg_ms is None or integ.avg_ms > FAST_MS):
             cap = min(cap, self._size - 1)
+        if not self.quarantine.healthy(integ.spec.integration_id, integ.avg_ms):  # the shared workers only
+            return min(max(1, cap), integ.inflight + self.quarantine.shared_workers(self._size) - self._suspect_busy)
         return max(1, cap)
+
+    def _take(self, integ: _Integration) -> _Worker:
+        worker = self._idle.pop()
+        integ.inflight, integ.starved = integ.inflight + 1, False
+        worker.suspect = self.quarantine.standing(integ.spec.integration_id, integ.avg_ms)
+        if worker.suspect:
+            self._suspect_busy += 1
+            set_niceness(worker.pid, worker.suspect)
+        return worker
 
     async def _acquire(self, integration_id: str, integ: _Integration) -> _Worker:
         if integ.inflight < self._cap(integ) and self._idle:
-            integ.inflight += 1
-            return self._idle.pop()
+            return self._take(integ)
         limits = integ.spec.limits
         if len(integ.waiters) >= limits.queue:
             raise _Saturated(
@@ -414,8 +431,10 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[_Worker] = loop.create_future()
         integ.waiters.append(fut)
+        if integ.starved and integration_id in self._rr:
+            self._rr.remove(integration_id)
         if integration_id not in self._rr:
-            self._rr.append(integration_id)
+            (self._rr.appendleft if integ.starved else self._rr.append)(integration_id)
         wait_s = 2 * max(limits.timeout_ms, 1000) / 1000.0
         # a timer, not asyncio.wait_for(shield(...)): one future per waiting call instead of three
         timer = loop.call_later(wait_s, self._wait_expired, integration_id, integ, fut, wait_s)
@@ -433,6 +452,7 @@ class WorkerPool:
     def _wait_expired(self, integration_id: str, integ: _Integration, fut: asyncio.Future[_Worker],
                       wait_s: float) -> None:
         if not fut.done():  # (a call handed a worker just as its wait ended keeps it)
+            integ.starved = True
             self._forget_waiter(integ, fut, _Saturated(
                 f"integration {integration_id!r} is saturated: a call waited {wait_s:.1f} s for a worker"))
 
@@ -447,6 +467,10 @@ class WorkerPool:
 
     def _release(self, worker: _Worker, integ: _Integration) -> None:
         integ.inflight -= 1
+        if worker.suspect:
+            standing, worker.suspect, self._suspect_busy = worker.suspect, 0, self._suspect_busy - 1
+            if worker.alive and not set_niceness(worker.pid, standing, restore=True):
+                self._retire(worker)  # its priority cannot be restored (no privileges): a fresh worker
         if worker.alive and worker.pid in self._workers and not self._closed:
             self._idle.append(worker)
         self._dispatch()
@@ -469,9 +493,7 @@ class WorkerPool:
                     continue
                 if integ.inflight >= self._cap(integ):
                     continue
-                worker = self._idle.pop()
-                integ.inflight += 1
-                integ.waiters.popleft().set_result(worker)
+                integ.waiters.popleft().set_result(self._take(integ))
                 progressed = True
                 if not self._idle:
                     break
@@ -488,16 +510,21 @@ class WorkerPool:
         if not self._started:
             await self.start()
         try:
+            if self.quarantine.retry_after(integration_id):
+                raise _Saturated(self.quarantine.reason(integration_id))
             worker = await self._acquire(integration_id, integ)
         except _Saturated as exc:
-            return CallOutcome(False, reason=str(exc), saturated=True,
-                               duration_ms=(time.perf_counter() - started) * 1000.0)
+            return CallOutcome(False, reason=str(exc), saturated=True, retry_after=self.quarantine.retry_after(
+                integration_id), duration_ms=(time.perf_counter() - started) * 1000.0)
         ran = time.perf_counter()
         try:
             outcome = await self._run(worker, integ, method, kwargs)
         finally:
             integ.note_duration((time.perf_counter() - ran) * 1000.0)
             self._release(worker, integ)
+        if self.quarantine.record(integration_id, not outcome.ok and is_timeout(outcome.reason)):
+            for fut in list(integ.waiters):  # its queued calls are refused now, not run
+                self._forget_waiter(integ, fut, _Saturated(self.quarantine.reason(integration_id)))
         outcome.duration_ms = (time.perf_counter() - started) * 1000.0
         return outcome
 
@@ -530,7 +557,7 @@ class WorkerPool:
                     # the worker's clock is paused while the server performs HTTP()
                     timer.cancel()
                     began = loop.time()
-                    value = await self._egress(spec, reply)
+                    value = await forward_http(spec, reply)
                     deadline += loop.time() - began
                     timer = loop.call_at(deadline, chan.time_out)
                     chan.write(channel.encode({"op": "http_result", "id": call_id, "value": value}))
@@ -564,7 +591,7 @@ class WorkerPool:
             timer.cancel()
 
     def _outcome(self, worker: _Worker, integ: _Integration, reply: dict[str, Any]) -> CallOutcome:
-        logs = [_log_record(r) for r in reply.get("logs") or [] if isinstance(r, dict)]
+        logs = [log_record(r) for r in reply.get("logs") or [] if isinstance(r, dict)]
         store = reply.get("store")
         changed: dict[str, Any] | None = None
         if isinstance(store, dict) and store:
@@ -586,45 +613,6 @@ class WorkerPool:
         return CallOutcome(False, reason=str(reason) if reason is not None else "the script failed", logs=logs,
                            store=changed)
 
-    async def _egress(self, spec: ScriptSpec, request: dict[str, Any]) -> dict[str, Any]:
-        if not spec.allow_hosts:
-            return {"error": "HTTP is not allowed for this integration (http.allow_hosts is empty)"}
-        method, url, options = request.get("method"), request.get("url"), request.get("options")
-        if not isinstance(method, str) or not isinstance(url, str) or not (options is None or isinstance(options, dict)):
-            return {"error": "HTTP(method, url, options): invalid arguments"}
-        try:
-            from .. import egress
-        except ImportError:
-            return {"error": "HTTP from scripts is not available: hookhub.egress is not installed"}
-        perform: Any = egress.perform
-        timeout_s = spec.limits.http_timeout_ms / 1000.0
-        try:
-            if inspect.iscoroutinefunction(perform):
-                value = await perform(method, url, options, allow_hosts=spec.allow_hosts,
-                                      allow_private=spec.allow_private, timeout_s=timeout_s)
-            else:
-                value = await asyncio.to_thread(perform, method, url, options, allow_hosts=spec.allow_hosts,
-                                                allow_private=spec.allow_private, timeout_s=timeout_s)
-            result: dict[str, Any] = to_json_result(value, 64 * 1024 * 1024)
-            return result
-        except Exception as exc:  # noqa: BLE001 - egress failures are the script's answer, not ours
-            return {"error": f"{type(exc).__name__}: {exc}"}
-
 
 def _json_bytes(message: dict[str, Any]) -> bytes:
     return channel.encode(message)[4:]
-
-
-def _spec_json(spec: ScriptSpec) -> dict[str, Any]:
-    return {"integration_id": spec.integration_id, "engine": spec.engine, "source": spec.source,
-            "filename": spec.filename, "limits": asdict(spec.limits), "allow_hosts": list(spec.allow_hosts),
-            "allow_private": spec.allow_private}
-
-
-def _log_record(data: dict[str, Any]) -> LogRecord:
-    level = data.get("level")
-    ts = data.get("ts")
-    message = data.get("message")
-    return LogRecord(level if level in LEVELS else "log",
-                     float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) else time.time(),
-                     message if isinstance(message, str) else str(message))

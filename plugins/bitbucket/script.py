@@ -212,8 +212,9 @@ def issue(content, request):
     text = f"{actor(content)} opened issue {link(label, html(issue))} in {repo(content)}"
     fields = []
     for title, key in (("Kind", "kind"), ("Priority", "priority"), ("State", "state")):
-        if issue.get(key):
-            fields.append(field(title, issue[key]))
+        value = issue.get(key) or (issue.get("type") if key == "kind" else None)  # the API's "kind" is "type" in docs
+        if value:
+            fields.append(field(title, value))
     assignee = obj(issue.get("assignee")).get("display_name")
     fields.append(field("Assignee", assignee or "Unassigned"))
     attachment = {

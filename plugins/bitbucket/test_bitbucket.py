@@ -242,3 +242,50 @@ def test_repo_updated__basic(check):
 def test_build_in_progress_is_not_posted(check):
     check("repo_commit_status_created__successful", change={"commit_status.state": "INPROGRESS"},
           expect_unsupported=True, logs="Bitbucket 'repo_commit_status_created' state 'INPROGRESS' is not supported")
+
+
+def test_pullrequest_approved__basic(check):
+    check("pullrequest_approved__basic",
+          text='Emma approved pull request [#1 Title of pull request](https://api.bitbucket.org/pullrequest_id) in [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)',
+          attachments=[{'color': '#2eb886',
+                        'title': '#1 Title of pull request',
+                        'title_link': 'https://api.bitbucket.org/pullrequest_id',
+                        'fields': [{'title': 'Branches', 'value': 'branch2 → master', 'short': True},
+                                   {'title': 'Reviewers', 'value': 'Emma', 'short': True}]}])
+
+
+def test_pullrequest_comment_created__basic(check):
+    check("pullrequest_comment_created__basic",
+          text='Emma commented on pull request [#1 Title of pull request](https://api.bitbucket.org/comment_id) in [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)',
+          attachments=[{'color': '#439fe0',
+                        'title': '#1 Title of pull request',
+                        'title_link': 'https://api.bitbucket.org/pullrequest_id',
+                        'text': 'Comment text',
+                        'fields': [{'title': 'Branches', 'value': 'branch2 → master', 'short': True},
+                                   {'title': 'Reviewers', 'value': 'Emma', 'short': True}]}])
+
+
+def test_issue_created__basic(check):
+    check("issue_created__basic",
+          text='Emma opened issue [#1 Issue title](https://api.bitbucket.org/issue_id) in [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)',
+          attachments=[{'color': '#daa038',
+                        'title': '#1 Issue title',
+                        'title_link': 'https://api.bitbucket.org/issue_id',
+                        'text': 'Issue description',
+                        'fields': [{'title': 'Kind', 'value': 'bug|enhancement|proposal|task', 'short': True},
+                                   {'title': 'Priority', 'value': 'trivial|minor|major|critical|blocker', 'short': True},
+                                   {'title': 'State',
+                                    'value': 'new|open|on hold|resolved|duplicate|invalid|wontfix|closed',
+                                    'short': True},
+                                   {'title': 'Assignee', 'value': 'Unassigned', 'short': True}]}])
+
+
+def test_repo_commit_status_updated__basic(check):
+    check("repo_commit_status_updated__basic",
+          text='Build [Unit Tests (Python)](https://my-build-tool.com/builds/MY-PROJECT/BUILD-792) succeeded for [9fec847](https://api.bitbucket.org/bitbucket/bitbucket/commits/9fec847784abb10b2fa567ee63b85bd238955d0e) of [team_name/repo_name](https://api.bitbucket.org/bitbucket/bitbucket)',
+          attachments=[{'color': '#2eb886',
+                        'title': 'Unit Tests (Python)',
+                        'title_link': 'https://my-build-tool.com/builds/MY-PROJECT/BUILD-792',
+                        'text': 'All tests passed'}])
+
+

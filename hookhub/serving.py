@@ -1,0 +1,250 @@
+"""How ``hookhub serve`` runs uvicorn: deadlines, header limits and a connection cap.
+
+uvicorn closes idle keep-alive connections (``timeout_keep_alive``) but has
+no deadline for reading a request's headers or body and no cap on open
+connections that keeps serving.  :class:`GuardedProtocol` (uvicorn's
+httptools protocol with a few additions) adds them:
+
+* **Header deadline** (``server.header_timeout_s``): from the moment a
+  connection opens, or its previous response was sent, the whole header
+  block must arrive in time; else 408 (or a silent close if nothing came).
+* **Body deadline** (``server.body_timeout_s``): once the headers are in, the
+  body must be complete in time; else 408.  So no connection stays open
+  longer than header + body deadline without completing a request.
+* **Header limits** (``server.max_header_bytes`` for the request line and
+  headers together, ``server.max_header_field_bytes`` for one header):
+  counted while the bytes arrive, so a 60 MB header is refused after the
+  first chunk past the limit, with a 431 in the JSON envelope.
+* **Connection cap** (``server.max_connections``): when a new connection
+  would exceed it, the oldest *idle* connections (no request being answered)
+  are closed to make room, so idle or slow clients cannot lock webhooks out.
+  It is logged (at most once every 10 s).  At start the soft ``RLIMIT_NOFILE``
+  is raised to the hard limit, and the cap is lowered to fit it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+import time
+from typing import TYPE_CHECKING, Any
+
+from .jsontext import dumps_bytes
+
+if TYPE_CHECKING:  # pragma: no cover
+    import uvicorn
+
+    from .config import ServerConfig
+
+log = logging.getLogger("hookhub.server")
+
+#: File descriptors kept for everything but client connections (store, workers, logs...).
+FD_RESERVE = 256
+_LOG_EVERY_S = 10.0
+
+
+def raise_nofile_limit() -> int:
+    """Raise the soft ``RLIMIT_NOFILE`` to the hard limit; return the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError) as exc:  # e.g. a hard limit above the kernel's nr_open
+            log.warning("could not raise the open-file limit from %d to %d: %s", soft, target, exc)
+    return int(soft)
+
+
+def connection_cap(configured: int, nofile: int) -> int:
+    """``configured``, lowered so that the connections fit the open-file limit with :data:`FD_RESERVE` to spare."""
+    if nofile == resource.RLIM_INFINITY:
+        return configured
+    return max(16, min(configured, nofile - FD_RESERVE))
+
+
+def _json_answer(status: int, phrase: str, error: str) -> bytes:
+    body = dumps_bytes({"success": False, "error": error})
+    head = (f"HTTP/1.1 {status} {phrase}\r\ncontent-type: application/json\r\ncache-control: no-store\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n")
+    return head.encode("ascii") + body
+
+
+def guarded_protocol(server: ServerConfig, max_connections: int) -> type[asyncio.Protocol]:
+    """A protocol class for uvicorn's ``Config(http=...)`` enforcing ``server``'s limits."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    header_timeout = float(server.header_timeout_s)
+    body_timeout = float(server.body_timeout_s)
+    max_block = int(server.max_header_bytes)
+    max_field = int(server.max_header_field_bytes)
+    #: every open connection, oldest first (dicts keep insertion order)
+    open_conns: dict[Any, None] = {}
+    shed = {"count": 0, "logged": 0.0}
+
+    class GuardedProtocol(HttpToolsProtocol):
+        """uvicorn's httptools protocol with read deadlines, header limits and a connection cap."""
+
+        _timer: asyncio.TimerHandle | None = None
+        _in_headers = True
+        _raw_header_bytes = 0
+        _headers_seen = 0
+        _header_bytes = 0
+        _too_large: str | None = None
+        _answering = False
+
+        # -- connection ---------------------------------------------------
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            open_conns[self] = None
+            if len(open_conns) > max_connections:
+                self._shed()
+            self._start_request()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            open_conns.pop(self, None)
+            self._cancel()
+            super().connection_lost(exc)
+
+        def _shed(self) -> None:
+            excess = len(open_conns) - max_connections
+            for conn in list(open_conns):
+                if excess <= 0:
+                    break
+                if conn is not self and not conn._answering:
+                    open_conns.pop(conn, None)
+                    conn._cancel()
+                    conn.transport.close()
+                    excess -= 1
+                    shed["count"] += 1
+            now = time.monotonic()
+            if shed["count"] and now - shed["logged"] >= _LOG_EVERY_S:
+                log.warning("connection cap reached (server.max_connections=%d): closed the %d oldest idle "
+                            "connection(s) to accept new ones", max_connections, shed["count"])
+                shed["logged"], shed["count"] = now, 0
+
+        # -- deadlines ----------------------------------------------------
+
+        def _cancel(self) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+        def _arm(self, seconds: float, what: str) -> None:
+            self._cancel()
+            self._timer = self.loop.call_later(seconds, self._expired, what)
+
+        def _start_request(self) -> None:
+            self._in_headers = True
+            self._arm(header_timeout, "headers")
+
+        def _expired(self, what: str) -> None:
+            self._timer = None
+            if self.transport.is_closing():
+                return
+            if what == "body" or self._raw_header_bytes:
+                limit = f"server.{what[:-1] if what == 'headers' else what}_timeout_s"
+                seconds = header_timeout if what == "headers" else body_timeout
+                self.transport.write(_json_answer(408, "Request Timeout", f"the request's {what} did not arrive "
+                                                                          f"within {seconds:g} s ({limit})"))
+            self.transport.close()
+
+        # -- parsing ------------------------------------------------------
+
+        def data_received(self, data: bytes) -> None:
+            counting, seen = self._in_headers, self._headers_seen
+            super().data_received(data)
+            # a read counts when it was all header bytes: it began and ended inside a header block
+            if counting and self._in_headers and seen == self._headers_seen and not self.transport.is_closing():
+                self._raw_header_bytes += len(data)
+                if self._raw_header_bytes > max_block and self._too_large is None:
+                    self._too_large = (f"request header block larger than {max_block} bytes "
+                                       "(server.max_header_bytes)")
+            if self._too_large is not None and not self.transport.is_closing():
+                self._refuse()
+
+        def _refuse(self) -> None:
+            self._cancel()
+            self.transport.write(_json_answer(431, "Request Header Fields Too Large", self._too_large or ""))
+            self.transport.close()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._header_bytes = 0
+
+        def on_url(self, url: bytes) -> None:
+            super().on_url(url)
+            self._header_bytes += len(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            size = len(name) + len(value)
+            self._header_bytes += size + 4
+            if size > max_field and self._too_large is None:
+                shown = name[:40].decode("latin-1")  # (as sent: uvicorn lower-cases it after this)
+                self._too_large = (f"request header {shown!r} is {size} bytes, more than {max_field} "
+                                   "(server.max_header_field_bytes)")
+            elif self._header_bytes > max_block and self._too_large is None:
+                self._too_large = f"request header block larger than {max_block} bytes (server.max_header_bytes)"
+            super().on_header(name, value)
+
+        def on_headers_complete(self) -> None:
+            self._in_headers, self._raw_header_bytes = False, 0
+            self._headers_seen += 1
+            if self._too_large is not None:
+                return  # answered 431 by data_received; the application never sees it
+            self._answering = True
+            self._arm(body_timeout, "body")
+            super().on_headers_complete()
+
+        def on_body(self, body: bytes) -> None:
+            if self._too_large is None:
+                super().on_body(body)
+
+        def on_message_complete(self) -> None:
+            self._cancel()
+            self._in_headers = True  # what follows is the next request's header block: counted
+            if self._too_large is None:
+                super().on_message_complete()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if self.transport.is_closing():
+                return
+            if self.cycle is not None and not self.cycle.response_complete:
+                self._answering = True  # uvicorn started a pipelined request: no header deadline for it
+                self._cancel()
+            else:
+                self._answering = False
+                self._start_request()
+
+    return GuardedProtocol
+
+
+def uvicorn_config(app: Any, server: ServerConfig, log_level: str = "info",
+                   nofile: int | None = None) -> uvicorn.Config:
+    """The uvicorn configuration ``hookhub serve`` runs ``app`` with."""
+    import uvicorn
+
+    nofile = raise_nofile_limit() if nofile is None else nofile
+    cap = connection_cap(server.max_connections, nofile)
+    if cap < server.max_connections:
+        log.warning("server.max_connections lowered from %d to %d to fit the open-file limit (%d)",
+                    server.max_connections, cap, nofile)
+    try:
+        http: Any = guarded_protocol(server, cap)
+    except ImportError:  # no httptools: h11 has a header-size limit, not the deadlines
+        log.warning("httptools is not installed: header and body deadlines are not enforced "
+                    "(pip install 'uvicorn[standard]')")
+        http = "h11"
+    return uvicorn.Config(app, host=server.host, port=server.port, log_level=log_level, access_log=False,
+                          server_header=False, proxy_headers=False, http=http, log_config=None,
+                          timeout_keep_alive=server.keep_alive_s, h11_max_incomplete_event_size=server.max_header_bytes)
+
+
+def run(app: Any, server: ServerConfig, log_level: str = "info") -> None:
+    """Serve ``app`` until interrupted (what ``hookhub serve`` does after loading the configuration)."""
+    import uvicorn
+
+    uvicorn.Server(uvicorn_config(app, server, log_level)).run()
