@@ -7,7 +7,8 @@ admin UI's replay diff and script test call.  It
   ``script:`` as loaded from the YAML file) and compiles it;
 - runs it in a **fresh** ``Script`` instance, under a temporary sandbox id, so
   the live instances (and their ``self`` state) are not touched;
-- gives that instance a **copy** of the integration's committed ``Store``;
+- gives that instance a **copy** of the integration's ``Store`` (the live
+  one, else the committed one);
   what the script stores is shown (``store``) and then dropped;
 - stores nothing (no message, log, history row or Store), fires no outgoing
   integration or bridge, and by default runs with ``HTTP()`` disabled (a
@@ -18,8 +19,10 @@ admin UI's replay diff and script test call.  It
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+from collections.abc import AsyncIterator
 import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,7 +37,7 @@ from .store import new_id
 if TYPE_CHECKING:  # pragma: no cover
     from .hub import Hub
 
-__all__ = ["DryRun", "ScriptVersion", "dry_run", "script_version"]
+__all__ = ["DryRun", "FreshInstance", "ScriptVersion", "dry_run", "fresh_instance", "script_version"]
 
 
 @dataclass(frozen=True)
@@ -118,18 +121,45 @@ async def dry_run(hub: Hub, integ: Integration, inbound: Inbound, *, allow_http:
     the script is read again from disk.  Never raises for anything the script
     does: a compile error, an exception or a refused result is in the outcome.
     """
+    async with fresh_instance(hub, integ, allow_http=allow_http) as fresh:
+        # no script, or it does not compile (sandbox_id None): process() answers for it
+        outcome = await process(hub, fresh.integration, inbound, sandbox_id=fresh.sandbox_id)
+    return DryRun(outcome, fresh.version, {**fresh.store, **(outcome.store or {})}, allow_http)
+
+
+@dataclass
+class FreshInstance:
+    """A script read from disk and loaded under a temporary sandbox id (see :func:`fresh_instance`)."""
+
+    #: the integration with the script just read (its spec names ``sandbox_id``)
+    integration: Integration
+    #: the temporary sandbox id to call, None when there is no script to run (none, or it does not compile)
+    sandbox_id: str | None
+    version: ScriptVersion
+    #: the copy of the committed Store the instance starts with
+    store: dict[str, Any]
+
+
+@contextlib.asynccontextmanager
+async def fresh_instance(hub: Hub, integ: Integration, *, allow_http: bool = False) -> AsyncIterator[FreshInstance]:
+    """*integ*'s script as on disk now, loaded as a new instance with a copy of its Store; unloaded after.
+
+    Callers run any of its methods with ``hub.sandbox.call(fresh.sandbox_id, ...)``
+    (the outgoing dry-run replay calls ``prepare_outgoing_request`` this way).
+    """
     fresh = build_integration(hub.config, integ.config, hub.engines)
     version = script_version(hub, fresh, integ)
-    store = await committed_store(hub, integ.id)
-    if fresh.spec is None:  # no script, or it does not compile: process() answers for it
-        return DryRun(await process(hub, fresh, inbound), version, store, allow_http)
+    live = hub.sandbox.store_of(integ.id)  # the live instance's Store (outgoing scripts' is not persisted)
+    store = live if live is not None else await committed_store(hub, integ.id)
+    if fresh.spec is None:
+        yield FreshInstance(fresh, None, version, store)
+        return
     sandbox_id = f"{integ.id}#dry-run-{new_id()}"
     spec = dataclasses.replace(fresh.spec, integration_id=sandbox_id,
                                allow_hosts=fresh.spec.allow_hosts if allow_http else ())
     try:
         await hub.sandbox.load(spec)
         hub.sandbox.restore_store(sandbox_id, dict(store))
-        outcome = await process(hub, dataclasses.replace(fresh, spec=spec), inbound, sandbox_id=sandbox_id)
+        yield FreshInstance(dataclasses.replace(fresh, spec=spec), sandbox_id, version, store)
     finally:
         await hub.sandbox.unload(sandbox_id)
-    return DryRun(outcome, version, {**store, **(outcome.store or {})}, allow_http)

@@ -3,9 +3,10 @@
 Without ``dry_run`` the stored delivery (triggering message, URL, trigger
 word) is queued again as a new delivery and the answer names it, so its
 progress can be followed with ``GET /api/v1/deliveries``.  With
-``dry_run=1`` the **current** script's ``prepare_outgoing_request`` runs on
-the same message and the request it would send is returned next to the old
-one; nothing is sent or posted.
+``dry_run=1`` the script as it is on disk now runs ``prepare_outgoing_request``
+on the same message, in a fresh instance with a copy of the ``Store``
+(:func:`hookhub.dryrun.fresh_instance`), and the request it would send is
+returned next to the old one; nothing is sent, posted or stored.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from .. import schema
+from ..dryrun import fresh_instance
 from ..errors import HookhubError, NotFound, RequestError
 from ..registry import Integration
 from . import payload
@@ -44,10 +46,16 @@ async def replay(hub: Hub, integ: Integration, entry: dict[str, Any], dry_run: b
            "response": entry.get("response"), "error": entry.get("error")}
     if dry_run:
         run = Attempt(delivery, time.perf_counter())
-        try:
-            opts = await service.prepare(integ, delivery, run)
-        except HookhubError as exc:
-            opts, run.step, run.error = None, "error", str(exc.error)
+        # the script as on disk now, in a fresh instance with a copy of the Store (hookhub.dryrun)
+        async with fresh_instance(hub, integ) as fresh:
+            try:
+                if fresh.integration.compile_error is not None:
+                    opts, run.step = None, "error"
+                    run.error = f"script does not compile: {fresh.integration.compile_error}"
+                else:
+                    opts = await service.prepare(fresh.integration, delivery, run, sandbox_id=fresh.sandbox_id)
+            except HookhubError as exc:
+                opts, run.step, run.error = None, "error", str(exc.error)
         secrets = service.secrets_of(integ, opts)
         new = {
             "step": "would-send" if opts is not None else run.step,
@@ -55,8 +63,9 @@ async def replay(hub: Hub, integ: Integration, entry: dict[str, Any], dry_run: b
             "result": run.result, "error": run.error,
             "replies": [payload.mask_value(d.doc, secrets) for d in run.drafts],
             "logs": [r.to_api() for r in run.logs],
+            "script": fresh.version.to_json(),
         }
-        return {"success": True, "dry_run": True, "old": old, "new": new}
+        return {"success": True, "dry_run": True, "script": fresh.version.to_json(), "old": old, "new": new}
     ids = await service.outbox.enqueue([{"target": integ.id, "message_id": delivery.message_id,
                                          "event": delivery.event, "payload": delivery.payload}])
     return {"success": True, "dry_run": False, "old": old, "delivery_id": ids[0]}

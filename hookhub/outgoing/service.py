@@ -222,8 +222,12 @@ class OutgoingService:
             return None
         return Room(str(room["kind"]), str(room["name"]), str(room["id"]), bool(room["private"]))
 
-    async def prepare(self, integ: Integration, delivery: Delivery, run: Attempt) -> dict[str, Any] | None:
-        """The request to send (after the script), or None when there is nothing to send."""
+    async def prepare(self, integ: Integration, delivery: Delivery, run: Attempt,
+                      sandbox_id: str | None = None) -> dict[str, Any] | None:
+        """The request to send (after the script), or None when there is nothing to send.
+
+        :param sandbox_id: the sandbox id to call (a dry run's fresh instance; default: the integration's)
+        """
         data = delivery.payload
         message = data.get("message") or {}
         room = self.room_for(delivery)
@@ -237,7 +241,7 @@ class OutgoingService:
         opts = payload.script_request(url, body)
         if not self._script(integ, "prepare_outgoing_request"):
             return opts
-        call = await self.hub.sandbox.call(integ.id, "prepare_outgoing_request", {"request": opts})
+        call = await self.hub.sandbox.call(sandbox_id or integ.id, "prepare_outgoing_request", {"request": opts})
         run.logs.extend(call.logs)
         if not call.ok:
             reason = call.reason or "prepare_outgoing_request failed"

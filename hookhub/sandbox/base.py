@@ -102,6 +102,10 @@ class Sandbox(Protocol):
         """Set a loaded integration's ``Store`` (the hub restores the stored one at start-up)."""
         ...
 
+    def store_of(self, integration_id: str) -> dict[str, Any] | None:
+        """A copy of a loaded integration's ``Store`` as it is now (None when it is not loaded)."""
+        ...
+
     async def call(self, integration_id: str, method: str, kwargs: dict[str, Any]) -> CallOutcome:
         """Call ``Script.<method>(**kwargs)`` of a loaded integration.
 

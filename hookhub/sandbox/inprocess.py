@@ -123,6 +123,10 @@ class InProcessSandbox:
         if slot is not None:
             slot.store = ScriptStore(data)
 
+    def store_of(self, integration_id: str) -> dict[str, Any] | None:
+        slot = self._slots.get(integration_id)
+        return dict(slot.store.snapshot()) if slot is not None else None
+
     async def unload(self, integration_id: str) -> None:
         self._slots.pop(integration_id, None)
         self._runner.forget(integration_id)

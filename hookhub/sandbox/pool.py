@@ -380,6 +380,10 @@ class WorkerPool:
         if integ is not None:
             integ.store = dict(data)
 
+    def store_of(self, integration_id: str) -> dict[str, Any] | None:
+        integ = self._integrations.get(integration_id)
+        return dict(integ.store) if integ is not None else None
+
     async def unload(self, integration_id: str) -> None:
         self.quarantine.forget(integration_id)
         integ = self._integrations.pop(integration_id, None)

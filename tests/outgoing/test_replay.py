@@ -76,3 +76,37 @@ def test_deliveries_api_needs_the_admin_token(start_hub, receiver: Receiver) -> 
     assert client.get("/api/v1/deliveries").status_code == 401
     assert client.get("/api/v1/deliveries?status=weird", headers=AUTH).status_code == 400
     assert client.post("/api/v1/integrations/nope/enable", headers=AUTH).status_code == 404
+
+
+OUT_COUNTER = """\
+class Script:
+    def __init__(self):
+        self.calls = 0
+
+    def prepare_outgoing_request(self, request):
+        self.calls += 1
+        n = (Store.get("n") or 0) + 1
+        Store.set("n", n)
+        return {"url": request.url, "method": "POST", "data": {"text": f"VERSION call {self.calls} store {n}"}}
+"""
+
+
+def test_dry_run_is_dry_and_runs_the_file_as_edited(start_hub, receiver: Receiver, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    script = tmp_path / "out.py"
+    script.write_text(OUT_COUNTER.replace("VERSION", "v1"))
+    client = start_hub(outgoing("out", [receiver.url()], script_file=str(script), script_enabled=True))
+    post(client, "one")
+    assert receiver.wait_for(1)[0].json == {"text": "v1 call 1 store 1"}
+    entry = wait_history(client, "out", 1)[0]
+    for _ in range(2):
+        body = client.post(f"/api/v1/integrations/out/history/{entry['_id']}/replay?dry_run=1", headers=AUTH).json()
+        assert body["new"]["request"]["data"] == {"text": "v1 call 1 store 2"}  # fresh instance, Store copy
+        assert body["script"]["source"] == str(script) and body["script"]["same_as_loaded"] is True
+    post(client, "two")
+    assert receiver.wait_for(2)[1].json == {"text": "v1 call 2 store 2"}  # nothing moved
+    script.write_text(OUT_COUNTER.replace("VERSION", "v2"))
+    entry = wait_history(client, "out", 2)[0]
+    body = client.post(f"/api/v1/integrations/out/history/{entry['_id']}/replay?dry_run=1", headers=AUTH).json()
+    assert body["new"]["request"]["data"] == {"text": "v2 call 1 store 3"}
+    assert body["script"]["same_as_loaded"] is False
+    assert len(receiver.requests) == 2
