@@ -71,17 +71,21 @@ def main() -> None:
 @click.option("--dev", is_flag=True, help="Use the dev_default of secrets whose environment variable is unset.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_level: str) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
+              help="Server processes sharing the port and the store, each with its own sandbox pool.")
+def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_level: str, workers: int) -> None:
     """Serve the integrations of a YAML file."""
     import uvicorn
 
+    from . import serving
     from .app import make_app
     from .hub import Hub
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=log_level.upper(), format=serving.LOG_FORMAT)
     config = _load(config_path, dev)
     server = config.server.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     config = config.model_copy(update={"server": server})
+    _store_ready(config.storage_url())
     try:
         hub = Hub(config)
     except ConfigError as exc:
@@ -92,17 +96,33 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
         if integ.compile_error:
             click.echo(f"warning: integration {integ.id} is disabled until its script compiles: "
                        f"{integ.compile_error}", err=True)
-    app = make_app(hub)
-    _banner(config, hub)
-    uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, access_log=False,
-                server_header=False, proxy_headers=False)
+    _banner(config, hub, workers)
+    if workers > 1:
+        serving.run_workers(config_path=config_path, dev=dev, host=server.host, port=server.port,
+                            log_level=log_level, workers=workers)
+        return
+    uvicorn.run(make_app(hub), host=server.host, port=server.port, **serving.uvicorn_options(log_level))
 
 
-def _banner(config: Config, hub: Any) -> None:
+def _store_ready(url: str) -> None:
+    """Exit with one clear line when the store cannot be used (driver missing, server unreachable)."""
+    from .serving import prepare_store
+
+    reason = prepare_store(url)
+    if reason is not None:
+        click.echo(f"error: {reason}", err=True)
+        raise SystemExit(1)
+
+
+def _banner(config: Config, hub: Any, workers: int = 1) -> None:
+    from .redact import mask_url
+
     base = config.server.public_url or f"http://{config.server.host}:{config.server.port}"
     lines = [f"hookhub {len(hub.registry.integrations)} integration(s) from {config.file}",
              f"  URL:          {base}",
-             f"  store:        {config.storage_url()}"]
+             f"  store:        {mask_url(config.storage_url())}"]
+    if workers > 1:
+        lines.append(f"  processes:    {workers} (--workers), each with {config.sandbox.workers} sandbox worker(s)")
     dev = set(config.dev_defaults_used)
     for integ in hub.registry.integrations.values():
         if integ.config.type != "incoming":
@@ -127,10 +147,15 @@ def check(config_path: str, dev: bool) -> None:
     config = _load(config_path, dev)
     pm = _plugin_manager(config)
     problems = plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
+    from .database import problem as store_problem
+
+    store = store_problem(config.storage_url())
     for problem in problems:
         click.echo(str(problem), err=True)
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {config_path}", err=True)
+    if store is not None:
+        click.echo(f"{config_path}: {store}", err=True)
+    if problems or store is not None:
+        click.echo(f"{len(problems) + (store is not None)} problem(s) in {config_path}", err=True)
         raise SystemExit(1)
     click.echo(f"{config_path}: OK ({len(config.integrations)} integration(s))")
 
