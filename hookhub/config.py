@@ -74,6 +74,9 @@ class StorageConfig(_Model):
     #: outgoing/bridge deliveries are leased for this long, renewed while a node works on them; a dead
     #: node's deliveries are taken over after it (docs/outgoing.md)
     outbox_lease_s: float = Field(30, ge=1, le=3600)
+    #: on a shared store, a sweep queues the deliveries a dead node committed but never queued, once per
+    #: this many seconds for the whole cluster
+    outbox_sweep_s: float = Field(60, ge=1)
 
 
 class SandboxConfig(_Model):

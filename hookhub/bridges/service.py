@@ -66,6 +66,7 @@ class BridgeService:
         self.bridges: dict[str, BridgeConfig] = {b.name: b for b in hub.config.bridges}
         self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock(), items_for=self.items_for,
                              lease_s=hub.config.storage.outbox_lease_s,
+                             sweep_s=hub.config.storage.outbox_sweep_s,
                              keep_s=hub.config.storage.history_max_age_days * 86400)
         self.blocked_until: dict[str, float] = {}
         self._limiter = MovingWindowRateLimiter(MemoryStorage())

@@ -109,6 +109,7 @@ class OutgoingService:
         self.clock = clock
         self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock(),
                              items_for=self.deliveries_for, lease_s=hub.config.storage.outbox_lease_s,
+                             sweep_s=hub.config.storage.outbox_sweep_s,
                              keep_s=hub.config.storage.history_max_age_days * 86400)
         self.yaml_enabled = {i.id: i.config.enabled for i in hub.registry.integrations.values()}
         #: users and channels as of the last (re)load, to derive room and user events
