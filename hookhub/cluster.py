@@ -20,11 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from . import database, schema
-from .store import Store
+from .admission import op_prune_claims, op_prune_counters
+from .store import Store, op_prune_history
 
 log = logging.getLogger("hookhub.cluster")
 
@@ -112,20 +113,10 @@ def standard_jobs(config: Callable[[], Any]) -> list[Job]:
     * ``prune-claims``: delivery claims older than the longest ``dedupe.window_s`` (+ lease), hourly;
     * ``prune-rate-counters``: rate-limit windows that ended over an hour ago, every 10 minutes.
     """
-    from .admission import op_prune_claims, op_prune_counters
-    from .store import op_prune_history
-
     def history(now: float) -> JobOp:
-        cfg = config()
-        storage = cfg.storage
-        ops = [op_prune_history(i.id, max_entries=storage.history_max_entries,
-                                max_age_s=storage.history_max_age_days * 86400, now=now)
-               for i in cfg.integrations]
-
-        def run(conn: Connection) -> None:
-            for op in ops:
-                op(conn)
-        return run
+        storage = config().storage
+        return op_prune_all_history(max_entries=storage.history_max_entries,
+                                    max_age_s=storage.history_max_age_days * 86400, now=now)
 
     def claims(now: float) -> JobOp:
         cfg = config()
@@ -137,6 +128,22 @@ def standard_jobs(config: Callable[[], Any]) -> list[Job]:
         longest = max([i.rate_limit.per_seconds for i in cfg.integrations if i.rate_limit] or [0])
         return op_prune_counters(now - longest - 3600)
 
-    every = float(getattr(config().storage, "prune_every_s", 300))
+    every = config().storage.prune_every_s
     return [Job("prune-history", every, history), Job("prune-claims", 3600, claims),
             Job("prune-rate-counters", 600, counters)]
+
+
+def op_prune_all_history(*, max_entries: int, max_age_s: float, now: float) -> JobOp:
+    """History retention for every integration in a few statements: entries older than ``max_age_s``,
+    then the oldest entries of the integrations holding more than ``max_entries`` (0: no limit)."""
+    t = schema.history
+
+    def run(conn: Connection) -> None:
+        if max_age_s:
+            conn.execute(delete(t).where(t.c.ts < now - max_age_s))
+        if max_entries:
+            over = conn.execute(select(t.c.integration_id).group_by(t.c.integration_id)
+                                .having(func.count() > max_entries)).scalars().all()
+            for integration_id in over:
+                op_prune_history(integration_id, max_entries=max_entries, max_age_s=0, now=now)(conn)
+    return run

@@ -21,6 +21,7 @@ from .cluster import Housekeeper, standard_jobs
 from .config import Config, load_config
 from .errors import ConfigError, ScriptCompileError
 from .registry import Integration, Registry, plugin_problems
+from .scriptstate import Sections
 from .sandbox import make_sandbox
 from .sandbox.base import Sandbox
 from .store import Store, op_sync_directory
@@ -50,6 +51,8 @@ class Hub:
         self.store = store or Store(config.storage_url())
         #: rate limits (hookhub.admission: in the database when the store is shared)
         self.rate_limits = RateLimits(self.store, limits_of(self.registry.integrations))
+        #: Store-using scripts: one call at a time per process from load to commit (hookhub.scriptstate)
+        self.script_sections = Sections()
         #: periodic jobs, once per interval cluster-wide (hookhub.cluster)
         self.housekeeper = Housekeeper(self.store, standard_jobs(lambda: self.config))
         self.started = False

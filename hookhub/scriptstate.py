@@ -10,12 +10,15 @@ the row, so it sees what other nodes committed before it started.  Two calls
 on two nodes changing the *same* key at the same moment: the later commit
 wins (a counter incremented on two nodes at once can count one increment
 less).  Within one process, calls of a Store-using script run one at a time
-(the sandbox), so there a read-modify-write never loses an update.
+(:class:`Sections`: from reading the row to committing the call's changes),
+so there a read-modify-write never loses an update.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -24,7 +27,7 @@ from sqlalchemy.engine import Connection
 from . import database, schema
 from .store import Store
 
-__all__ = ["op_merge", "load", "uses_store"]
+__all__ = ["Sections", "op_merge", "load", "uses_store"]
 
 
 def uses_store(source: str) -> bool:
@@ -55,3 +58,27 @@ async def load(store: Store, integration_id: str) -> dict[str, Any] | None:
     q = select(t.c.data).where(t.c.integration_id == integration_id)
     value = await store.read(lambda c: c.execute(q).scalar())
     return dict(value) if isinstance(value, dict) else None
+
+
+class Sections:
+    """One call at a time per Store-using integration of this process, from load to commit.
+
+    The sandbox already runs such calls one at a time, but on a shared store the
+    row is read before the call and the changes are committed after it: without
+    this, a second call could start from a row read before the first committed.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @contextlib.asynccontextmanager
+    async def section(self, integration_id: str, source: str | None, *, shared: bool) -> AsyncIterator[None]:
+        """Hold the integration's section when the store is shared and the script uses ``Store``."""
+        if not shared or source is None or not uses_store(source):
+            yield
+            return
+        lock = self._locks.get(integration_id)
+        if lock is None:
+            lock = self._locks[integration_id] = asyncio.Lock()
+        async with lock:
+            yield

@@ -362,15 +362,6 @@ def op_insert_history(row: dict[str, Any]) -> WriteOp:
     return InsertRows(schema.history, [row])
 
 
-def op_save_script_state(integration_id: str, data: dict[str, Any]) -> WriteOp:
-    t = schema.script_store
-
-    def run(conn: Connection) -> None:
-        conn.execute(delete(t).where(t.c.integration_id == integration_id))
-        conn.execute(insert(t), [{"integration_id": integration_id, "data": data}])
-    return run
-
-
 def op_sync_directory(users: list[dict[str, Any]], channels: list[dict[str, Any]]) -> WriteOp:
     """Make the users and channels tables mirror the YAML file."""
     def run(conn: Connection) -> None:
