@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,7 +21,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from . import api
+from . import api, health, metrics, openapi, ui
+from .accesslog import AccessLog
 from .errors import ConfigError, HookhubError, PayloadTooLarge
 from .hub import Hub
 from .jsontext import dumps_bytes
@@ -92,8 +94,16 @@ class HookhubApp(Starlette):
     """
 
     hub: Hub
+    #: one log line per request (None: ``server.access_log: false``)
+    access_log: AccessLog | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.access_log is not None and scope["type"] == "http":
+            await self.access_log(scope, receive, send, self._route)
+        else:
+            await self._route(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in _HOOK_METHODS and not scope.get("root_path"):
             path: str = scope["path"]
             if path.startswith("/hooks/"):
@@ -105,11 +115,13 @@ class HookhubApp(Starlette):
 
     async def _hook(self, scope: Scope, receive_message: Receive, send: Send, path: str, parts: list[str]) -> None:
         hub = self.hub
-        sent = False
+        started = time.perf_counter()
+        status = 0
 
         async def tracked(message: Message) -> None:
-            nonlocal sent
-            sent = True
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
             await send(message)
 
         try:
@@ -121,6 +133,7 @@ class HookhubApp(Starlette):
                 return
             except HookhubError as exc:
                 await send_json(tracked, exc.body(), exc.status, {"Connection": "close"})
+                hub.metrics.webhook(parts[0], exc.status, time.perf_counter() - started)
                 return
             headers: dict[str, str] = {}
             for name, value in scope["headers"]:
@@ -141,12 +154,13 @@ class HookhubApp(Starlette):
             outcome = await receive(hub, inbound)
             await send_json(tracked, outcome.body, outcome.status, outcome.headers)
         except HookhubError as exc:
-            if not sent:
+            if not status:
                 await send_json(tracked, exc.body(), exc.status, dict(getattr(exc, "headers", {}) or {}))
         except Exception as exc:  # noqa: BLE001 - answered like Starlette's crash handler below
             log.error("unhandled error on %s %s", scope["method"], path, exc_info=exc)
-            if not sent:
+            if not status:
                 await send_json(tracked, {"success": False, "error": "internal-error"}, 500)
+        hub.metrics.webhook(parts[0], status or 500, time.perf_counter() - started)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -202,9 +216,11 @@ def make_app(hub: Hub, *, manage_hub: bool = True) -> HookhubApp:
 
     async def hook(request: Request) -> Response:
         params = request.path_params
+        started = time.perf_counter()
         try:
             body = b"" if request.method == "GET" else await read_body(request, hub.config.server.max_body_bytes)
         except HookhubError as exc:
+            hub.metrics.webhook(params["integration_id"], exc.status, time.perf_counter() - started)
             return json_response(exc.body(), exc.status, {"Connection": "close"})
         inbound = Inbound(
             integration_id=params["integration_id"],
@@ -217,6 +233,7 @@ def make_app(hub: Hub, *, manage_hub: bool = True) -> HookhubApp:
             body=body,
         )
         outcome = await receive(hub, inbound)
+        hub.metrics.webhook(inbound.integration_id, outcome.status, time.perf_counter() - started)
         return json_response(outcome.body, outcome.status, outcome.headers)
 
     async def healthz(request: Request) -> Response:
@@ -231,7 +248,11 @@ def make_app(hub: Hub, *, manage_hub: bool = True) -> HookhubApp:
         Route("/hooks/{integration_id}/{token}", hook, methods=["GET", "POST"]),
         Route("/hooks/{integration_id}/{user_id}/{token}", hook, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        *health.routes(hub),
+        *metrics.routes(hub),
+        *openapi.routes(hub),
         *api.routes(hub),
+        *ui.routes(hub),  # the admin web UI under /ui/ (docs/ui.md)
     ]
     for extra in hub.pm.hook.hookhub_routes(hub=hub):
         routes.extend(extra)
@@ -268,4 +289,6 @@ def make_app(hub: Hub, *, manage_hub: bool = True) -> HookhubApp:
     )
     app.state.hub = hub
     app.hub = hub
+    if hub.config.server.access_log:
+        app.access_log = AccessLog(hub)
     return app

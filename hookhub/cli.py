@@ -81,8 +81,10 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
     from .app import make_app
     from .hub import Hub
 
-    logging.basicConfig(level=log_level.upper(), format=serving.LOG_FORMAT)
+    from .logs import config_secrets, configure
+
     config = _load(config_path, dev)
+    configure(log_level, config.server.log_format, config_secrets(config))
     server = config.server.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     config = config.model_copy(update={"server": server})
     _store_ready(config.storage_url())
@@ -93,9 +95,9 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
             click.echo(str(problem), err=True)
         raise SystemExit(1) from None
     for integ in hub.registry.integrations.values():
-        if integ.compile_error:
-            click.echo(f"warning: integration {integ.id} is disabled until its script compiles: "
-                       f"{integ.compile_error}", err=True)
+        if integ.compile_error:  # a log line (JSON with server.log_format: json)
+            logging.getLogger("hookhub").warning("integration %s is disabled until its script compiles: %s",
+                                                 integ.id, integ.compile_error)
     _banner(config, hub, workers)
     if workers > 1:
         serving.run_workers(config_path=config_path, dev=dev, host=server.host, port=server.port,
@@ -136,6 +138,9 @@ def _banner(config: Config, hub: Any, workers: int = 1) -> None:
     if dev:
         lines.append(f"  development defaults in use for: {', '.join(sorted(dev))} "
                      "(set these environment variables in production)")
+    if config.server.log_format == "json":  # one JSON line like every other, secrets masked
+        logging.getLogger("hookhub").info("\n".join(lines))
+        return
     click.echo("\n".join(lines), err=True)
 
 
@@ -152,6 +157,10 @@ def check(config_path: str, dev: bool) -> None:
     store = store_problem(config.storage_url())
     for problem in problems:
         click.echo(str(problem), err=True)
+    from .message import default_problems
+
+    for warning in default_problems(config):  # what serving would log for every message
+        click.echo(f"warning: {warning}", err=True)
     if store is not None:
         click.echo(f"{config_path}: {store}", err=True)
     if problems or store is not None:
@@ -193,16 +202,24 @@ def list_plugins(config_path: str | None) -> None:
               help="Run TARGET as an integration id of this YAML file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.option("--inprocess", is_flag=True, help="Run without worker processes (debugging).")
+@click.option("--response", "response_file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Outgoing: the receiver's answer for process_outgoing_response (JSON).")
 def test_command(target: str, fixture: str, headers: tuple[str, ...], config_path: str | None,
-                 as_json: bool, inprocess: bool) -> None:
+                 as_json: bool, inprocess: bool, response_file: str | None) -> None:
     """Run a script (or an integration) on a FIXTURE through the full pipeline; nothing is stored.
 
     TARGET is a script file, or an integration id with --config.  FIXTURE is a
-    JSON file or a fixture name from the script's fixtures/ folder.
+    JSON file or a fixture name from the script's fixtures/ folder.  For an
+    outgoing script FIXTURE is the message, and --response the receiver's answer
+    (docs/outgoing.md, "Testing offline"); nothing is sent.
     """
     import json as _json
 
+    from .outgoing.cli import offline_test
     from .toolkit import ScriptRunner, as_json as outcome_json, render
+
+    if offline_test(target, fixture, config_path, response_file, as_json=as_json, inprocess=inprocess):
+        return
 
     parsed: dict[str, str] = {}
     for header in headers:

@@ -52,6 +52,8 @@ def _split_channels(value: Any) -> Any:
 
 
 Channels = Annotated[list[str], BeforeValidator(_split_channels)]
+#: ``""`` (what Rocket.Chat's admin form stores for a field left blank) means unset
+Unset = Annotated[str | None, BeforeValidator(lambda v: None if v == "" else v)]
 
 
 class ServerConfig(_Model):
@@ -61,6 +63,12 @@ class ServerConfig(_Model):
     max_message_chars: int = Field(5000, gt=0)
     #: public base URL printed in start-up output and the API (e.g. https://hooks.example.com)
     public_url: str | None = None
+    #: GET /metrics without the admin token (docs/operations.md)
+    metrics_public: bool = False
+    #: "text" (default) or "json": one JSON object per log line
+    log_format: Literal["text", "json"] = "text"
+    #: one log line per HTTP request (logger hookhub.access)
+    access_log: bool = True
 
 
 class StorageConfig(_Model):
@@ -191,9 +199,9 @@ class IntegrationConfig(_Model):
     token: SecretStr | None = None
     channel: Channels = Field(default_factory=list)
     username: str | None = None
-    alias: str | None = None
-    avatar: str | None = None
-    emoji: str | None = None
+    alias: Unset = None
+    avatar: Unset = None
+    emoji: Unset = None
     override_destination_channel: bool = Field(
         False,
         validation_alias=AliasChoices(

@@ -15,9 +15,10 @@ from typing import Any
 
 import pluggy
 
-from . import plugins
+from . import logs, plugins
 from .admission import RateLimits, limits_of
 from .cluster import Housekeeper, standard_jobs
+from .metrics import Metrics
 from .config import Config, load_config
 from .errors import ConfigError, ScriptCompileError
 from .registry import Integration, Registry, plugin_problems
@@ -49,6 +50,8 @@ class Hub:
             plugins={"block": list(config.disable_plugins),
                      "plugins_dir": str(config.resolve(config.plugins_dir)) if config.plugins_dir else None})
         self.store = store or Store(config.storage_url())
+        self.metrics = Metrics()
+        self.store.on_commit = self.metrics.store_commit
         #: rate limits (hookhub.admission: in the database when the store is shared)
         self.rate_limits = RateLimits(self.store, limits_of(self.registry.integrations))
         #: Store-using scripts: one call at a time per process from load to commit (hookhub.scriptstate)
@@ -98,6 +101,8 @@ class Hub:
             await self.load_script(integ)
         self.config, self.registry = config, registry
         self.rate_limits.configure(limits_of(registry.integrations))
+        self.metrics.bind(registry, [b.name for b in config.bridges])
+        logs.refresh_secrets(config)
         # outgoing/bridges: plugins refresh state derived from the old configuration
         self.pm.hook.hookhub_config_reloaded(hub=self, changes=changes)
         log.info("configuration reloaded: %s", "; ".join(changes) or "no changes")
@@ -125,6 +130,7 @@ class Hub:
         self.pm.hook.hookhub_startup(hub=self)
         self.housekeeper.start()
         self.started = True
+        self.metrics.start(self)
 
     async def load_script(self, integ: Integration) -> None:
         if integ.compile_error:
@@ -142,6 +148,7 @@ class Hub:
         if not self.started:
             return
         self.started = False
+        self.metrics.stop()
         await self.housekeeper.stop()
         self.pm.hook.hookhub_shutdown(hub=self)
         await self.sandbox.close()

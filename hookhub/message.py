@@ -4,17 +4,22 @@
 rule, resolves every destination, validates fields and returns one
 :class:`Draft` per destination, or raises :class:`~hookhub.errors.MessageError`.
 Nothing here touches the store.
+
+URL fields are stored as the script wrote them, as Rocket.Chat does (``data:``
+avatars, relative links): a value that is not an absolute http(s) URL adds a
+warning naming the field to the ``warnings`` list passed in (the pipeline logs
+them), and whatever renders the message uses :func:`hookhub.urls.safe_http_url`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from .config import ChannelConfig, IntegrationConfig, UserConfig
-from .errors import MessageError
+from .config import ChannelConfig, Config, IntegrationConfig, UserConfig
+from .errors import MessageError, Problem
 from .registry import Registry
+from .urls import url_problem
 
 URL_FIELDS = ("author_link", "author_icon", "title_link", "image_url", "thumb_url",
               "audio_url", "video_url", "message_link")
@@ -152,12 +157,30 @@ def check_allowed(dest: Destination, poster: UserConfig, registry: Registry) -> 
             raise MessageError("error-not-allowed")
 
 
-def _check_url(value: Any, where: str) -> None:
+def _check_url(value: Any, where: str, warnings: list[str] | None) -> None:
+    """A URL field must be a string; one that is not an absolute http(s) URL is kept with a warning."""
     if not isinstance(value, str):
         raise MessageError(f"{where} must be a string URL")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise MessageError(f"{where} must be an absolute http(s) URL, got {value[:100]!r}")
+    problem = url_problem(value)
+    if problem is not None and warnings is not None:
+        warnings.append(f"{where} {problem}; stored as is, but bridges and the UI leave it out")
+
+
+def default_warnings(alias: Any, avatar: Any, emoji: Any) -> list[str]:
+    """What :func:`build_doc` would say about an integration's own ``alias``/``avatar``/``emoji``.
+
+    ``hookhub check`` calls it on each integration, so what serving would log
+    (or refuse) is known before the first webhook.  Empty values mean unset.
+    """
+    found: list[str] = []
+    for key, value in (("alias", alias), ("emoji", emoji)):
+        if value and not isinstance(value, str):
+            found.append(f"{key} must be a string")
+    if avatar:
+        problem = url_problem(avatar)
+        if problem is not None:
+            found.append(f"avatar {problem}; messages get it as is, but bridges and the UI leave it out")
+    return found
 
 
 def _text_of(value: Any, where: str) -> str:
@@ -166,7 +189,18 @@ def _text_of(value: Any, where: str) -> str:
     return str(value)
 
 
-def validate_attachments(value: Any) -> list[dict[str, Any]]:
+def default_problems(config: Config) -> list[Problem]:
+    """:func:`default_warnings` of every integration, located at its YAML key (for ``hookhub check``)."""
+    problems: list[Problem] = []
+    for i, integ in enumerate(config.integrations):
+        for text in default_warnings(integ.alias, integ.avatar, integ.emoji):
+            path = f"integrations[{i}].{text.split(' ', 1)[0]}"
+            problems.append(Problem(config.file, config.line_of(path), path, f"integration {integ.id}: {text}"))
+    return problems
+
+
+def validate_attachments(value: Any, warnings: list[str] | None = None) -> list[dict[str, Any]]:
+    """Checked copies of a message's attachments (field values become strings)."""
     if not isinstance(value, list):
         raise MessageError("attachments must be a list of objects")
     out: list[dict[str, Any]] = []
@@ -177,7 +211,7 @@ def validate_attachments(value: Any) -> list[dict[str, Any]]:
         att = dict(att)
         for key in URL_FIELDS:
             if key in att:
-                _check_url(att[key], f"{where}.{key}")
+                _check_url(att[key], f"{where}.{key}", warnings)
         for key in ("title", "text", "author_name", "pretext", "color"):
             if key in att:
                 att[key] = _text_of(att[key], f"{where}.{key}")
@@ -233,33 +267,37 @@ def poster_for(integ: IntegrationConfig, override: Any, registry: Registry) -> U
 
 
 def build_doc(content: dict[str, Any], *, poster: UserConfig, max_chars: int, alias: str | None = None,
-              avatar: str | None = None, emoji: str | None = None, bot_id: str | None = None) -> dict[str, Any]:
+              avatar: str | None = None, emoji: str | None = None, bot_id: str | None = None,
+              warnings: list[str] | None = None) -> dict[str, Any]:
     """Validated message fields (without destination, id or time).
 
-    ``alias``, ``avatar`` and ``emoji`` are the defaults (the integration's);
-    ``bot_id`` marks the message as posted by that integration.
+    ``alias``, ``avatar`` and ``emoji`` are the defaults (the integration's;
+    empty means unset); ``bot_id`` marks the message as posted by that
+    integration; ``warnings`` collects what was stored but will not be shown.
     """
     raw_text = content.get("text")
     if raw_text is None:
         raw_text = content.get("msg")
     text = _text_of(raw_text, "text").strip() if raw_text is not None else ""
-    attachments = validate_attachments(content["attachments"]) if "attachments" in content else []
+    attachments = validate_attachments(content["attachments"], warnings) if "attachments" in content else []
     if not text and not attachments:
         raise MessageError("the message needs a non-empty text (or msg) or at least one attachment")
     if len(text) > max_chars:
         raise MessageError("error-message-size-exceeded")
 
-    default_avatar, default_emoji = avatar, emoji
+    default_avatar, default_emoji = avatar or None, emoji or None
     alias = content.get("username") or content.get("alias") or alias
     avatar = content.get("icon_url") or content.get("avatar")
     emoji = None
+    where = "icon_url" if content.get("icon_url") else "avatar"
     if not avatar:
         emoji = content.get("icon_emoji") or content.get("emoji")
     if not avatar and not emoji:
         avatar = default_avatar
         emoji = None if avatar else default_emoji
+        where = "the integration's avatar"
     if avatar is not None:
-        _check_url(avatar, "avatar" if "avatar" in content else "icon_url")
+        _check_url(avatar, where, warnings)
     doc: dict[str, Any] = {
         "text": text,
         "alias": _text_of(alias, "alias") if alias else None,
@@ -278,8 +316,9 @@ def build_doc(content: dict[str, Any], *, poster: UserConfig, max_chars: int, al
 
 
 def build_messages(content: dict[str, Any], integ: IntegrationConfig, registry: Registry, *,
-                   user_override: Any = None, max_chars: int = 5000) -> tuple[list[Draft], list[dict[str, Any]]]:
-    """Turn content into drafts.
+                   user_override: Any = None, max_chars: int = 5000,
+                   warnings: list[str] | None = None) -> tuple[list[Draft], list[dict[str, Any]]]:
+    """Turn content into drafts (``warnings``: see :func:`build_doc`).
 
     Returns ``(drafts, failures)``.  Without ``separateResponse`` every
     destination must be valid (any failure raises, nothing is posted); with it,
@@ -290,7 +329,7 @@ def build_messages(content: dict[str, Any], integ: IntegrationConfig, registry: 
     poster = poster_for(integ, user_override, registry)
     entries = destinations_for(content, integ, registry)
     doc = build_doc(content, poster=poster, max_chars=max_chars, alias=integ.alias, avatar=integ.avatar,
-                    emoji=integ.emoji, bot_id=integ.id)
+                    emoji=integ.emoji, bot_id=integ.id, warnings=warnings)
     drafts: list[Draft] = []
     failures: list[dict[str, Any]] = []
     for entry in entries:

@@ -148,6 +148,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
             store = call.store
             changes = call.changes if call.changes is not None else call.store
             if not call.ok:
+                hub.metrics.script_failed(integ.id, call)
                 reason = call.reason or "the script failed"
                 logs.append(LogRecord("error", time.time(), reason))
                 if call.saturated:
@@ -162,7 +163,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
     except HookhubError as exc:
         error = str(exc) if isinstance(exc, ScriptRunError) else None
         outcome = Outcome(exc.status, exc.body(), error=error)
-    outcome.logs = logs
+    outcome.logs = logs + outcome.logs
     outcome.result = result
     if inbound.method != "GET":
         outcome.raw = parsed.raw
@@ -191,14 +192,17 @@ def interpret(hub: Hub, integ: Integration, result: Any) -> Outcome:
 
 def deliver(hub: Hub, integ: Integration, content: dict[str, Any], response: dict[str, Any] | None,
             user: Any) -> Outcome:
+    warnings: list[str] = []
     drafts, failures = build_messages(content, integ.config, hub.registry, user_override=user,
-                                      max_chars=hub.config.server.max_message_chars)
-    stamp(drafts, time.time())
+                                      max_chars=hub.config.server.max_message_chars, warnings=warnings)
+    now = time.time()
+    stamp(drafts, now)
+    notes = [LogRecord("warn", now, f"message field {w}") for w in warnings]
     if content.get("separateResponse"):
         responses = [{"channel": d.destination.label, "message": d.doc} for d in drafts] + failures
         body = {**(response or {}), "success": bool(drafts), "responses": responses}
-        return Outcome(200 if drafts else 400, body, drafts=drafts)
-    return Outcome(200, {**(response or {}), "success": True}, drafts=drafts)
+        return Outcome(200 if drafts else 400, body, drafts=drafts, logs=notes)
+    return Outcome(200, {**(response or {}), "success": True}, drafts=drafts, logs=notes)
 
 
 def history_request(inbound: Inbound, parsed_raw: str | None = None) -> dict[str, Any]:
@@ -251,6 +255,7 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
     try:
         hub.verify(integ, headers, inbound.body)
     except VerificationFailed as exc:
+        hub.metrics.signature_failed(integ.id)
         reason = f"signature verification failed: {exc}"
         outcome = Outcome(401, {"success": False, "error": reason}, error=reason,
                           logs=[LogRecord("warn", time.time(), reason)])
@@ -265,6 +270,8 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
                                         lease_s=dedupe.lease_s if dedupe else 60.0,
                                         wait_s=dedupe.wait_s if dedupe else 5.0)
         if decided is not Claim.WON:
+            if decided is Claim.DUPLICATE:
+                hub.metrics.duplicate(integ.id)
             outcome = _not_admitted(decided, delivery_id)
             await commit(hub, integ, inbound, outcome, started, request_id)
             return outcome

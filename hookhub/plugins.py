@@ -28,6 +28,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "outgoing": "hookhub.outgoing",
     "bridges": "hookhub.bridges",
     "rc-import": "hookhub.rcimport",
+    "metrics": "hookhub.metrics",
 }
 
 ENTRY_POINT_GROUP = "hookhub"

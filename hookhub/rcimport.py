@@ -1,8 +1,10 @@
 """``hookhub import-rc``: Rocket.Chat integrations (exported JSON) → hookhub YAML + scripts.
 
 Input: the answer of Rocket.Chat's ``GET /api/v1/integrations.list``
-(``{"integrations": [...]}``), a list of integration documents, or a single
-document.  Output, in ``--out-dir``:
+(``{"integrations": [...]}``), a list of integration documents, a single
+document, or one script (a ``.js`` file: it becomes one integration, with a new
+token, whose channel and username are to be filled in).  Empty ``alias``,
+``avatar`` and ``emoji`` (``""``, what Rocket.Chat's form stores) mean unset.  Output, in ``--out-dir``:
 
 * ``hookhub.yaml``: ``users``, ``channels`` and ``integrations`` (CONTRACT §8
   keys, snake_case).  Each integration keeps its Rocket.Chat ``_id`` as its
@@ -20,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +35,7 @@ from .engines.javascript import JavaScriptEngine
 from .hookspecs import hookimpl
 from .errors import HookhubError, ScriptCompileError
 
-__all__ = ["ImportResult", "ImportRcError", "command", "convert", "load_export", "write"]
+__all__ = ["ImportResult", "ImportRcError", "command", "convert", "load_export", "load_script", "write"]
 
 _TYPES = {"webhook-incoming": "incoming", "webhook-outgoing": "outgoing"}
 
@@ -72,6 +75,8 @@ _BOOKKEEPING = {
     "scriptEngine": "Rocket.Chat's sandbox (vm2/isolated-vm); hookhub uses its JavaScript engine",
     "_rid": None,
 }
+#: copied only when not empty: Rocket.Chat stores "" for a blank form field
+_UNSET_WHEN_EMPTY = {"alias", "avatar", "emoji"}
 _OUTGOING_FILTERS = {"all_public_channels", "all_private_groups", "all_direct_messages"}
 _RETRY_DELAYS = {"powers-of-ten", "powers-of-two", "increments-of-two"}
 
@@ -95,14 +100,42 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
 
 
+def _is_script(path: Path, text: str) -> bool:
+    return path.suffix.lower() in (".js", ".mjs", ".cjs") or (
+        not text.lstrip().startswith(("{", "[")) and bool(re.search(r"\bclass\s+Script\b", text)))
+
+
+def load_script(path: Path, text: str) -> dict[str, Any]:
+    """One script file as an integration document (outgoing when it only has outgoing methods)."""
+    outgoing = bool(re.search(r"\b(prepare_outgoing_request|process_outgoing_response)\s*\(", text)) and \
+        not re.search(r"\bprocess_incoming_request\s*\(", text)
+    return {"_id": path.stem, "name": path.stem, "type": "webhook-outgoing" if outgoing else "webhook-incoming",
+            "enabled": True, "scriptEnabled": True, "script": text, "token": secrets.token_urlsafe(24)}
+
+
+def script_hint(path: Path, doc: dict[str, Any]) -> str:
+    """What ``import-rc`` says when it was given one script instead of an export."""
+    kind = _TYPES[doc["type"]]
+    return (f"{path} is one script, not a Rocket.Chat export: imported as the {kind} integration "
+            f"{doc['_id']!r} with a new token (in .env). Add its channel and username (Rocket.Chat keeps "
+            "them in the integration, not in the script), or import the integrations.list export "
+            "(GET /api/v1/integrations.list) to keep the integration's URL, token and settings")
+
+
 def load_export(path: Path) -> list[dict[str, Any]]:
-    """Read an export file into a list of integration documents."""
+    """Read an export file (or one ``.js`` script, see :func:`load_script`) into integration documents."""
     try:
-        data = json.loads(path.read_text("utf-8"))
+        text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportRcError(f"cannot read {path}: {exc}") from None
+    if _is_script(path, text):
+        return [load_script(path, text)]
+    try:
+        data = json.loads(text)
     except ValueError as exc:
-        raise ImportRcError(f"{path} is not JSON: {exc}") from None
+        raise ImportRcError(f"{path} is not JSON: {exc}. import-rc reads the answer of "
+                            "GET /api/v1/integrations.list, one integration document, or one script "
+                            "(a .js file)") from None
     if isinstance(data, dict) and isinstance(data.get("integrations"), list):
         items = data["integrations"]
     elif isinstance(data, dict) and isinstance(data.get("integration"), dict):
@@ -146,8 +179,9 @@ def _channels(value: Any) -> list[str]:
 
 
 def _http_hosts(source: str) -> list[str]:
-    """Host names literally written in HTTP() calls of a script (a hint for allow_hosts)."""
+    """Host names literally written in HTTP() and fetch() calls of a script (a hint for allow_hosts)."""
     hosts = re.findall(r"HTTP\s*\(\s*['\"`][A-Za-z]+['\"`]\s*,\s*['\"`]https?://([^/'\"`$:]+)", source)
+    hosts += re.findall(r"\bfetch\s*\(\s*['\"`]https?://([^/'\"`$:]+)", source)
     return sorted(set(hosts))
 
 
@@ -169,8 +203,9 @@ def convert(docs: Iterable[dict[str, Any]], *, scripts_dir: str = "scripts") -> 
         ident = _ident(doc, index, taken)
         entry: dict[str, Any] = {"id": ident, "type": kind}
         for rc_key, key in (_COMMON | (_INCOMING if kind == "incoming" else _OUTGOING)).items():
-            if doc.get(rc_key) is not None:
-                entry[key] = doc[rc_key]
+            value = doc.get(rc_key)
+            if value is not None and not (key in _UNSET_WHEN_EMPTY and value == ""):
+                entry[key] = value
         if kind == "outgoing" and "retry_delay" in entry and entry["retry_delay"] not in _RETRY_DELAYS:
             result.notes.append(f"{where}: retryDelay {entry['retry_delay']!r} is unknown; using powers-of-ten")
             entry["retry_delay"] = "powers-of-ten"
@@ -215,12 +250,13 @@ def convert(docs: Iterable[dict[str, Any]], *, scripts_dir: str = "scripts") -> 
                 engine.check(source, rel)
             except ScriptCompileError as exc:
                 result.notes.append(f"{where}: the script does not compile here: {exc}")
-            if re.search(r"\bHTTP\s*\(", source):
+            calls = [name for name in ("HTTP", "fetch") if re.search(rf"\b{name}\s*\(", source)]
+            if calls:
                 hosts = _http_hosts(source)
                 hint = f" (it calls {', '.join(hosts)})" if hosts else ""
                 entry["http"] = {"allow_hosts": hosts}
-                result.notes.append(f"{where}: the script calls HTTP(){hint}: check http.allow_hosts, "
-                                    "egress is refused for hosts not listed")
+                result.notes.append(f"{where}: the script calls {' and '.join(c + '()' for c in calls)}{hint}: "
+                                    "check http.allow_hosts, egress is refused for hosts not listed")
         elif entry.get("script_enabled"):
             result.notes.append(f"{where}: scriptEnabled is true but there is no script; "
                                 "script_enabled set to false")
@@ -287,7 +323,10 @@ def _quote_env(value: str) -> str:
 def command(file: Path, out_dir: Path, force: bool) -> None:
     """Convert Rocket.Chat integrations exported as JSON (integrations.list) to hookhub YAML."""
     try:
-        result = convert(load_export(file))
+        docs = load_export(file)
+        result = convert(docs)
+        if _is_script(file, file.read_text("utf-8")):
+            result.notes.insert(0, script_hint(file, docs[0]))
         written = write(result, out_dir, force=force)
     except HookhubError as exc:
         raise click.ClickException(str(exc)) from None

@@ -22,7 +22,6 @@ exits.
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import tempfile
@@ -42,8 +41,6 @@ ENV_RUN_DIR = "HOOKHUB_RUN_DIR"
 
 #: called with the per-run directory before the workers start (e.g. to set PROMETHEUS_MULTIPROC_DIR)
 RUN_DIR_HOOKS: list[Callable[[Path], None]] = []
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def prepare_run_dir() -> Path:
@@ -81,8 +78,9 @@ def prepare_store(url: str) -> str | None:
 
 
 def uvicorn_options(log_level: str) -> dict[str, Any]:
-    """The uvicorn settings every hookhub server process uses."""
-    return {"log_level": log_level, "access_log": False, "server_header": False, "proxy_headers": False}
+    """The uvicorn settings every hookhub server process uses (logging is hookhub's: hookhub.logs)."""
+    return {"log_level": log_level, "access_log": False, "server_header": False, "proxy_headers": False,
+            "log_config": None}
 
 
 def run_workers(*, config_path: str, dev: bool, host: str, port: int, log_level: str, workers: int) -> None:
@@ -93,6 +91,9 @@ def run_workers(*, config_path: str, dev: bool, host: str, port: int, log_level:
                        ENV_HOST: host, ENV_PORT: str(port), ENV_LOG_LEVEL: log_level,
                        ENV_WORKERS: str(workers)})
     run_dir = prepare_run_dir()
+    from .metrics import prepare_multiprocess
+
+    prepare_multiprocess()  # one PROMETHEUS_MULTIPROC_DIR for the processes of this run (docs/operations.md)
     try:
         uvicorn.run("hookhub.serving:app_from_env", factory=True, host=host, port=port, workers=workers,
                     **uvicorn_options(log_level))
@@ -105,10 +106,11 @@ def app_from_env() -> Any:
     from .app import make_app
     from .config import load_config
     from .hub import Hub
+    from .logs import config_secrets, configure
 
     level = os.environ.get(ENV_LOG_LEVEL, "info")
-    logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
     config = load_config(os.environ[ENV_CONFIG], dev=bool(os.environ.get(ENV_DEV)))
+    configure(level, config.server.log_format, config_secrets(config))
     server = config.server.model_copy(update={"host": os.environ.get(ENV_HOST, config.server.host),
                                               "port": int(os.environ.get(ENV_PORT, config.server.port))})
     config = config.model_copy(update={"server": server})

@@ -66,6 +66,8 @@ class Store:
         #: reads running in threads right now: close() waits for them before disposing of the pool
         self._reads = 0
         self._reads_done = threading.Condition()
+        #: called from the writer thread after each batch with (writes, seconds) (metrics)
+        self.on_commit: Callable[[int, float], None] | None = None
 
     def _make_engine(self, url: str) -> Engine:
         if url.startswith("sqlite"):
@@ -164,7 +166,10 @@ class Store:
             if conn is None or conn.closed or conn.invalidated:
                 # one connection for the writer's life: no pool check-out per batch
                 conn = self.engine.connect()
+            began = time.perf_counter()
             self._commit_batch(conn, batch)
+            if self.on_commit is not None:
+                self.on_commit(len(batch), time.perf_counter() - began)
         if conn is not None:
             conn.close()
 

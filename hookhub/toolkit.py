@@ -16,7 +16,7 @@ import threading
 from collections.abc import Coroutine, Mapping
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from .config import ChannelConfig, Config, IntegrationConfig, SandboxConfig, StorageConfig, UserConfig, load_config
 from .errors import HookhubError
@@ -69,17 +69,21 @@ def load_fixture(script: Path | None, fixture: str | Path | Mapping[str, Any]) -
     raise FileNotFoundError(f"fixture {str(fixture)!r} not found (tried {tried})")
 
 
-def _script_config(script: Path, sandbox_mode: str) -> Config:
+#: the receiver URL of an outgoing script run offline (nothing is ever sent to it)
+OFFLINE_URL = "https://receiver.invalid/hook"
+
+
+def _script_config(script: Path, sandbox_mode: str, kind: Literal["incoming", "outgoing"] = "incoming") -> Config:
     ident = "script-" + hashlib.sha256(str(script.resolve()).encode()).hexdigest()[:12]
+    extra: dict[str, Any] = {"urls": [OFFLINE_URL]} if kind == "outgoing" else {"override_destination_channel": True}
     return Config(
         storage=StorageConfig(url="sqlite:///:memory:"),
         sandbox=SandboxConfig(mode=sandbox_mode),
         users=[UserConfig(username=TEST_USER, name="hookhub test")],
         channels=[ChannelConfig(name=TEST_CHANNEL)],
-        integrations=[IntegrationConfig(id=ident, type="incoming", token="test",
+        integrations=[IntegrationConfig(id=ident, type=kind, token="test",
                                         channel=[f"#{TEST_CHANNEL}"], username=TEST_USER,
-                                        script_file=str(script.resolve()),
-                                        override_destination_channel=True)],
+                                        script_file=str(script.resolve()), **extra)],
         base_dir=script.parent.resolve(), file=str(script),
     )
 
@@ -106,6 +110,10 @@ class ScriptRunner:
         fut: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._loop)
         return fut.result()
 
+    def wait(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the runner's event loop (where its hubs and sandbox live) and return its result."""
+        return self._run(coro)
+
     def close(self) -> None:
         self._run(self._sandbox.close())
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -119,8 +127,9 @@ class ScriptRunner:
         self.close()
 
     def hub_for(self, script: Path | None = None, *, config: Path | None = None,
-                integration: str | None = None) -> tuple[Hub, str]:
-        """A hub serving ``script`` alone, or ``integration`` of the YAML file ``config``."""
+                integration: str | None = None, kind: Literal["incoming", "outgoing"] = "incoming") -> tuple[Hub, str]:
+        """A hub serving ``script`` alone (as an integration of type ``kind``), or ``integration``
+        of the YAML file ``config``."""
         if config is not None:
             key = (str(Path(config).resolve()), integration)
             stamp = Path(config).stat().st_mtime
@@ -134,9 +143,9 @@ class ScriptRunner:
             ident = integration
         else:
             assert script is not None
-            key = (str(script.resolve()), None)
+            key = (str(script.resolve()), None if kind == "incoming" else kind)
             stamp = script.stat().st_mtime
-            cfg = _script_config(script, self._mode)
+            cfg = _script_config(script, self._mode, kind)
             ident = cfg.integrations[0].id
         cached = self._hubs.get(key)
         if cached and cached[0] == stamp:

@@ -137,21 +137,71 @@ def test_attachment_fields_values_become_strings(make_client: Client) -> None:
     assert got["title_link"] == "https://example.com/t" and messages(client)[0]["text"] == ""
 
 
+def warnings_of(client: TestClient, hook: str = "plain") -> list[str]:
+    logs = client.get(f"/api/v1/integrations/{hook}/logs", headers=AUTH).json()["logs"]
+    return [entry["message"] for entry in logs if entry["level"] == "warn"]
+
+
 @pytest.mark.parametrize("field", ["title_link", "image_url", "author_link", "author_icon", "thumb_url",
                                    "audio_url", "video_url", "message_link"])
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x.test/a", "/relative", "data:text/html,hi"])
-def test_attachment_urls_must_be_http(make_client: Client, field: str, url: str) -> None:
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x.test/a", "/relative", "data:text/html,hi",
+                                 "my.prometheusalertmanager.url"])
+def test_attachment_urls_that_are_not_http_are_stored_with_a_warning(make_client: Client, field: str,
+                                                                     url: str) -> None:
     client = make_client(integration("plain"))
     r = post(client, {"text": "t", "attachments": [{field: url}]})
-    assert r.status_code == 400
-    assert r.json()["error"].startswith(f"attachments[0].{field} must be an absolute http(s) URL")
-    assert messages(client) == []
+    assert (r.status_code, r.json()) == (200, {"success": True})
+    assert messages(client)[0]["attachments"][0][field] == url  # as Rocket.Chat stores it
+    [warning] = warnings_of(client)
+    assert warning.startswith(f"message field attachments[0].{field} is not an absolute http(s) URL")
+    assert "bridges and the UI leave it out" in warning
 
 
-def test_avatar_must_be_http(make_client: Client) -> None:
+@pytest.mark.parametrize(("content", "where"), [
+    ({"text": "t", "icon_url": "data:image/png;base64,iVBORw0KGgo="}, "icon_url"),
+    ({"text": "t", "avatar": "undefined/50.png"}, "avatar"),
+])
+def test_avatars_rocket_chat_accepts_are_stored(make_client: Client, content: dict[str, Any], where: str) -> None:
     client = make_client(integration("plain"))
-    r = post(client, {"text": "t", "icon_url": "javascript:alert(1)"})
-    assert r.status_code == 400 and "icon_url must be an absolute http(s) URL" in r.json()["error"]
+    r = post(client, content)
+    assert r.status_code == 200, r.text
+    assert messages(client)[0]["avatar"] == content.get("icon_url", content.get("avatar"))
+    [warning] = warnings_of(client)
+    assert warning.startswith(f"message field {where} is not an absolute http(s) URL")
+
+
+def test_http_urls_give_no_warning(make_client: Client) -> None:
+    client = make_client(integration("plain", avatar="https://x.test/default.png"))
+    att = {"title_link": "https://x.test/t", "image_url": "http://x.test/i.png"}
+    assert post(client, {"text": "t", "attachments": [att]}).status_code == 200
+    assert warnings_of(client) == []
+
+
+def test_the_integrations_own_avatar_is_named_as_such(make_client: Client) -> None:
+    client = make_client(integration("plain", avatar="avatars/bot.png"))
+    assert post(client, {"text": "t"}).status_code == 200
+    assert messages(client)[0]["avatar"] == "avatars/bot.png"
+    [warning] = warnings_of(client)
+    assert warning.startswith("message field the integration's avatar is not an absolute http(s) URL")
+
+
+@pytest.mark.parametrize("empty", ["alias", "avatar", "emoji"])
+def test_empty_integration_defaults_mean_unset(make_client: Client, empty: str) -> None:
+    defaults = {"alias": "Bot", "avatar": "https://x.test/a.png", "emoji": ":ghost:", empty: ""}
+    client = make_client(integration("plain", **defaults))
+    r = post(client, {"text": "t"})
+    assert r.status_code == 200, r.text
+    msg = messages(client)[0]
+    assert msg[empty] is None or (empty == "emoji" and msg["avatar"])
+    assert warnings_of(client) == []
+
+
+def test_non_string_urls_are_refused(make_client: Client) -> None:
+    client = make_client(integration("plain"))
+    r = post(client, {"text": "t", "icon_url": 5})
+    assert (r.status_code, r.json()["error"]) == (400, "icon_url must be a string URL")
+    r = post(client, {"text": "t", "attachments": [{"title_link": {"x": 1}}]})
+    assert (r.status_code, r.json()["error"]) == (400, "attachments[0].title_link must be a string URL")
 
 
 @pytest.mark.parametrize("content", [{}, {"text": ""}, {"text": "   "}, {"attachments": []}])

@@ -252,3 +252,118 @@ def test_import_rc_is_a_hookhub_subcommand(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["import-rc", str(export), "--out-dir", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "hookhub.yaml").is_file()
+
+
+# A script in the style of the Alertmanager ones people paste into Rocket.Chat: no avatar of its
+# own (the integration's blank form fields apply), a non-URL link that Rocket.Chat stores as is.
+ALERTMANAGER_STYLE = """class Script {
+  process_incoming_request({ request }) {
+    const alerts = request.content.alerts || [];
+    return {
+      content: {
+        text: alerts.length + ' alert(s) ' + request.content.status,
+        attachments: alerts.map((a) => ({
+          title: a.labels.alertname,
+          title_link: request.content.externalURL || 'my.prometheusalertmanager.url',
+          text: a.annotations.summary,
+          color: request.content.status === 'firing' ? 'danger' : 'good',
+        })),
+      },
+    };
+  }
+}
+"""
+
+
+def _admin_form_export() -> dict[str, Any]:
+    """One integration as Rocket.Chat's admin form saves it: blank alias, avatar and emoji are ''."""
+    return {"integrations": [{
+        "_id": "am4Xq9", "type": "webhook-incoming", "name": "Alertmanager", "enabled": True,
+        "username": "rocket.cat", "alias": "", "avatar": "", "emoji": "", "channel": ["#general"],
+        "token": "amT0ken", "scriptEnabled": True, "script": ALERTMANAGER_STYLE,
+        "_createdAt": "2024-05-01T10:00:00.000Z", "_updatedAt": "2024-05-01T10:00:00.000Z",
+    }]}
+
+
+def test_blank_form_fields_are_unset_and_the_import_serves_unchanged(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.testclient import TestClient
+
+    from hookhub.app import make_app
+    from hookhub.cli import main
+    from hookhub.hub import Hub
+
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(_admin_form_export()), "utf-8")
+    out = tmp_path / "out"
+    assert CliRunner().invoke(command, [str(export), "--out-dir", str(out)]).exit_code == 0
+    [entry] = yaml.safe_load((out / "hookhub.yaml").read_text("utf-8"))["integrations"]
+    assert not {"alias", "avatar", "emoji"} & set(entry)
+    _load_env(out / ".env", monkeypatch)
+    monkeypatch.chdir(out)
+    (out / "hookhub.yaml").write_text((out / "hookhub.yaml").read_text("utf-8")
+                                      + "storage:\n  url: sqlite:///hookhub.db\nsandbox:\n  mode: inprocess\n")
+    checked = CliRunner().invoke(main, ["check", "--config", "hookhub.yaml"])
+    assert checked.exit_code == 0 and "warning" not in checked.output, checked.output
+
+    config = load_config(out / "hookhub.yaml")
+    with TestClient(make_app(Hub(config)), raise_server_exceptions=False) as client:
+        alert = {"status": "firing", "alerts": [{"labels": {"alertname": "DiskFull"},
+                                                  "annotations": {"summary": "disk 95%"}}]}
+        r = client.post("/hooks/am4Xq9/amT0ken", json=alert)
+        assert (r.status_code, r.json()) == (200, {"success": True})
+
+
+def test_check_warns_about_what_serving_would_log(tmp_path: Path) -> None:
+    from hookhub.cli import main
+
+    config = tmp_path / "hookhub.yaml"
+    config.write_text("storage:\n  url: sqlite:///x.db\nusers:\n  - username: bot\nchannels:\n  - name: general\n"
+                      "integrations:\n  - id: hook\n    type: incoming\n    token: t\n    channel: '#general'\n"
+                      "    username: bot\n    script_enabled: false\n    avatar: ''\n    emoji: ''\n"
+                      "  - id: other\n    type: incoming\n    token: u\n    channel: '#general'\n"
+                      "    username: bot\n    script_enabled: false\n    avatar: 'images/bot.png'\n", "utf-8")
+    result = CliRunner().invoke(main, ["check", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    [warning] = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert warning.startswith(f"warning: {config}:22 integrations[1].avatar: integration other: avatar is "
+                              "not an absolute http(s) URL: 'images/bot.png'")
+
+
+GITLAB_STYLE_JS = """/* eslint no-unused-vars: 0 */
+const colors = { opened: '#1aaa55', merged: '#1f78d1' };
+class Script {
+  process_incoming_request({ request }) {
+    const mr = request.content.object_attributes || {};
+    return { content: { text: `MR !${mr.iid} ${mr.state}`, attachments: [{ color: colors[mr.state] }] } };
+  }
+}
+"""
+
+
+def test_a_single_js_file_is_imported_with_a_hint(tmp_path: Path) -> None:
+    script = tmp_path / "gitlab-mr.js"
+    script.write_text(GITLAB_STYLE_JS, "utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(command, [str(script), "--out-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"{script} is one script, not a Rocket.Chat export: imported as the incoming integration " \
+           "'gitlab-mr' with a new token (in .env)" in result.output
+    assert "Add its channel and username" in result.output
+    [entry] = yaml.safe_load((out / "hookhub.yaml").read_text("utf-8"))["integrations"]
+    assert entry["id"] == "gitlab-mr" and entry["script_file"] == "scripts/gitlab-mr.js"
+    assert entry["token"] == {"$env": "HOOKHUB_TOKEN_GITLAB_MR"}
+    assert (out / "scripts" / "gitlab-mr.js").read_text("utf-8") == GITLAB_STYLE_JS
+    assert len((out / ".env").read_text("utf-8").split("HOOKHUB_TOKEN_GITLAB_MR=")[1].strip()) >= 24
+    # an outgoing-only script becomes an outgoing integration
+    outgoing = tmp_path / "bot.js"
+    outgoing.write_text(OUTGOING_SCRIPT, "utf-8")
+    [doc] = load_export(outgoing)
+    assert doc["type"] == "webhook-outgoing"
+    # a script saved under another name is recognised too; other text says what is expected
+    renamed = tmp_path / "script.txt"
+    renamed.write_text(GITLAB_STYLE_JS, "utf-8")
+    assert load_export(renamed)[0]["script"] == GITLAB_STYLE_JS
+    renamed.write_text("hello", "utf-8")
+    with pytest.raises(ImportRcError, match=r"is not JSON: .* or one script \(a \.js file\)"):
+        load_export(renamed)

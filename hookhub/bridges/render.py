@@ -18,6 +18,9 @@ message to one bridge.  Each target gets its own format:
 ==================  ==============================================================
 
 Text that is too long is cut and ends with "…" (the original stays in hookhub).
+Links and image URLs go out only when :func:`hookhub.urls.safe_http_url`
+accepts them (absolute http(s)); other values (``data:`` avatars, relative
+links, ``javascript:``) are left out.  ``json`` forwards the stored message as is.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import BridgeConfig
+from ..message import URL_FIELDS
+from ..urls import safe_http_url
 
 ELLIPSIS = "…"
 #: default maximum text length per bridge type
@@ -69,11 +74,19 @@ def author_of(message: dict[str, Any]) -> str:
 
 
 def _extra_links(att: dict[str, Any]) -> list[str]:
-    """Rocket.Chat-only media fields become links in the text."""
-    return [str(att[key]) for key in ("audio_url", "video_url", "message_link") if att.get(key)]
+    """Rocket.Chat-only media fields become links in the text (http(s) ones only)."""
+    found = (safe_http_url(att.get(key)) for key in ("audio_url", "video_url", "message_link"))
+    return [url for url in found if url]
+
+
+def safe_links(att: dict[str, Any]) -> dict[str, Any]:
+    """``att`` without the URL fields (and ``footer_icon``) that are not absolute http(s) URLs."""
+    return {k: v for k, v in att.items()
+            if not ((k in URL_FIELDS or k == "footer_icon") and safe_http_url(v) is None)}
 
 
 def slack_attachment(att: dict[str, Any]) -> dict[str, Any]:
+    att = safe_links(att)
     out = {k: att[k] for k in SLACK_ATTACHMENT_KEYS if att.get(k) not in (None, "", [])}
     links = _extra_links(att)
     if links:
@@ -88,8 +101,9 @@ def slack_attachment(att: dict[str, Any]) -> dict[str, Any]:
 
 def slack(message: dict[str, Any], bridge: BridgeConfig, limit: int) -> dict[str, Any]:
     body: dict[str, Any] = {"text": cut(message.get("text"), limit), "username": author_of(message)}
-    if message.get("avatar"):
-        body["icon_url"] = message["avatar"]
+    avatar = safe_http_url(message.get("avatar"))
+    if avatar:
+        body["icon_url"] = avatar
     elif message.get("emoji"):
         body["icon_emoji"] = message["emoji"]
     attachments = [a for a in message.get("attachments") or [] if isinstance(a, dict)]
@@ -118,6 +132,7 @@ def _color(value: Any) -> int | None:
 
 
 def discord_embed(att: dict[str, Any]) -> dict[str, Any]:
+    att = safe_links(att)
     embed: dict[str, Any] = {}
     if att.get("title"):
         embed["title"] = cut(att["title"], DISCORD["title"])
@@ -183,8 +198,9 @@ def discord(message: dict[str, Any], limit: int) -> dict[str, Any]:
     name = author_of(message)
     if not any(word in name.lower() for word in DISCORD_FORBIDDEN_NAMES):  # Discord rejects those (400)
         body["username"] = cut(name, DISCORD["username"])
-    if message.get("avatar"):
-        body["avatar_url"] = message["avatar"]
+    avatar = safe_http_url(message.get("avatar"))
+    if avatar:
+        body["avatar_url"] = avatar
     embeds: list[dict[str, Any]] = []
     budget = DISCORD["total"]
     for att in [a for a in message.get("attachments") or [] if isinstance(a, dict)][: DISCORD["embeds"]]:
@@ -204,12 +220,13 @@ def discord(message: dict[str, Any], limit: int) -> dict[str, Any]:
 
 def rocketchat(message: dict[str, Any], limit: int) -> dict[str, Any]:
     body: dict[str, Any] = {"text": cut(message.get("text"), limit), "alias": author_of(message)}
-    if message.get("avatar"):
-        body["avatar"] = message["avatar"]
+    avatar = safe_http_url(message.get("avatar"))
+    if avatar:
+        body["avatar"] = avatar
     elif message.get("emoji"):
         body["emoji"] = message["emoji"]
     if message.get("attachments"):
-        body["attachments"] = message["attachments"]
+        body["attachments"] = [safe_links(a) if isinstance(a, dict) else a for a in message["attachments"]]
     return body
 
 

@@ -68,6 +68,7 @@ class BridgeService:
                              lease_s=hub.config.storage.outbox_lease_s,
                              sweep_s=hub.config.storage.outbox_sweep_s,
                              keep_s=hub.config.storage.history_max_age_days * 86400)
+        self.outbox.on_settled = hub.metrics.delivery
         self.blocked_until: dict[str, float] = {}
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._limits = {b.name: RateLimitItemPerSecond(b.rate_limit.calls, b.rate_limit.per_seconds)

@@ -9,25 +9,20 @@ between Python and JavaScript is a JSON string.
 Rocket.Chat's globals are provided: ``console``, ``Store``, ``s`` (string
 helpers, ``js/string.js``), ``_`` (underscore.js from the ``xstatic-underscore``
 package), ``moment`` (moment.js from ``xstatic-moment``, loaded on first use),
-a synchronous ``HTTP(method, url, options)`` and ``setTimeout``.
-Scripts are evaluated inside ``with (scope) {...}`` where ``scope`` is a proxy
-that lets strict class bodies assign to undeclared names, as the
-Babel-transpiled (sloppy) code of Rocket.Chat ≤ 8 could (``js/prelude.js``).
+a synchronous ``HTTP(method, url, options)``, ``fetch(url, options)`` (a
+Promise of a Response, ``js/fetch.js``) and ``setTimeout``; stacks and
+``Date.prototype.toString`` look like V8's (``js/v8compat.js``).  How the
+script is wrapped and how errors are told back: ``js_source.py``; the thread
+owning each runtime: ``js_thread.py``.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import json
-import queue
-import re
-import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
-from pathlib import Path
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 import quickjs
@@ -35,137 +30,18 @@ import quickjs
 from ..errors import ScriptCompileError, ScriptRunError
 from ..hookspecs import hookimpl
 from .base import LEVELS, ScriptEnv
+from .js_source import LINE_OFFSET, clean_stack, compile_script, runtime_sources, uses_host_calls, zone
+from .js_thread import JsThread, release
 
 __all__ = ["JavaScriptEngine", "JavaScriptScript", "hookhub_script_engines"]
 
 _T = TypeVar("_T")
 
-_JS_DIR = Path(__file__).with_name("js")
-#: The script is wrapped on its own first line, so line numbers are unchanged.
-_PREFIX = "(function (__hookhub_scope) { with (__hookhub_scope) { "
-_SUFFIX = "\n;return typeof Script === 'undefined' ? undefined : Script; } })"
-_CHECK_SENTINEL = "__hookhub_compiled__"
-_CHECK_GUARD = f"throw '{_CHECK_SENTINEL}'; "
 _HTTP_DISABLED = "HTTP is disabled for this integration (http.allow_hosts)"
 _CHECK_TIMEOUT_S = 0.5
 _CHECK_MEMORY = 64 * 1024 * 1024
-_THREAD_STACK = 4 * 1024 * 1024
 #: extra wall-clock wait beyond timeout_ms before a call is abandoned
 _GRACE_S = 1.0
-_FRAME = re.compile(r"<input>:(\d+)(?::(\d+))?")
-_SCRIPT_DECLARED = re.compile(r"\b(?:class|function)\s+Script\b|\bScript\s*=")
-
-
-def _xstatic_file(package: str, name: str) -> str:
-    """A file shipped by an ``xstatic-*`` package (JavaScript libraries on PyPI)."""
-    spec = importlib.util.find_spec(f"xstatic.pkg.{package}")
-    if spec is None or spec.origin is None:  # pragma: no cover - dependency missing
-        raise ScriptRunError(f"the JavaScript engine needs {name} from the 'xstatic-{package}' package: "
-                             f"pip install xstatic-{package}")
-    return (Path(spec.origin).with_name("data") / name).read_text("utf-8")
-
-
-@functools.lru_cache(maxsize=1)
-def _runtime_sources() -> tuple[str, str, str, str]:
-    """The prelude, the ``s`` helpers, underscore.js and moment.js, read once.
-
-    The first three are evaluated in every context; moment.js is handed over as
-    a string and evaluated on first use of ``moment`` (it doubles start-up time).
-    """
-    return (
-        (_JS_DIR / "prelude.js").read_text("utf-8"),
-        (_JS_DIR / "string.js").read_text("utf-8"),
-        _xstatic_file("underscore", "underscore.js"),
-        _xstatic_file("moment", "moment.min.js"),
-    )
-
-
-def _clean_stack(text: str, filename: str, extra_prefix: int = 0) -> str:
-    """Name the script file in a QuickJS error and drop hookhub's own frames."""
-    lines = []
-    for line in text.rstrip().splitlines():
-        if "__hookhub_" in line or line.strip() in ("at <eval> (<input>)", "at call (native)"):
-            continue
-
-        def place(match: re.Match[str]) -> str:
-            row, col = match.group(1), match.group(2)
-            if col is None:
-                return f"{filename}:{row}"
-            column = int(col) - len(_PREFIX) - extra_prefix if row == "1" else int(col)
-            return f"{filename}:{row}:{max(column, 1)}"
-
-        lines.append(_FRAME.sub(place, line))
-    return "\n".join(lines)
-
-
-def _error_line(text: str, source: str) -> int | None:
-    match = _FRAME.search(text)
-    if match is None:
-        return None
-    return min(int(match.group(1)), source.count("\n") + 1)
-
-
-def _wrap(source: str) -> str:
-    return _PREFIX + source + _SUFFIX
-
-
-def _uses_host_calls(source: str, extra: Mapping[str, Any]) -> bool:
-    """Whether the script may call into Python (``HTTP()`` or a plugin helper)."""
-    return bool(re.search(r"\bHTTP\b", source)) or any(re.search(rf"\b{re.escape(n)}\b", source) for n in extra)
-
-
-class _JsThread:
-    """One daemon thread that performs every operation on one QuickJS runtime."""
-
-    _stack_lock = threading.Lock()
-
-    def __init__(self, name: str) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None
-        with self._stack_lock:
-            previous = threading.stack_size(_THREAD_STACK)
-            try:
-                self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-                self._thread.start()
-            except RuntimeError:
-                # A sealed sandbox worker may not start threads (seccomp): it is
-                # single-threaded, so the runtime is used from the calling thread only.
-                self._thread = None
-            finally:
-                threading.stack_size(previous)
-
-    def _loop(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            future, fn = job
-            try:
-                future.set_result(fn())
-            except BaseException as exc:  # noqa: BLE001 - handed back to the caller
-                future.set_exception(exc)
-            # keep no reference to the job (a bound method would keep its script alive)
-            del job, future, fn
-
-    def run(self, fn: Callable[[], _T], timeout: float | None = None) -> _T:
-        """Run ``fn`` on the thread; ``TimeoutError`` if it takes longer than ``timeout`` s."""
-        if self._thread is None or threading.current_thread() is self._thread:
-            return fn()
-        future: Future[_T] = Future()
-        self._jobs.put((future, fn))
-        return future.result(timeout)
-
-    def stop(self, last: Callable[[], Any]) -> None:
-        """Run ``last`` on the thread (it drops the runtime), then end the thread."""
-        if self._thread is None:
-            last()
-            return
-        self._jobs.put((Future(), last))
-        self._jobs.put(None)
-
-
-def _release(thread: _JsThread, box: dict[str, Any]) -> None:
-    thread.stop(box.clear)
 
 
 class _LimitHit(Exception):
@@ -202,7 +78,7 @@ class JavaScriptScript:
         self.memory_mb = memory_mb
         self._extra = dict(extra_globals or {})
         #: True when QuickJS's own time limit can be used (no call into Python)
-        self.interruptible = not _uses_host_calls(source, self._extra)
+        self.interruptible = not uses_host_calls(source, self._extra)
         self._methods: frozenset[str] = frozenset()
         self._store_seen: dict[str, Any] | None = None
         self._start_thread()
@@ -252,8 +128,8 @@ class JavaScriptScript:
     def _start_thread(self) -> None:
         #: the QuickJS objects; touched only on ``self._thread``
         self._box: dict[str, Any] = {}
-        self._thread = _JsThread(f"hookhub-js-{self.env.integration_id}")
-        self._finalizer = weakref.finalize(self, _release, self._thread, self._box)
+        self._thread = JsThread(f"hookhub-js-{self.env.integration_id}")
+        self._finalizer = weakref.finalize(self, release, self._thread, self._box)
 
     def _apply_memory_limit(self) -> None:
         ctx = self._box.get("ctx")
@@ -266,30 +142,28 @@ class JavaScriptScript:
         self._store_seen = None
         ctx = quickjs.Context()
         self._install_bridges(ctx)
-        prelude, strings, underscore, moment = _runtime_sources()
+        sources, moment = runtime_sources()
         ctx.set("__hookhub_moment_source", moment)
-        for part in (prelude, strings, underscore):
+        ctx.set("__hookhub_setup", json.dumps({"filename": self.filename, "lineOffset": LINE_OFFSET,
+                                                "zone": zone()}))
+        for part in sources:
             ctx.eval(part)
         self._box.update(take=ctx.get("__hookhub_take"), store_load=ctx.get("__hookhub_store_load"))
         for name in self._extra:
             ctx.get("__hookhub_extra")(name)
-        try:
-            factory = ctx.eval(_wrap(self.source))
-        except quickjs.JSException as exc:
-            text = str(exc)
-            raise ScriptCompileError(self.filename, _error_line(text, self.source),
-                                     _clean_stack(text, self.filename)) from None
+        wrapped = compile_script(ctx.eval, self.source, self.filename)
         ctx.gc()
         ctx.set_memory_limit(self.memory_mb * 1024 * 1024)
         deadline = time.monotonic() + self.timeout_ms / 1000
+        load = ctx.get("__hookhub_load")
         try:
             self._sync_store(ctx)
-            state = self._run_limited(ctx, deadline, lambda: ctx.get("__hookhub_load")(factory))
+            state = self._run_limited(ctx, deadline, lambda: load(wrapped.code, json.dumps(wrapped.declared) if wrapped.as_function else ""))
         except _LimitHit as exc:
             raise ScriptRunError(f"{self.filename}: evaluating the script: {exc}") from None
         except quickjs.JSException as exc:
             raise ScriptRunError(
-                f"{self.filename}: evaluating the script failed:\n{_clean_stack(str(exc), self.filename)}"
+                f"{self.filename}: evaluating the script failed:\n{clean_stack(str(exc), self.filename)}"
             ) from None
         finally:
             self._collect(ctx)
@@ -319,7 +193,7 @@ class JavaScriptScript:
         except quickjs.JSException as exc:
             self._collect(ctx)
             raise ScriptRunError(f"{self.filename}: Script.{method} threw:\n"
-                                 f"{_clean_stack(str(exc), self.filename)}") from None
+                                 f"{clean_stack(str(exc), self.filename)}") from None
         self._collect(ctx)
         status = reply["status"]
         if status == "ok":
@@ -330,7 +204,7 @@ class JavaScriptScript:
             raise ScriptRunError(f"{self.filename}: the Promise returned by Script.{method} never "
                                  "settled (nothing was left to run)")
         raise ScriptRunError(f"{self.filename}: Script.{method} rejected:\n"
-                             f"{_clean_stack(reply['error'], self.filename)}")
+                             f"{clean_stack(reply['error'], self.filename)}")
 
     def _sync_store(self, ctx: Any) -> None:
         """Push the integration's ``Store`` into JavaScript when it changed."""
@@ -347,7 +221,7 @@ class JavaScriptScript:
             return
         console = self.env.console
         for level, args in taken["logs"]:
-            args = [_clean_stack(a, self.filename) if isinstance(a, str) and "<input>" in a else a
+            args = [clean_stack(a, self.filename) if isinstance(a, str) and "<input>:" in a else a
                     for a in args]
             getattr(console, level if level in LEVELS else "log")(*args)
         if taken["dropped"]:
@@ -403,6 +277,22 @@ class JavaScriptScript:
             except Exception as exc:  # noqa: BLE001 - reported to the script, like Rocket.Chat
                 return json.dumps({"error": f"{type(exc).__name__}: {exc}"})
 
+        def fetch(method: str, url: str, options_json: str) -> str:
+            if env.http is None:
+                return json.dumps({"error": _HTTP_DISABLED})
+            try:
+                options = json.loads(options_json)
+                reply = env.http(method, url, options if isinstance(options, dict) else {})
+                result = reply.get("result")
+                if isinstance(result, dict) and isinstance(result.get("statusCode"), int):
+                    try:
+                        result["statusText"] = HTTPStatus(result["statusCode"]).phrase
+                    except ValueError:
+                        result["statusText"] = ""
+                return json.dumps(reply, ensure_ascii=False, default=str)
+            except Exception as exc:  # noqa: BLE001 - the Promise rejects with it
+                return json.dumps({"error": f"{type(exc).__name__}: {exc}"})
+
         def extra(name: str, args_json: str) -> str:
             try:
                 value = helpers[name](*json.loads(args_json))
@@ -411,6 +301,7 @@ class JavaScriptScript:
                 return json.dumps({"error": f"{type(exc).__name__}: {exc}"})
 
         ctx.add_callable("__hookhub_bridge_http", http)
+        ctx.add_callable("__hookhub_bridge_fetch", fetch)
         ctx.add_callable("__hookhub_bridge_extra", extra)
 
 
@@ -430,9 +321,9 @@ class JavaScriptEngine:
         return {**self.__dict__, "_checked": {}}
 
     def warm_up(self) -> None:
-        """Read the runtime sources (prelude, ``s``, underscore.js, moment.js) now:
+        """Read the runtime sources (prelude, fetch, ``s``, underscore.js, moment.js) now:
         sandbox workers cannot open files once sealed."""
-        _runtime_sources()
+        runtime_sources()
 
     def check(self, source: str, filename: str) -> None:
         """Compile the script without running it (results are cached per source and file name)."""
@@ -452,30 +343,17 @@ class JavaScriptEngine:
     def _check(self, source: str, filename: str) -> None:
         """Compile the script without running it.
 
-        The source is compiled as the body of a function that is never
-        called, in a throw-away context with a time and memory limit and no
-        host functions, so nothing the script does can have an effect here.
+        The source is compiled behind a leading ``throw`` in a throw-away
+        context with a time and memory limit and no host functions, so nothing
+        the script does can have an effect here (``js_source.compile_script``).
         """
         ctx = quickjs.Context()
         ctx.set_memory_limit(_CHECK_MEMORY)
         ctx.set_time_limit(_CHECK_TIMEOUT_S)
         try:
-            # The whole program is parsed before its first statement runs, and
-            # that statement throws: even a source that closes the wrapper
-            # early (`}}); code(); ...`) cannot execute anything here.
-            ctx.eval(_CHECK_GUARD + _wrap(source))
-        except quickjs.JSException as exc:
-            text = str(exc)
-            if not text.startswith(_CHECK_SENTINEL):
-                raise ScriptCompileError(filename, _error_line(text, source),
-                                         _clean_stack(text, filename, len(_CHECK_GUARD))) from None
-        else:  # pragma: no cover - the guard always throws
-            raise AssertionError("compile guard did not throw")
+            compile_script(ctx.eval, source, filename)
         finally:
             del ctx
-        if not _SCRIPT_DECLARED.search(source):
-            raise ScriptCompileError(filename, None, "the script defines no `class Script`; define one "
-                                     "with a process_incoming_request({ request }) method")
 
     def instantiate(
         self,

@@ -58,3 +58,49 @@ def deliveries(config_path: str, dev: bool, status: str | None, kind: str | None
         click.echo(line)
     if not rows and not as_json:
         click.echo("no deliveries")
+
+
+def offline_test(target: str, fixture: str, config_path: str | None, response_file: str | None, *,
+                 as_json: bool, inprocess: bool) -> bool:
+    """``hookhub test`` for outgoing scripts and integrations (``hookhub.outgoing.offline``).
+
+    Returns False when TARGET is not outgoing (the incoming path runs);
+    otherwise prints the outcome and exits (0 when the script ran through).
+    """
+    from pathlib import Path
+
+    from ..toolkit import ScriptRunner
+    from . import offline
+
+    integration: str | None = None
+    script: Path | None = None
+    if config_path:
+        config = load_config(config_path, dev=True)
+        found = next((i for i in config.integrations if i.id == target), None)
+        if found is None or found.type != "outgoing":
+            if response_file is not None and found is not None:
+                raise click.BadParameter(f"{target} is an incoming integration: --response is for outgoing ones",
+                                         param_hint="--response")
+            return False
+        integration = target
+    else:
+        script = Path(target)
+        if not script.is_file():
+            return False
+        if not offline.is_outgoing_script(script):
+            if response_file is not None:
+                raise click.BadParameter(f"{target} has no prepare_outgoing_request or process_outgoing_response: "
+                                         "--response is for outgoing scripts", param_hint="--response")
+            return False
+    with ScriptRunner(sandbox_mode="inprocess" if inprocess else "process") as runner:
+        try:
+            outcome = offline.test_outgoing(runner, script, fixture, config=Path(config_path) if config_path else None,
+                                            integration=integration,
+                                            response=Path(response_file) if response_file else None)
+        except (FileNotFoundError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(offline.as_json(outcome), indent=2, ensure_ascii=False))
+    else:
+        click.echo(offline.render(outcome))
+    raise SystemExit(0 if outcome.ok else 1)

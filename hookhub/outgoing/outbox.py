@@ -121,6 +121,8 @@ class Outbox:
         self._sweep_at = time.monotonic() + sweep_s
         #: wall-clock time of :meth:`start`: messages stored later are queued by the live path, not recovery
         self._started_at = time.time()
+        #: called with (delivery, verdict, now) once each attempt is committed (metrics)
+        self.on_settled: Callable[[Delivery, Verdict, float], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -255,6 +257,8 @@ class Outbox:
             await self.store.write(run)
         finally:
             self._held.discard(delivery.id)
+        if self.on_settled is not None:
+            self.on_settled(delivery, verdict, self.clock())
         for callback in verdict.after:
             try:
                 callback()

@@ -10,9 +10,11 @@ by the loop protection (:data:`~hookhub.outgoing.triggers.MAX_REPLY_DEPTH`).
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from ..config import UserConfig
+from ..engines.base import LogRecord
 from ..errors import MessageError
 from ..message import Draft, build_doc, check_allowed, drop_none, resolve, split_targets
 from ..registry import Integration
@@ -38,8 +40,11 @@ def _poster(hub: Hub, integ: Integration, trigger: dict[str, Any]) -> UserConfig
 
 
 def reply_drafts(hub: Hub, integ: Integration, content: Any, trigger: dict[str, Any],
-                 room: Room | None) -> list[Draft]:
-    """Validated drafts for a reply; raise :class:`~hookhub.errors.MessageError` when it cannot be posted."""
+                 room: Room | None, logs: list[LogRecord] | None = None) -> list[Draft]:
+    """Validated drafts for a reply; raise :class:`~hookhub.errors.MessageError` when it cannot be posted.
+
+    Fields stored with a warning (a URL that is not http(s)) add a ``warn`` record to ``logs``.
+    """
     if not isinstance(content, dict):
         raise MessageError("a reply must be an object with text or attachments")
     content = drop_none(dict(content))
@@ -53,8 +58,11 @@ def reply_drafts(hub: Hub, integ: Integration, content: Any, trigger: dict[str, 
     targets = split_targets(requested) if requested else [str(default)]
     poster = _poster(hub, integ, trigger)
     cfg = integ.config
+    warnings: list[str] = []
     doc = build_doc(content, poster=poster, max_chars=hub.config.server.max_message_chars, alias=cfg.alias,
-                    avatar=cfg.avatar, emoji=cfg.emoji, bot_id=integ.id)
+                    avatar=cfg.avatar, emoji=cfg.emoji, bot_id=integ.id, warnings=warnings)
+    if logs is not None:
+        logs.extend(LogRecord("warn", time.time(), f"reply field {w}") for w in warnings)
     doc[DEPTH_FIELD] = int(trigger.get(DEPTH_FIELD) or 0) + 1
     if content.get("tmid") is None and trigger.get("tmid"):
         doc["tmid"] = trigger["tmid"]

@@ -111,6 +111,7 @@ class OutgoingService:
                              items_for=self.deliveries_for, lease_s=hub.config.storage.outbox_lease_s,
                              sweep_s=hub.config.storage.outbox_sweep_s,
                              keep_s=hub.config.storage.history_max_age_days * 86400)
+        self.outbox.on_settled = hub.metrics.delivery
         self.yaml_enabled = {i.id: i.config.enabled for i in hub.registry.integrations.values()}
         #: users and channels as of the last (re)load, to derive room and user events
         self.directory = events.snapshot(hub.config)
@@ -273,7 +274,7 @@ class OutgoingService:
             run.step, run.error = "error", "prepare_outgoing_request must return an object, None or False"
             return None
         if result.get("message") is not None:
-            run.drafts.extend(reply_drafts(self.hub, integ, result["message"], message, room))
+            run.drafts.extend(reply_drafts(self.hub, integ, result["message"], message, room, run.logs))
             run.step = "replied"
         if not result.get("url") or not result.get("method"):
             if run.step != "replied":
@@ -353,7 +354,7 @@ class OutgoingService:
                     return self._final(reply)
                 if isinstance(result, dict) and isinstance(result.get("content"), dict):
                     run.result = payload.mask_value(result, secrets)
-                    run.drafts.extend(reply_drafts(self.hub, integ, result["content"], message, room))
+                    run.drafts.extend(reply_drafts(self.hub, integ, result["content"], message, room, run.logs))
                     run.step = "process-outgoing-response"
                     return self._final(reply)
 
@@ -362,7 +363,7 @@ class OutgoingService:
             run.step = "sent"
             content = reply.content
             if isinstance(content, dict) and (content.get("text") or content.get("attachments")):
-                run.drafts.extend(reply_drafts(self.hub, integ, content, message, room))
+                run.drafts.extend(reply_drafts(self.hub, integ, content, message, room, run.logs))
             return Verdict(DELIVERED, last_status=status)
         if status == 410 and reply.content_raw.strip():
             run.step = "disabled"

@@ -136,6 +136,8 @@ class WorkerPool:
         self._started = False
         #: why workers could not be sealed with seccomp (None when they were)
         self.seccomp_problem: str | None = None
+        #: workers replaced so far (killed, timed out, exited)
+        self.replacements = 0
 
     # -- lifecycle -----------------------------------------------------
 
@@ -287,6 +289,7 @@ class WorkerPool:
     def _replace_later(self) -> None:
         if self._closed:
             return
+        self.replacements += 1
 
         async def spawn() -> None:
             for attempt in range(5):
@@ -337,6 +340,17 @@ class WorkerPool:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(event.wait(), 0.5)
         return self._exits.get(pid, "exited")
+
+    def stats(self) -> dict[str, int]:
+        """Live and busy workers, calls waiting, replacements so far (metrics, ``/readyz``)."""
+        alive = sum(1 for w in self._workers.values() if w.alive)
+        queued = 0
+        for iid in self._rr:  # only integrations with waiting calls are in the round robin
+            integ = self._integrations.get(iid)
+            if integ is not None:
+                queued += sum(1 for fut in integ.waiters if not fut.done())
+        return {"workers": alive, "busy": max(0, alive - len(self._idle)), "queued": queued,
+                "replacements": self.replacements, "started": int(self._started)}
 
     @property
     def pids(self) -> list[int]:

@@ -90,3 +90,30 @@ def test_generic_json() -> None:
     out = render(bridge("json", url="https://any.test/in", headers={"X-Key": "k"}), MESSAGE)
     assert out.body["event"] == "message" and out.body["channel"] == "general"
     assert out.body["message"]["_id"] == "m1" and out.headers == {"X-Key": "k"}
+
+
+UNSAFE_MESSAGE: dict[str, Any] = {
+    **MESSAGE, "avatar": "data:image/png;base64,iVBORw0KGgo=",
+    "attachments": [{"title": "alert", "title_link": "my.prometheusalertmanager.url", "text": "firing",
+                     "image_url": "javascript:alert(1)", "thumb_url": "undefined/50.png",
+                     "author_name": "am", "author_link": "/relative", "author_icon": "https://x.test/am.png",
+                     "footer_icon": "data:image/gif;base64,R0lGOD", "video_url": "vbscript:x",
+                     "audio_url": "https://x.test/a.mp3"}],
+}
+
+
+def test_bridges_emit_only_http_links_and_images() -> None:
+    slack = render(bridge("slack"), UNSAFE_MESSAGE).body
+    assert "icon_url" not in slack
+    assert slack["attachments"] == [{"title": "alert", "text": "firing\nhttps://x.test/a.mp3", "author_name": "am",
+                                     "author_icon": "https://x.test/am.png", "fallback": "alert"}]
+    discord = render(bridge("discord", url="https://discord.test/api/webhooks/1/x"), UNSAFE_MESSAGE).body
+    assert "avatar_url" not in discord
+    assert discord["embeds"] == [{"title": "alert", "description": "firing\nhttps://x.test/a.mp3",
+                                  "author": {"name": "am", "icon_url": "https://x.test/am.png"}}]
+    rocket = render(bridge("rocketchat"), UNSAFE_MESSAGE).body
+    assert "avatar" not in rocket
+    assert rocket["attachments"] == [{"title": "alert", "text": "firing", "author_name": "am",
+                                      "author_icon": "https://x.test/am.png", "audio_url": "https://x.test/a.mp3"}]
+    # the generic JSON bridge forwards the stored message as it is
+    assert render(bridge("json"), UNSAFE_MESSAGE).body["message"]["avatar"] == UNSAFE_MESSAGE["avatar"]

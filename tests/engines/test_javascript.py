@@ -249,7 +249,7 @@ def test_thrown_error_carries_the_js_stack_with_file_and_line() -> None:
         incoming(load("returns.js"), {"want": "what?"})
     reason = info.value.reason
     assert reason.startswith("returns.js: Script.process_incoming_request threw:\nError: unknown want what?")
-    assert "at process_incoming_request (returns.js:21:" in reason
+    assert "at Script.process_incoming_request (returns.js:21:" in reason
     assert "<input>" not in reason and "__hookhub" not in reason
 
 
@@ -308,7 +308,7 @@ def test_console_levels_and_rendering() -> None:
         ("warn", "warned"),
         ("error", records[3].message),
     ]
-    assert records[3].message.startswith("TypeError: bad thing\n    at process_incoming_request (inline.js:5:")
+    assert records[3].message.startswith("TypeError: bad thing\n    at Script.process_incoming_request (inline.js:5:")
     assert records[4].level == "debug" and records[4].message == "[Function] Symbol(s)"
 
 
@@ -527,13 +527,15 @@ def test_missing_script_class() -> None:
 def test_check_never_runs_the_script() -> None:
     """Even source that closes the engine's wrapper early cannot run during check."""
     started = time.monotonic()
-    ENGINE.check("class Script {}\n}})(); while (true) {} (function () {{", "escape.js")
+    ENGINE.check("class Script {}\n} while (true) {} {", "escape.js")  # closes the global wrapper
+    # a top-level `return` makes it a function body: closing that wrapper runs nothing either
+    ENGINE.check("class Script {}\nreturn Script;\n}})(); while (true) {} (function () {{", "escape2.js")
     ENGINE.check("class Script {}\nwhile (true) {}", "toplevel.js")
     assert time.monotonic() - started < 0.5
 
 
 def test_top_level_error_is_a_run_error() -> None:
-    expected = r"evaluating the script failed:\nError: boom at load\n    at <anonymous> \(inline.js:2:"
+    expected = r"evaluating the script failed:\nError: boom at load\n    at inline.js:2:11$"
     with pytest.raises(ScriptRunError, match=expected):
         inline("class Script {}\nthrow new Error('boom at load');")
 
@@ -543,7 +545,7 @@ def test_reading_an_undeclared_name_gives_undefined() -> None:
     was never assigned is `undefined` rather than a ReferenceError."""
     script = inline("class Script { process_incoming_request() { return { content: { text: String(nope) } }; } }")
     assert incoming(script)["content"]["text"] == "undefined"
-    with pytest.raises(ScriptRunError, match="not a function\n    at process_incoming_request"):
+    with pytest.raises(ScriptRunError, match="not a function\n    at Script.process_incoming_request"):
         inline("class Script { process_incoming_request() { nope(); } }").call("process_incoming_request", {})
 
 
@@ -661,7 +663,7 @@ def test_contract_throw_is_400_and_the_js_stack_goes_to_the_log(make_client: Any
     logs = client.get("/api/v1/integrations/boom/logs", headers=AUTH).json()["logs"]
     assert logs[0]["level"] == "error"
     assert "TypeError: cannot read property 'deeper' of undefined" in logs[0]["message"]
-    assert "at process_incoming_request (" in logs[0]["message"] and ":3:" in logs[0]["message"]
+    assert "at Script.process_incoming_request (" in logs[0]["message"] and ":3:" in logs[0]["message"]
 
 
 def test_contract_compile_error_and_missing_class(make_client: Any) -> None:

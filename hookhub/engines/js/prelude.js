@@ -20,12 +20,17 @@
     Object.defineProperty(global, name, { value, writable: false, enumerable: false, configurable: false });
   }
 
+  // Rocket.Chat's isolated-vm engine names the global object `global`, as Node does
+  Object.defineProperty(global, 'global', { value: global, writable: true, configurable: true });
+
   // -- errors -------------------------------------------------------------
 
   function formatError(error) {
     if (error instanceof Error) {
       const head = error.name + (error.message ? ': ' + error.message : '');
-      return error.stack ? head + '\n' + error.stack : head;
+      const stack = typeof error.stack === 'string' ? error.stack : '';
+      if (stack.startsWith(head)) return stack;  // V8-style stack (v8compat.js): the header comes first
+      return stack ? head + '\n' + stack : head;
     }
     try {
       return 'uncaught value: ' + JSON.stringify(error);
@@ -52,38 +57,104 @@
     return value;
   }
 
+  // printf-style substitutions of Node's console (util.format): %s %d %i %f %j %o %O %c %%
+  function substitute(args) {
+    if (typeof args[0] !== 'string' || args[0].indexOf('%') === -1) return args;
+    let next = 1;
+    const text = args[0].replace(/%([sdifjoOc%])/g, (all, kind) => {
+      if (kind === '%') return '%';
+      if (next >= args.length) return all;
+      const value = args[next++];
+      switch (kind) {
+        case 's':
+          if (value === null || typeof value !== 'object') return String(value);
+          try { return JSON.stringify(value); } catch (_e) { return String(value); }
+        case 'd': case 'i': {
+          const n = Number(value);
+          return String(kind === 'i' ? Math.trunc(n) : n);
+        }
+        case 'f': return String(parseFloat(value));
+        case 'c': return '';
+        default:
+          try { return JSON.stringify(value); } catch (_e) { return String(value); }
+      }
+    });
+    return [text, ...args.slice(next)];
+  }
+
   const MAX_LOG_RECORDS = 1000;
   let logs = [];
   let logsDropped = 0;
+  function record(level, args) {
+    if (logs.length >= MAX_LOG_RECORDS) {
+      logsDropped += 1;
+      return;
+    }
+    logs.push([level, substitute(args).map(loggable)]);
+  }
   const console = {};
   for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
-    console[level] = function (...args) {
-      if (logs.length >= MAX_LOG_RECORDS) {
-        logsDropped += 1;
-        return;
-      }
-      logs.push([level, args.map(loggable)]);
-    };
+    console[level] = function (...args) { record(level, args); };
   }
+  // the rest of Node's console (Rocket.Chat passes its whole console to scripts)
   console.trace = console.debug;
   console.dir = console.log;
+  console.dirxml = console.log;
+  console.table = console.log;
+  console.group = console.log;
+  console.groupCollapsed = console.log;
+  console.groupEnd = function () {};
+  console.assert = function (condition, ...args) {
+    if (!condition) record('error', ['Assertion failed' + (args.length ? ':' : ''), ...args]);
+  };
+  const counts = new Map();
+  console.count = function (label = 'default') {
+    const n = (counts.get(String(label)) || 0) + 1;
+    counts.set(String(label), n);
+    record('info', [String(label) + ': ' + n]);
+  };
+  console.countReset = function (label = 'default') { counts.delete(String(label)); };
+  const started = new Map();
+  console.time = function (label = 'default') { started.set(String(label), Date.now()); };
+  console.timeLog = function (label = 'default', ...args) {
+    const at = started.get(String(label));
+    if (at !== undefined) record('info', [String(label) + ': ' + (Date.now() - at) + 'ms', ...args]);
+  };
+  console.timeEnd = function (label = 'default') {
+    console.timeLog(label);
+    started.delete(String(label));
+  };
   Object.freeze(console);
   Object.defineProperty(global, 'console', { value: console, writable: true, configurable: true });
 
   // -- Store -----------------------------------------------------------------
 
+  // As in Rocket.Chat, Store.get hands out the stored object itself: changing it
+  // changes the Store (such changes are found and saved after each call).
   let storeData = Object.create(null);  // key -> JSON text
+  let storeLive = new Map();  // key -> the object handed out by get() or given to set()
   let storeWrites = [];
+  function remember(key, value) {
+    if (value !== null && typeof value === 'object') storeLive.set(key, value);
+    else storeLive.delete(key);
+  }
   const Store = Object.freeze({
     get(key) {
-      const raw = storeData[String(key)];
-      return raw === undefined ? undefined : JSON.parse(raw);
+      key = String(key);
+      if (storeLive.has(key)) return storeLive.get(key);
+      const raw = storeData[key];
+      if (raw === undefined) return undefined;
+      const value = JSON.parse(raw);
+      remember(key, value);
+      return value;
     },
     set(key, value) {
+      key = String(key);
       let raw = JSON.stringify(value);
       if (raw === undefined) raw = 'null';
-      storeData[String(key)] = raw;
-      storeWrites.push([String(key), raw]);
+      storeData[key] = raw;
+      storeWrites.push([key, raw]);
+      remember(key, value);
       return value;
     },
   });
@@ -92,10 +163,23 @@
   define('__hookhub_store_load', function __hookhub_store_load(json) {
     const data = JSON.parse(json);
     storeData = Object.create(null);
+    storeLive = new Map();
     for (const key of Object.keys(data)) storeData[key] = JSON.stringify(data[key]);
   });
 
   define('__hookhub_take', function __hookhub_take() {
+    for (const [key, value] of storeLive) {
+      let raw;
+      try {
+        raw = JSON.stringify(value);
+      } catch (_e) {
+        continue;  // a cycle: the last value set stays
+      }
+      if (raw !== undefined && raw !== storeData[key]) {
+        storeData[key] = raw;
+        storeWrites.push([key, raw]);
+      }
+    }
     const out = JSON.stringify({ logs, dropped: logsDropped, writes: storeWrites });
     logs = [];
     logsDropped = 0;
@@ -169,9 +253,10 @@
   // exactly what sloppy (Babel-transpiled) code did in Rocket.Chat.  Names
   // that exist on the global object are not claimed, so lookups of real
   // globals skip the proxy after the first check.
+  let declared = new Set();  // `var` names of a script evaluated as a function body
   const scope = new Proxy(Object.create(null), {
     has(_target, key) {
-      return typeof key === 'string' && !(key in global);
+      return typeof key === 'string' && !(key in global) && !declared.has(key);
     },
     get(_target, key) {
       return typeof key === 'string' ? global[key] : undefined;
@@ -184,6 +269,7 @@
       return delete global[key];
     },
   });
+  define('__hookhub_scope', scope);
 
   // -- the harness --------------------------------------------------------------
 
@@ -200,11 +286,28 @@
     return text;
   }
 
-  define('__hookhub_load', function __hookhub_load(factory) {
-    const Script = factory(scope);
+  // `code` is the wrapped script (js_source.py): global sloppy code whose value is
+  // the Script class, or (with a top-level `return`, when `varNames` is the JSON
+  // list of its `var` names) a function of the scope.
+  define('__hookhub_load', function __hookhub_load(code, varNames) {
+    let Script = (0, eval)(code);
+    if (varNames) {
+      declared = new Set(JSON.parse(varNames));
+      Script = Script(scope);
+    }
     if (typeof Script !== 'function') return 'no-script';
     instance = new Script();
     return 'ok';
+  });
+
+  // For stacks (v8compat.js): V8 prints a method of the Script instance as `Script.name`.
+  define('__hookhub_method_owner', function __hookhub_method_owner(fn, name) {
+    for (let o = instance === null ? null : Object.getPrototypeOf(instance); o && o !== Object.prototype;
+      o = Object.getPrototypeOf(o)) {
+      const found = Object.getOwnPropertyDescriptor(o, name);
+      if (found !== undefined && found.value === fn) return instance.constructor.name || null;
+    }
+    return null;
   });
 
   define('__hookhub_methods', function __hookhub_methods() {

@@ -1,0 +1,180 @@
+"""Server logging: text or JSON lines, and no secret in any line.
+
+:func:`configure` installs one handler on the root logger (uvicorn's, httpx's
+and hookhub's records all go through it) with a :class:`Redactor` filter
+that masks, in every message and traceback:
+
+* the token of hook URLs (``/hooks/<id>/••••``, also with a user id);
+* passwords in URLs (``postgresql://user:••••@host/db``);
+* query-string values whose name looks secret (``?api_key=••••``,
+  ``token``, ``secret``, ``password``, ``signature``, ``auth``...);
+* ``Authorization``-style credentials (``Bearer ••••``, ``Basic ••••``);
+* every secret of the configuration (admin token, integration tokens,
+  ``verify.secret``, bridge URLs and auth tokens, the store password),
+  refreshed on reload (:func:`refresh_secrets`).
+
+``server.log_format: json`` writes one JSON object per line: ``ts``, ``level``,
+``logger``, ``message``, the access-log fields when present, ``exc`` for a
+traceback.  httpx's per-request INFO line is turned down to WARNING.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import Config
+
+MASK = "••••"
+#: record attributes the JSON format copies (set by the access log)
+FIELDS = ("method", "path", "status", "duration_ms", "integration")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+_HOOK = re.compile(r"(/hooks/[^/\s?#\"'<>]+/)[^\s?#\"'<>]+")
+_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]*:)[^@\s/]+@")
+_QUERY = re.compile(r"([?&;](?:[^=&\s\"']*?)(?:token|key|secret|passw(?:or)?d|pwd|signature|sig|auth|credential)"
+                    r"[^=&\s\"']*=)[^&\s\"'#]+", re.IGNORECASE)
+_CREDENTIALS = re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=\-]{4,}", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z0-9_\-]+")
+_WORDLIKE = re.compile(r"^[A-Za-z0-9_\-]+$")
+#: configuration secrets shorter than this are not searched for (they would mask ordinary words)
+MIN_SECRET = 6
+
+
+def config_secrets(config: Config) -> list[str]:
+    """Every secret value of a configuration (to mask wherever it appears)."""
+    found: list[str] = []
+    if config.admin.token is not None:
+        found.append(config.admin.token.get_secret_value())
+    for integ in config.integrations:
+        if integ.token is not None:
+            found.append(integ.token.get_secret_value())
+        if integ.verify is not None:
+            found.append(integ.verify.secret.get_secret_value())
+    for bridge in config.bridges:
+        found.append(bridge.url.get_secret_value())
+        if bridge.auth_token is not None:
+            found.append(bridge.auth_token.get_secret_value())
+        found.extend(v.get_secret_value() for v in bridge.headers.values())
+    password = urlsplit(config.storage.url).password
+    if password:
+        found.append(password)
+    return [s for s in found if s]
+
+
+class Redactor(logging.Filter):
+    """Masks secrets in every record that passes (a handler filter: it sees every logger's records)."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._words: frozenset[str] = frozenset()
+        self._fragments: tuple[str, ...] = ()
+        self.set_secrets(secrets)
+
+    def set_secrets(self, secrets: Iterable[str]) -> None:
+        """Replace the known secrets (token-like ones are matched as whole words, others as text)."""
+        words: set[str] = set()
+        fragments: set[str] = set()
+        for secret in secrets:
+            if len(secret) < MIN_SECRET:
+                continue
+            if _WORDLIKE.match(secret):
+                words.add(secret)
+                continue
+            fragments.add(secret)
+            parts = urlsplit(secret) if "://" in secret else None
+            if parts is not None and parts.netloc:
+                # a URL with secrets in its path (Slack/Discord webhooks): its path and query
+                tail = secret.split(parts.netloc, 1)[1]
+                if len(tail) >= MIN_SECRET:
+                    fragments.add(tail)
+        self._words = frozenset(words)
+        # longest first: a URL is masked whole before its path is
+        self._fragments = tuple(sorted(fragments, key=len, reverse=True))
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret it contains masked."""
+        for fragment in self._fragments:
+            if fragment in text:
+                text = text.replace(fragment, MASK)
+        if "/hooks/" in text:
+            text = _HOOK.sub(r"\1" + MASK, text)
+        if "://" in text:
+            text = _USERINFO.sub(r"\1" + MASK + "@", text)
+        if "=" in text:
+            text = _QUERY.sub(r"\1" + MASK, text)
+        text = _CREDENTIALS.sub(r"\1 " + MASK, text)
+        if self._words:
+            words = self._words
+            text = _WORD.sub(lambda m: MASK if m.group() in words else m.group(), text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "masked", False):  # built from masked parts (the access log)
+            return True
+        message = record.getMessage()
+        clean = self.redact(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        body: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in FIELDS:
+            value = getattr(record, key, None)
+            if value is not None:
+                body[key] = value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            body["exc"] = record.exc_text
+        if record.stack_info:
+            body["stack"] = record.stack_info
+        return json.dumps(body, ensure_ascii=False, default=str)
+
+
+def configure(level: str = "info", fmt: str = "text", secrets: Iterable[str] = (),
+              stream: Any = None) -> logging.Handler:
+    """Send every log record to ``stream`` (stderr) as text or JSON, secrets masked; returns the handler."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(Redactor(secrets))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # one INFO line per outgoing request, with its full URL: not wanted in server logs
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return handler
+
+
+def refresh_secrets(config: Config) -> None:
+    """After a reload: the root handlers' redactors learn the new configuration's secrets."""
+    secrets = config_secrets(config)
+    for handler in logging.getLogger().handlers:
+        for filt in handler.filters:
+            if isinstance(filt, Redactor):
+                filt.set_secrets(secrets)
