@@ -12,12 +12,12 @@ restarts a worker that dies, replaces them one by one on ``SIGHUP`` (a
 rolling restart that also re-reads the YAML file), and stops them all on
 ``SIGTERM``/``SIGINT``.
 
-Hook for per-process state shared by the workers of one run (Prometheus'
-multiprocess mode needs a directory that exists before the workers start):
-:func:`prepare_run_dir` creates an empty directory, exports it as
-``HOOKHUB_RUN_DIR`` (inherited by every worker) and runs the functions in
-:data:`RUN_DIR_HOOKS` with it; the directory is removed when the supervisor
-exits.
+Before the processes start, the supervisor prepares what they share:
+``PROMETHEUS_MULTIPROC_DIR`` (:func:`hookhub.metrics.prepare_multiprocess`, a
+fresh folder per run so ``/metrics`` merges every process), and a per-run
+directory (:func:`prepare_run_dir`) exported as ``HOOKHUB_RUN_DIR`` and handed
+to the functions in :data:`RUN_DIR_HOOKS`, for anything else that must exist
+before the workers do; both are removed when the supervisor exits.
 """
 
 from __future__ import annotations

@@ -93,6 +93,14 @@ def test_workers_share_the_port_and_the_store(tmp_path: Path) -> None:
             hits = [row[0] for row in db.execute("SELECT hits FROM rate_counters")]
         assert hits == [20]  # counted in the shared store, not in each process's memory
         assert per_integration == {"limited": 7, "gh": 5}  # one message per delivery id
+        # /metrics merges every process (one PROMETHEUS_MULTIPROC_DIR per run, made before they start)
+        scraped = {}
+        for _ in range(6):  # whichever process answers the scrape sees the whole run
+            body = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer workers-admin-token"}).text
+            total = sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines()
+                        if line.startswith("hookhub_webhooks_total{"))
+            scraped[total] = scraped.get(total, 0) + 1
+        assert list(scraped) == [40.0], scraped
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
