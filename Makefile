@@ -11,8 +11,7 @@ BIN     = $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	PIP_BUILD_CONSTRAINT=.ci/build-constraints.txt PIP_CONSTRAINT=.ci/build-constraints.txt \
-	  $(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
 run: $(BIN)/.installed

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .dryrun import dry_run
 from .errors import ConfigError, HookhubError, MessageError, NotFound, RequestError, Unauthorized
 from .message import build_doc, check_allowed, resolve, split_targets, stamp, store_rows, Draft
 from .pipeline import Inbound, commit, process
@@ -101,15 +102,18 @@ def routes(hub: Hub) -> list[Route]:
             path=f"/hooks/{integ.id}/{token}", query_string=stored.get("query_string", ""),
             headers=stored.get("headers") or {}, body=(stored.get("body") or "").encode("utf-8"),
         )
-        started = time.perf_counter()
-        outcome = await process(hub, integ, inbound)
-        new = {"status": outcome.status, "response": outcome.body, "result": outcome.result,
-               "messages": [d.doc for d in outcome.drafts], "logs": [r.to_json() for r in outcome.logs]}
         old = {"status": entry["status"], "response": entry["response"], "result": entry["result"],
                "message_ids": entry["message_ids"]}
         if request.query_params.get("dry_run") in ("1", "true"):
-            return _json({"success": True, "dry_run": True, "old": old, "new": new,
+            # the script as it is on disk now, in a fresh instance with a copy of the Store: changes nothing
+            dry = await dry_run(hub, integ, inbound, allow_http=request.query_params.get("http") in ("1", "true"))
+            new = dry.to_json()
+            return _json({"success": True, "dry_run": True, "script": new["script"], "old": old, "new": new,
                           "changed": _changes(old, new)})
+        started = time.perf_counter()
+        outcome = await process(hub, integ, inbound)
+        new = {"status": outcome.status, "response": outcome.body, "result": outcome.result,
+               "messages": [d.doc for d in outcome.drafts], "logs": [r.to_api() for r in outcome.logs]}
         request_id = new_id()
         await commit(hub, integ, inbound, outcome, started, request_id)
         for draft in outcome.drafts:
@@ -141,7 +145,9 @@ def routes(hub: Hub) -> list[Route]:
         except ConfigError as exc:
             return _json({"success": False, "error": "the configuration is invalid; nothing was changed",
                           "problems": [str(p) for p in exc.problems]}, 400)
-        return _json({"success": True, "changes": changes})
+        report = hub.last_reload
+        return _json({"success": True, "changes": changes, "restart": report.get("restart", []),
+                      "compile_errors": report.get("compile_errors", {})})
 
     def guarded(handler: Handler) -> Handler:
         return authenticated(handler)

@@ -118,6 +118,8 @@ class Replay(_Open):
     old: dict[str, Any] | None = None
     new: dict[str, Any] | None = None
     changed: list[str] | None = None
+    script: dict[str, Any] | None = Field(None, description="dry run: the script version that ran (source, "
+                                                           "sha256, mtime, engine, same_as_loaded)")
 
 
 class PostMessage(_Open):
@@ -142,6 +144,11 @@ class Posted(_Closed):
 class Reloaded(_Closed):
     success: Literal[True]
     changes: list[str]
+    restart: list[str] = Field(default_factory=list, description="settings that keep their running value "
+                                                                 "until a restart")
+    compile_errors: dict[str, str] = Field(default_factory=dict,
+                                           description="integrations disabled because their script does not "
+                                                       "compile, by id")
 
 
 class Delivery(_Closed):

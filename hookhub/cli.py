@@ -13,6 +13,7 @@ import click
 from . import plugins
 from .config import Config, load_config
 from .errors import ConfigError
+from .redact import mask_url
 from .registry import compile_problems, plugin_problems
 
 DEFAULT_CONFIG = "config/hookhub.yaml"
@@ -50,6 +51,17 @@ class _Group(click.Group):
                 if cmd.name:
                     found[cmd.name] = cmd
         return found
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list with each description's whole first sentence (click cuts it at ~45 chars)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=300)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self._extra()))
@@ -98,6 +110,12 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
         if integ.compile_error:  # a log line (JSON with server.log_format: json)
             logging.getLogger("hookhub").warning("integration %s is disabled until its script compiles: %s",
                                                  integ.id, integ.compile_error)
+    from .netcheck import port_problem
+
+    busy = port_problem(server.host, server.port)
+    if busy is not None:
+        click.echo(f"error: {busy}", err=True)
+        raise SystemExit(1)
     _banner(config, hub, workers)
     if workers > 1:
         serving.run_workers(config_path=config_path, dev=dev, host=server.host, port=server.port,
@@ -149,28 +167,43 @@ def _banner(config: Config, hub: Any, workers: int = 1) -> None:
 @click.option("--dev", is_flag=True, help="Accept dev_default values for unset environment variables.")
 def check(config_path: str, dev: bool) -> None:
     """Validate a YAML file and compile its scripts; exit 1 listing every problem."""
-    config = _load(config_path, dev)
-    pm = _plugin_manager(config)
-    problems = plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
+    from .configcheck import check_file
+
+    def stages(config: Config) -> list[Any]:
+        pm = _plugin_manager(config)
+        return plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
+
+    problems, config = check_file(config_path, dev=dev, stages=stages)
     from .database import problem as store_problem
 
-    store = store_problem(config.storage_url())
+    store = store_problem(config.storage_url()) if config else None  # driver missing, server unreachable
     for problem in problems:
         click.echo(str(problem), err=True)
     from .message import default_problems
 
-    for warning in default_problems(config):  # what serving would log for every message
+    for warning in default_problems(config) if config else ():  # what serving would log for every message
         click.echo(f"warning: {warning}", err=True)
     if store is not None:
         click.echo(f"{config_path}: {store}", err=True)
     if problems or store is not None:
         click.echo(f"{len(problems) + (store is not None)} problem(s) in {config_path}", err=True)
         raise SystemExit(1)
-    click.echo(f"{config_path}: OK ({len(config.integrations)} integration(s))")
+    click.echo(f"{config_path}: OK ({len(config.integrations) if config else 0} integration(s))")
+
+
+@main.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the YAML configuration (for editors: see the README)."""
+    import json as _json
+
+    from .configschema import config_schema
+
+    click.echo(_json.dumps(config_schema(), indent=2, ensure_ascii=False))
 
 
 @main.command("new-token")
-@click.option("--bytes", "nbytes", default=24, show_default=True, help="Random bytes in the token.")
+@click.option("--bytes", "nbytes", default=24, show_default=True, type=click.IntRange(16, 1024),
+              help="Random bytes in the token (16 to 1024).")
 def new_token(nbytes: int) -> None:
     """Print a new random token for an integration or the admin API."""
     click.echo(secrets.token_urlsafe(nbytes))
@@ -204,8 +237,9 @@ def list_plugins(config_path: str | None) -> None:
 @click.option("--inprocess", is_flag=True, help="Run without worker processes (debugging).")
 @click.option("--response", "response_file", default=None, type=click.Path(exists=True, dir_okay=False),
               help="Outgoing: the receiver's answer for process_outgoing_response (JSON).")
+@click.option("--dev", is_flag=True, help="With --config: use the dev_default of secrets whose variable is unset.")
 def test_command(target: str, fixture: str, headers: tuple[str, ...], config_path: str | None,
-                 as_json: bool, inprocess: bool, response_file: str | None) -> None:
+                 as_json: bool, inprocess: bool, response_file: str | None, dev: bool) -> None:
     """Run a script (or an integration) on a FIXTURE through the full pipeline; nothing is stored.
 
     TARGET is a script file, or an integration id with --config.  FIXTURE is a
@@ -230,7 +264,8 @@ def test_command(target: str, fixture: str, headers: tuple[str, ...], config_pat
     with ScriptRunner(sandbox_mode="inprocess" if inprocess else "process") as runner:
         try:
             if config_path:
-                outcome = runner.run(None, fixture, headers=parsed, config=Path(config_path), integration=target)
+                outcome = runner.run(None, fixture, headers=parsed, config=Path(config_path), integration=target,
+                                     dev=dev)
             else:
                 script = Path(target)
                 if not script.is_file():
@@ -239,6 +274,8 @@ def test_command(target: str, fixture: str, headers: tuple[str, ...], config_pat
                 outcome = runner.run(script, fixture, headers=parsed)
         except (FileNotFoundError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
+        except ConfigError as exc:
+            raise click.ClickException("\n".join(str(p) for p in exc.problems)) from None
     if as_json:
         click.echo(_json.dumps(outcome_json(outcome), indent=2, ensure_ascii=False))
     else:
@@ -246,12 +283,25 @@ def test_command(target: str, fixture: str, headers: tuple[str, ...], config_pat
     raise SystemExit(0 if outcome.status == 200 else 1)
 
 
+@main.command("new-integration")
+@click.argument("name")
+@click.option("--dir", "directory", default="plugins", show_default=True, type=click.Path(),
+              help="Folder in which to create NAME/.")
+def new_integration(name: str, directory: str) -> None:
+    """Scaffold DIR/NAME/ with a script on the event kit, a fixture, its test and a README."""
+    _scaffold(name, directory)
+
+
 @main.command("new-script")
 @click.argument("name")
 @click.option("--dir", "directory", default="plugins", show_default=True, type=click.Path(),
               help="Folder in which to create NAME/.")
 def new_script(name: str, directory: str) -> None:
-    """Scaffold DIR/NAME/ with a script, a fixture, a test and a README."""
+    """Scaffold DIR/NAME/ with a script, a fixture, a test and a README (same as new-integration)."""
+    _scaffold(name, directory)
+
+
+def _scaffold(name: str, directory: str) -> None:
     from .scaffold import scaffold
 
     try:

@@ -329,6 +329,8 @@ class Config(_Model):
             max_output_bytes=integration.max_output_bytes or sb.max_output_bytes,
             concurrency=integration.concurrency or sb.concurrency,
             queue=integration.queue if integration.queue is not None else sb.queue,
+            own=",".join(k for k in ("timeout_ms", "memory_mb", "max_output_bytes", "concurrency", "queue")
+                         if getattr(integration, k) is not None),
         )
 
 
@@ -388,11 +390,14 @@ def parse_config(src: yamlsource.Source, base_dir: Path) -> Config:
                 **data, "base_dir": base_dir, "file": src.file, "dev_defaults_used": tuple(src.dev_defaults_used),
                 "key_lines": {yamlsource.format_path(k): v for k, v in src.lines.items()}})
         except ValidationError as exc:
+            secrets = {p.path for p in src.problems}  # a missing secret is reported once, not by the schema too
             for err in exc.errors():
                 loc = tuple(err["loc"])
                 # drop pydantic's union/validator markers from the path
                 loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
-                problems.append(src.problem(loc, _message(err, _fields_at(loc))))
+                problem = src.problem(loc, _message(err, _fields_at(loc)))
+                if problem.path not in secrets:
+                    problems.append(problem)
     if config is not None:
         already = {p.path for p in problems}
         problems.extend(p for p in cross_check(config, src) if p.path not in already)

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 
-from .redact import mask_url
+from .redact import MASK, mask_url
 
 __all__ = ["backend", "engine_url", "problem", "upsert", "advisory_xact_lock", "migration_lock", "sqlite_path"]
 
@@ -95,13 +95,13 @@ def problem(url: str, *, connect_timeout_s: int = 5) -> str | None:
 
 
 def mask_secret(message: str, url: str) -> str:
-    """``message`` with the URL's password (if any) replaced by ``***``."""
+    """``message`` with the URL's password (if any) replaced by ``••••``."""
     if "://" in url and "@" in url.split("://", 1)[1]:
         userinfo = url.split("://", 1)[1].rsplit("@", 1)[0]
         if ":" in userinfo:
             password = userinfo.split(":", 1)[1]
             if password:
-                return message.replace(password, "***")
+                return message.replace(password, MASK)
     return message
 
 

@@ -151,7 +151,18 @@ class RateLimited(RequestError):
 
 
 class MessageError(RequestError):
-    """The content cannot become a message (invalid channel, field, size...)."""
+    """The content cannot become a message (invalid channel, field, size...).
+
+    ``field`` is the path of the offending field inside the content
+    (``attachments[0].title_link``) and ``fix`` says how to fix it; both go to
+    the integration log (``refusals.explain``), the caller gets ``error`` only.
+    """
+
+    def __init__(self, error: Any = None, *, field: str | None = None, fix: str | None = None,
+                 status: int | None = None) -> None:
+        self.field = field
+        self.fix = fix
+        super().__init__(error, status=status)
 
 
 class ScriptReturnedError(RequestError):

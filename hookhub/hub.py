@@ -23,6 +23,7 @@ from .config import Config, load_config
 from .errors import ConfigError, ScriptCompileError
 from .registry import Integration, Registry, plugin_problems
 from .scriptstate import Sections
+from .reloadplan import settings_plan
 from .sandbox import make_sandbox
 from .sandbox.base import Sandbox
 from .store import Store, op_sync_directory
@@ -61,6 +62,8 @@ class Hub:
         self.started = False
         #: replay handlers for history kinds other than incoming (outgoing registers one)
         self.replayers: dict[str, Any] = {}
+        #: what the last reload did: changes, restart-only settings, scripts that do not compile
+        self.last_reload: dict[str, Any] = {}
 
     async def reload(self, config: Config) -> list[str]:
         """Switch to a new configuration without a restart; returns what changed.
@@ -74,6 +77,8 @@ class Hub:
         problems = plugin_problems(config, self.verifiers)
         if problems:
             raise ConfigError(problems)
+        plan = settings_plan(self.config, config)
+        config = plan.config
         registry = Registry(config, self.engines)
         old = self.registry.integrations
         changes = [f"removed {i}" for i in old if i not in registry.integrations]
@@ -81,15 +86,9 @@ class Hub:
             before = old.get(integ.id)
             if before is None:
                 changes.append(f"added {integ.id}")
-            elif before.config != integ.config or (before.spec and integ.spec and before.spec.digest != integ.spec.digest):
+            elif before.config != integ.config or _script_of(before) != _script_of(integ):
                 changes.append(f"changed {integ.id}")
-        for section in ("server", "storage", "plugins_dir", "disable_plugins"):
-            if getattr(config, section) != getattr(self.config, section):
-                changes.append(f"{section}: needs a restart to take effect")
-                config = config.model_copy(update={section: getattr(self.config, section)})
-        for key in ("mode", "workers"):
-            if getattr(config.sandbox, key) != getattr(self.config.sandbox, key):
-                changes.append(f"sandbox.{key}: needs a restart to take effect")
+        changes += plan.applied + plan.restart
         users = [{"id": u.user_id, "username": u.username, "name": u.name} for u in config.users]
         channels = [{"id": c.channel_id, "name": c.name, "private": c.private, "members": list(c.members)}
                     for c in config.channels]
@@ -99,13 +98,20 @@ class Hub:
                 await self.sandbox.unload(integration_id)
         for integ in registry.integrations.values():
             await self.load_script(integ)
+        compile_errors = {i.id: str(i.compile_error) for i in registry.integrations.values() if i.compile_error}
+        changes += [f"integration {i}: disabled, its script does not compile: {e}" for i, e in compile_errors.items()]
         self.config, self.registry = config, registry
         self.rate_limits.configure(limits_of(registry.integrations))
+        self.last_reload = {"changes": changes, "restart": plan.restart, "compile_errors": compile_errors}
         self.metrics.bind(registry, [b.name for b in config.bridges])
         logs.refresh_secrets(config)
         # outgoing/bridges: plugins refresh state derived from the old configuration
         self.pm.hook.hookhub_config_reloaded(hub=self, changes=changes)
         log.info("configuration reloaded: %s", "; ".join(changes) or "no changes")
+        for line in plan.restart:
+            log.warning("reload: %s", line)
+        for integration_id, error in compile_errors.items():
+            log.error("reload: integration %s is disabled, its script does not compile: %s", integration_id, error)
         return changes
 
     async def reload_file(self) -> list[str]:
@@ -166,3 +172,9 @@ class Hub:
 
     def info(self) -> dict[str, Any]:
         return {"integrations": len(self.registry.integrations)}
+
+
+def _script_of(integ: Integration) -> tuple[Any, ...]:
+    """What makes a script a different script (its limits are reported with the sandbox: keys)."""
+    spec = integ.spec
+    return (spec.engine, spec.source, spec.filename) if spec else (None, str(integ.compile_error))

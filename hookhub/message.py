@@ -103,7 +103,8 @@ def split_targets(value: Any) -> list[str]:
     out: list[str] = []
     for item in items:
         if not isinstance(item, str):
-            raise MessageError("invalid-channel")
+            raise MessageError("invalid-channel", field="channel",
+                               fix="give a channel as '#name' or '@username', or a list of them")
         out.extend(p.strip() for p in item.split(",") if p.strip())
     return out
 
@@ -124,7 +125,9 @@ def destinations_for(content: dict[str, Any], integ: IntegrationConfig, registry
     if not integ.override_destination_channel:
         own = list(integ.channel)
         if not all(any(_same_target(e, o, registry) for o in own) for e in entries):
-            raise MessageError(OVERRIDE_ERROR)
+            raise MessageError(OVERRIDE_ERROR, field="channel",
+                               fix=f"post to the integration's own channel ({', '.join(own)}), drop 'channel' "
+                                   "from the content, or set override_destination_channel: true")
     return entries
 
 
@@ -144,7 +147,9 @@ def resolve(entry: str, registry: Registry) -> Destination:
         return Destination("channel", channel.name, channel.channel_id, channel.private)
     if user is not None:
         return Destination("direct", user.username, f"@{user.username}")
-    raise MessageError("invalid-channel")
+    raise MessageError("invalid-channel", field="channel",
+                       fix=f"{entry!r} is not a declared channel ('#name') or user ('@username'); declare it under "
+                           "channels: or users: in the YAML file")
 
 
 def check_allowed(dest: Destination, poster: UserConfig, registry: Registry) -> None:
@@ -152,15 +157,19 @@ def check_allowed(dest: Destination, poster: UserConfig, registry: Registry) -> 
     if dest.kind == "channel":
         channel = registry.channels[dest.name]
         if channel.archived:
-            raise MessageError("error-room-archived")
+            raise MessageError("error-room-archived", field="channel",
+                               fix=f"#{channel.name} is archived; post to another channel")
         if channel.private and poster.username not in channel.members:
-            raise MessageError("error-not-allowed")
+            raise MessageError("error-not-allowed", field="channel",
+                               fix=f"#{channel.name} is private and {poster.username!r} is not in its members; "
+                                   "add it to members: or post as a member")
 
 
 def _check_url(value: Any, where: str, warnings: list[str] | None) -> None:
     """A URL field must be a string; one that is not an absolute http(s) URL is kept with a warning."""
     if not isinstance(value, str):
-        raise MessageError(f"{where} must be a string URL")
+        raise MessageError(f"{where} must be a string URL", field=where,
+                           fix="give an absolute http(s) URL as a string, or leave the field out")
     problem = url_problem(value)
     if problem is not None and warnings is not None:
         warnings.append(f"{where} {problem}; stored as is, but bridges and the UI leave it out")
@@ -185,7 +194,8 @@ def default_warnings(alias: Any, avatar: Any, emoji: Any) -> list[str]:
 
 def _text_of(value: Any, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise MessageError(f"{where} must be a string")
+        raise MessageError(f"{where} must be a string", field=where,
+                           fix="convert the value with str(...) or an f-string")
     return str(value)
 
 
@@ -202,12 +212,14 @@ def default_problems(config: Config) -> list[Problem]:
 def validate_attachments(value: Any, warnings: list[str] | None = None) -> list[dict[str, Any]]:
     """Checked copies of a message's attachments (field values become strings)."""
     if not isinstance(value, list):
-        raise MessageError("attachments must be a list of objects")
+        raise MessageError("attachments must be a list of objects", field="attachments",
+                           fix="return attachments as a list: [{'title': ..., 'text': ...}]")
     out: list[dict[str, Any]] = []
     for i, att in enumerate(value):
         where = f"attachments[{i}]"
         if not isinstance(att, dict):
-            raise MessageError(f"{where} must be an object")
+            raise MessageError(f"{where} must be an object", field=where,
+                               fix="each attachment is an object such as {'title': ..., 'text': ...}")
         att = dict(att)
         for key in URL_FIELDS:
             if key in att:
@@ -218,11 +230,13 @@ def validate_attachments(value: Any, warnings: list[str] | None = None) -> list[
         if "fields" in att:
             fields = att["fields"]
             if not isinstance(fields, list):
-                raise MessageError(f"{where}.fields must be a list of {{title, value, short}} objects")
+                raise MessageError(f"{where}.fields must be a list of {{title, value, short}} objects",
+                                   field=f"{where}.fields", fix="use [{'title': ..., 'value': ..., 'short': True}]")
             checked = []
             for j, f in enumerate(fields):
                 if not isinstance(f, dict):
-                    raise MessageError(f"{where}.fields[{j}] must be an object with title and value")
+                    raise MessageError(f"{where}.fields[{j}] must be an object with title and value",
+                                       field=f"{where}.fields[{j}]", fix="use {'title': ..., 'value': ...}")
                 f = dict(f)
                 if "value" in f:
                     v = f["value"]
@@ -234,7 +248,8 @@ def validate_attachments(value: Any, warnings: list[str] | None = None) -> list[
                 checked.append(f)
             att["fields"] = checked
         if "actions" in att and not isinstance(att["actions"], list):
-            raise MessageError(f"{where}.actions must be a list")
+            raise MessageError(f"{where}.actions must be a list", field=f"{where}.actions",
+                               fix="give a list of action objects, or leave the field out")
         out.append(att)
     return out
 
@@ -261,7 +276,9 @@ def poster_for(integ: IntegrationConfig, override: Any, registry: Registry) -> U
                 name = by_id.username if by_id else None
         user = registry.users.get(name) if isinstance(name, str) else None
         if user is None:
-            raise MessageError("invalid-user: the script's user must be a declared username")
+            raise MessageError("invalid-user: the script's user must be a declared username", field="user",
+                               fix=f"{name!r} is not declared under users: in the YAML file; declared: "
+                                   f"{', '.join(sorted(registry.users)) or 'none'}")
         return user
     return registry.users[integ.username or ""]
 
@@ -281,9 +298,12 @@ def build_doc(content: dict[str, Any], *, poster: UserConfig, max_chars: int, al
     text = _text_of(raw_text, "text").strip() if raw_text is not None else ""
     attachments = validate_attachments(content["attachments"], warnings) if "attachments" in content else []
     if not text and not attachments:
-        raise MessageError("the message needs a non-empty text (or msg) or at least one attachment")
+        raise MessageError("the message needs a non-empty text (or msg) or at least one attachment", field="text",
+                           fix="set text (or attachments), or return None to post nothing")
     if len(text) > max_chars:
-        raise MessageError("error-message-size-exceeded")
+        raise MessageError("error-message-size-exceeded", field="text",
+                           fix=f"the text has {len(text)} characters, the limit is {max_chars} "
+                               "(server.max_message_chars): shorten it (hookkit.shorten) or raise the limit")
 
     default_avatar, default_emoji = avatar or None, emoji or None
     alias = content.get("username") or content.get("alias") or alias

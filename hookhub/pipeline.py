@@ -20,6 +20,8 @@ from .bodies import ParsedBody, parse_body
 from .engines.base import LogRecord
 from .errors import HookhubError, MessageError, ScriptReturnedError, ScriptRunError, ScriptUnavailable
 from .message import Draft, build_messages, stamp, store_rows
+from .redact import MASK, SECRET_HEADERS
+from .refusals import explain, shape_problem
 from .registry import Integration
 from .request import build_request
 from .verifiers import VerificationFailed
@@ -36,10 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger("hookhub.pipeline")
 
-#: Headers never stored in history (their values are secrets).
-SECRET_HEADERS = ("authorization", "cookie", "x-gitlab-token", "x-hub-signature", "x-hub-signature-256",
-                  "webhook-signature", "x-signature", "proxy-authorization", "x-api-key")
-MASK = "••••"
+#: Headers never stored in history (their values are secrets): :data:`hookhub.redact.SECRET_HEADERS`.
 
 
 @dataclass
@@ -118,8 +117,12 @@ def _poster(hub: Hub, integ: Integration) -> dict[str, Any]:
     return {"_id": user.user_id, "name": user.name or user.username, "username": user.username}
 
 
-async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
-    """Run the script and build the messages; touches no store."""
+async def process(hub: Hub, integ: Integration, inbound: Inbound, *, sandbox_id: str | None = None) -> Outcome:
+    """Run the script and build the messages; touches no store.
+
+    :param sandbox_id: the sandbox id to call (default: the integration's;
+        ``dryrun.dry_run`` uses a temporary one)
+    """
     if inbound.method == "GET":
         parsed = ParsedBody({}, {}, "", "a GET request has no body")
     else:
@@ -132,6 +135,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
     result: Any = None
     store: dict[str, Any] | None = None
     changes: dict[str, Any] | None = None
+    ran = False  # the script answered: a refusal from here on is of its result
     try:
         if integ.compile_error is not None:
             logs.append(LogRecord("error", time.time(), f"script does not compile: {integ.compile_error}"))
@@ -142,8 +146,9 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
                 # other nodes may have changed it: start from what is committed
                 committed = await scriptstate.load(hub.store, integ.id)
                 if committed is not None:
-                    hub.sandbox.restore_store(integ.id, committed)
-            call = await hub.sandbox.call(integ.id, "process_incoming_request", {"request": request})
+                    hub.sandbox.restore_store(sandbox_id or integ.id, committed)
+            call = await hub.sandbox.call(sandbox_id or integ.id, "process_incoming_request",
+                                          {"request": request})
             logs.extend(call.logs)
             store = call.store
             changes = call.changes if call.changes is not None else call.store
@@ -155,6 +160,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
                     raise ScriptUnavailable(reason)
                 raise ScriptRunError(reason)
             result = call.value
+            ran = True
             outcome = interpret(hub, integ, result)
         else:
             if parsed.problem is not None:
@@ -163,6 +169,16 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound) -> Outcome:
     except HookhubError as exc:
         error = str(exc) if isinstance(exc, ScriptRunError) else None
         outcome = Outcome(exc.status, exc.body(), error=error)
+        if isinstance(exc, MessageError):
+            logs.append(LogRecord("error", time.time(), explain(exc, script=ran)))
+        elif ran and isinstance(exc, ScriptRunError):
+            logs.append(LogRecord("error", time.time(), f"the script's result was refused: {exc}"))
+    else:
+        for failure in outcome.body.get("responses") or ():
+            # separateResponse: one destination refused, the others posted
+            if isinstance(failure, dict) and "error" in failure:
+                logs.append(LogRecord("warn", time.time(), f"not posted to {failure.get('channel')!r}: "
+                                                           f"{failure['error']}"))
     outcome.logs = logs + outcome.logs
     outcome.result = result
     if inbound.method != "GET":
@@ -181,13 +197,10 @@ def interpret(hub: Hub, integ: Integration, result: Any) -> Outcome:
         if isinstance(err, dict):
             raise ScriptReturnedError(err)
         raise ScriptReturnedError(err if isinstance(err, str) else str(err))
-    if not isinstance(result, dict) or not isinstance(result.get("content"), dict):
-        raise ScriptRunError("the script returned a truthy value without an object 'content' "
-                             "(return None to post nothing, or {'content': {...}})")
-    response = result.get("response")
-    if response is not None and not isinstance(response, dict):
-        raise ScriptRunError("the script's 'response' must be an object")
-    return deliver(hub, integ, result["content"], response, result.get("user"))
+    problem = shape_problem(result)
+    if problem is not None:
+        raise ScriptRunError(problem)
+    return deliver(hub, integ, result["content"], result.get("response"), result.get("user"))
 
 
 def deliver(hub: Hub, integ: Integration, content: dict[str, Any], response: dict[str, Any] | None,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import ChannelConfig, Config, IntegrationConfig, UserConfig
+from .engines.base import ScriptOutline, outline_of
 from .errors import IntegrationDisabled, InvalidIntegration, Problem, ScriptCompileError
 from .sandbox.base import ScriptSpec
 
@@ -25,6 +26,8 @@ class Integration:
     config: IntegrationConfig
     spec: ScriptSpec | None = None
     compile_error: ScriptCompileError | None = None
+    #: what the script defines, as its engine reports it (None without a script that compiles)
+    outline: ScriptOutline | None = None
     _token: bytes = field(default=b"", repr=False)
 
     @property
@@ -133,6 +136,7 @@ def build_integration(config: Config, integ: IntegrationConfig, engines: Mapping
                 raise ScriptCompileError(filename, None, f"no script engine named {engine_name!r} is loaded "
                                                          f"(available: {', '.join(sorted(engines)) or 'none'})")
             engine.check(source, filename)
+            item.outline = outline_of(engine, source, filename)
             item.spec = ScriptSpec(
                 integration_id=integ.id, engine=engine_name, source=source, filename=filename,
                 limits=config.limits_for(integ), allow_hosts=tuple(integ.http.allow_hosts),

@@ -1,4 +1,4 @@
-"""``hookhub new-script``: a new script folder that passes its own test."""
+"""``hookhub new-integration`` (alias ``new-script``): a new integration folder, on the kit, that passes its test."""
 
 from __future__ import annotations
 
@@ -8,50 +8,49 @@ from pathlib import Path
 
 SCRIPT = '''"""{title}: turns {name} webhooks into chat messages."""
 
-# hookkit: hookhub's helpers for scripts (links, fields, answers...); see docs/writing-scripts.md
-from hookkit import GREEN, field, message
+# hookkit: hookhub's helpers for scripts (the event table's dispatch, links, fields...); see docs/writing-scripts.md
+from hookkit import GREEN, dispatch, field, message
 
-#: header naming the event type; None when the event is in the body
+#: the header naming the event; hookhub's test tools set it from a fixture's name (<event>__<variant>.json)
 EVENT_HEADER = "X-{title}-Event"
-#: event types this script turns into messages; others are ignored (200, nothing posted)
-EVENTS = ("example",)
+
+#: dotted paths each event's handler relies on: a payload without one is answered 400 naming it
+NEEDS = {{"example": ("message",)}}
+
+
+def example(body, request):
+    return message(f"[{title}] {{body['message']}}", {{
+        "color": GREEN,
+        "title": body.get("title") or "{title} event",
+        "fields": [field("Event", "example")],
+    }})
+
+
+#: the events this script posts, one handler each; any other event is answered 200, nothing posted, one log line
+EVENTS = {{"example": example}}
 
 
 class Script:
     def process_incoming_request(self, request):
-        event = (request.headers.get(EVENT_HEADER.lower()) or "").lower()
-        content = request.content
-        if event not in EVENTS:
-            console.log("ignoring event", event or "(none)")
-            return None
-        if not content.get("message"):
-            return {{"error": "payload has no 'message'"}}
-        return message(f"[{title}] {{content.message}}", {{
-            "color": GREEN,
-            "title": content.get("title") or "{title} event",
-            "fields": [field("Event", event)],
-        }})
+        return dispatch(request, EVENTS, header=EVENT_HEADER, needs=NEEDS, service="{title}")
 '''
 
-TEST = '''from pathlib import Path
-
-SCRIPT = Path(__file__).parent / "script.py"
+TEST = '''"""Tests of the {name} script: the check fixture finds script.py and fixtures/ next to this file."""
 
 
-def test_example(check):
-    check(SCRIPT, "example__basic",
+def test_example__basic(check):
+    check("example__basic",
           text="[{title}] Hello from {name}",
           attachments=[{{"color": "#2eb886", "title": "A first event",
                         "fields": [{{"title": "Event", "value": "example", "short": True}}]}}])
 
 
-def test_unsupported_event_posts_nothing(check):
-    check(SCRIPT, "example__basic", headers={{"X-{title}-Event": "other"}}, expect_nothing=True)
+def test_other_events_are_not_supported(check):
+    check("example__basic", event="other", expect_unsupported=True)
 
 
-def test_malformed_payload(check):
-    check(SCRIPT, {{"title": "no message"}}, headers={{"X-{title}-Event": "example"}}, status=400,
-          error="payload has no 'message'")
+def test_a_payload_without_message(check):
+    check("example__basic", drop=["message"], status=400, error="{title} 'example' payload is missing 'message'")
 '''
 
 README = '''# {name}
@@ -64,19 +63,22 @@ Turns {title} webhooks into chat messages.
 integrations:
   - id: {name}
     type: incoming
-    token: {{$env: {upper}_TOKEN}}
+    token: {{$env: {upper}_TOKEN, dev_default: {name}-dev-token}}
     channel: "#general"
     username: rocket.cat
-    script_file: plugins/{name}/script.py
+    script_file: {script_file}   # relative to the YAML file
 ```
+
+(`{script_file}` is right for a YAML file in `config/` next to
+`{directory}/`, as in `config/hookhub.yaml`.)
 
 Point {title} at `https://<your hookhub>/hooks/{name}/<token>`.
 
 ## Try it
 
 ```sh
-hookhub test plugins/{name}/script.py example__basic
-pytest plugins/{name}
+hookhub test {directory}/{name}/script.py example__basic
+pytest {directory}/{name}
 ```
 '''
 
@@ -89,7 +91,9 @@ def scaffold(directory: Path, name: str) -> list[Path]:
     if folder.exists():
         raise FileExistsError(f"{folder} already exists; choose another name or remove it")
     title = name.replace("_", " ").title().replace(" ", "")
-    values = {"name": name, "title": title, "upper": name.upper()}
+    shown = directory.as_posix()
+    script_file = f"{shown}/{name}/script.py" if directory.is_absolute() else f"../{shown}/{name}/script.py"
+    values = {"name": name, "title": title, "upper": name.upper(), "directory": shown, "script_file": script_file}
     files = {
         folder / "script.py": SCRIPT.format(**values),
         folder / f"test_{name}.py": TEST.format(**values),

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import database, jsontext, schema
 from .engines.base import LogRecord
+from .redact import mask_text
 
 T = TypeVar("T")
 WriteOp = Callable[[Connection], Any]
@@ -359,8 +360,10 @@ def op_insert_messages(rows: Iterable[dict[str, Any]]) -> WriteOp:
 
 
 def op_insert_logs(integration_id: str, request_id: str | None, records: Iterable[LogRecord]) -> WriteOp:
+    """Integration log rows; URLs in the messages are masked (``redact.mask_text``)."""
     return InsertRows(schema.logs, [{"integration_id": integration_id, "ts": r.ts, "level": r.level,
-                                     "message": r.message, "request_id": request_id} for r in records])
+                                     "message": mask_text(r.message), "request_id": request_id}
+                                    for r in records])
 
 
 def op_insert_history(row: dict[str, Any]) -> WriteOp:

@@ -8,7 +8,6 @@ is stored.  ``hookhub test`` and the pytest ``check`` fixture use it.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import hashlib
 import json
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from .config import ChannelConfig, Config, IntegrationConfig, SandboxConfig, StorageConfig, UserConfig, load_config
+from .engines.base import ScriptOutline
 from .errors import HookhubError
 from .hub import Hub
 from .pipeline import Inbound, Outcome, process
@@ -32,22 +32,8 @@ TEST_USER = "hookhub.test"
 TEST_CHANNEL = "general"
 
 
-def event_header(script: Path) -> str | None:
-    """The ``EVENT_HEADER`` constant of a script, read without running it."""
-    try:
-        tree = ast.parse(script.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
-        return None
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "EVENT_HEADER"
-                                                for t in node.targets):
-            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                return node.value.value
-    return None
-
-
 def fixture_event(name: str) -> str:
-    """``push__new_branch`` → ``push``: the part of a fixture name before ``__``."""
+    """``push__new_branch`` → ``push``: the part of a fixture name before ``__`` (the event it carries)."""
     return Path(name).stem.split("__", 1)[0]
 
 
@@ -127,13 +113,17 @@ class ScriptRunner:
         self.close()
 
     def hub_for(self, script: Path | None = None, *, config: Path | None = None,
-                integration: str | None = None, kind: Literal["incoming", "outgoing"] = "incoming") -> tuple[Hub, str]:
+                integration: str | None = None, kind: Literal["incoming", "outgoing"] = "incoming",
+                dev: bool = True) -> tuple[Hub, str]:
         """A hub serving ``script`` alone (as an integration of type ``kind``), or ``integration``
-        of the YAML file ``config``."""
+        of the YAML file ``config``.
+
+        :param dev: use the ``dev_default`` of unset secrets (``hookhub test --dev``)
+        """
         if config is not None:
-            key = (str(Path(config).resolve()), integration)
+            key: tuple[str, str | None] = (str(Path(config).resolve()), f"{integration}{'/dev' if dev else ''}")
             stamp = Path(config).stat().st_mtime
-            cfg = load_config(config, dev=True)
+            cfg = load_config(config, dev=dev)
             cfg = cfg.model_copy(update={"storage": StorageConfig(url="sqlite:///:memory:")})
             if integration is None:
                 raise ValueError("name the integration to run with --config")
@@ -156,16 +146,22 @@ class ScriptRunner:
         self._hubs[key] = (stamp, hub)
         return hub, ident
 
+    def outline(self, script: Path | None = None, *, config: Path | None = None,
+                integration: str | None = None) -> ScriptOutline:
+        """What the script defines, as its engine reports it (an empty outline when it does not compile)."""
+        hub, ident = self.hub_for(script, config=config, integration=integration)
+        return hub.registry.integrations[ident].outline or ScriptOutline()
+
     def run(self, script: Path | None, fixture: str | Path | Mapping[str, Any], *,
             headers: Mapping[str, str] | None = None, config: Path | None = None,
-            integration: str | None = None, method: str = "POST") -> Outcome:
+            integration: str | None = None, method: str = "POST", dev: bool = True) -> Outcome:
         """Run one payload; the event header comes from the fixture name unless given."""
-        hub, ident = self.hub_for(script, config=config, integration=integration)
+        hub, ident = self.hub_for(script, config=config, integration=integration, dev=dev)
         integ = hub.registry.integrations[ident]
         script_path = hub.registry.script_path(integ) or script
         body, name = load_fixture(script_path, fixture)
         all_headers = {"content-type": "application/json"}
-        header_name = event_header(script_path) if script_path else None
+        header_name = integ.outline.event_header if integ.outline else None
         if header_name and name and not any(k.lower() == header_name.lower() for k in (headers or {})):
             all_headers[header_name.lower()] = fixture_event(name)
         all_headers.update({k.lower(): v for k, v in (headers or {}).items()})
@@ -205,4 +201,4 @@ def render(outcome: Outcome) -> str:
 def as_json(outcome: Outcome) -> dict[str, Any]:
     return {"status": outcome.status, "body": outcome.body,
             "messages": [{"destination": d.destination.label, **d.doc} for d in outcome.drafts],
-            "logs": [r.to_json() for r in outcome.logs]}
+            "logs": [r.to_api() for r in outcome.logs]}

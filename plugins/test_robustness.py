@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hookhub.toolkit import event_header
+from hookhub.toolkit import fixture_event
 
 PLUGINS = Path(__file__).parent
 FIXTURES = sorted(PLUGINS.glob("*/fixtures/*.json"))
@@ -29,8 +29,8 @@ def mutations(body):
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
 def test_mutated_fixture_never_crashes_the_script(hookhub_runner, fixture):
     script = fixture.parent.parent / "script.py"
-    header = event_header(script)
-    headers = {header: fixture.stem.split("__")[0]} if header else {}
+    header = hookhub_runner.outline(script).event_header
+    headers = {header: fixture_event(fixture.name)} if header else {}
     body = json.loads(fixture.read_text(encoding="utf-8"))
     for label, changed in mutations(body):
         outcome = hookhub_runner.run(script, changed, headers=headers)

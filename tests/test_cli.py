@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -84,8 +85,43 @@ def test_test_command_failure_exits_1(tmp_path: Path) -> None:
 
 def test_test_command_against_an_integration_of_a_config() -> None:
     fixture = ROOT / "plugins" / "alertmanager" / "fixtures" / "firing__multiple_alerts.json"
-    code, out, _ = run("test", "alertmanager", str(fixture), "--config", str(ROOT / "config" / "hookhub.yaml"))
+    code, out, _ = run("test", "alertmanager", str(fixture), "--config", str(ROOT / "config" / "hookhub.yaml"),
+                       "--dev")
     assert code == 0 and "--- message to #alerts as Alertmanager" in out
+
+
+def test_test_command_without_dev_names_the_unset_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ALERTMANAGER_HOOK_TOKEN", raising=False)
+    fixture = ROOT / "plugins" / "alertmanager" / "fixtures" / "firing__multiple_alerts.json"
+    code, _, err = run("test", "alertmanager", str(fixture), "--config", str(ROOT / "config" / "hookhub.yaml"))
+    assert code == 1 and "Traceback" not in err
+    assert "environment variable ALERTMANAGER_HOOK_TOKEN is not set" in err and "or run with --dev" in err
+
+
+def test_test_command_json_log_times_are_iso_like_the_api() -> None:
+    code, out, _ = run("test", str(GITHUB), "issues__opened", "-H", "X-GitHub-Event: star", "--json")
+    logs = json.loads(out)["logs"]
+    assert logs and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["ts"]) for e in logs)
+
+
+def test_new_token_refuses_too_few_bytes() -> None:
+    for value in ("0", "-3", "15"):
+        code, out, err = run("new-token", "--bytes", value)
+        assert code == 2 and out == "" and "Traceback" not in err
+        assert "Invalid value for '--bytes'" in err and "16<=x<=1024" in err
+    code, out, _ = run("new-token", "--bytes", "16")
+    assert code == 0 and len(out.strip()) >= 21
+
+
+def test_top_level_help_shows_whole_descriptions() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    commands = out.split("Commands:", 1)[1]
+    flat = " ".join(commands.split())
+    for name, command in main.commands.items():
+        first = " ".join((command.help or "").split("\n\n")[0].split())
+        assert first.rstrip(".") in flat, f"{name}: {first!r} is cut in --help"
+    assert "..." not in commands
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -98,8 +134,9 @@ def test_test_command_usage_errors(args: list[str], message: str) -> None:
     assert code != 0 and message in err
 
 
-def test_new_script_scaffold_passes_its_own_tests(tmp_path: Path) -> None:
-    code, out, _ = run("new-script", "acme_deploys", "--dir", str(tmp_path))
+@pytest.mark.parametrize("command", ["new-integration", "new-script"])
+def test_new_integration_scaffold_passes_its_own_tests(tmp_path: Path, command: str) -> None:
+    code, out, _ = run(command, "acme_deploys", "--dir", str(tmp_path))
     assert code == 0 and "created" in out
     folder = tmp_path / "acme_deploys"
     assert {p.name for p in folder.iterdir()} == {"script.py", "test_acme_deploys.py", "README.md", "fixtures"}
@@ -109,12 +146,32 @@ def test_new_script_scaffold_passes_its_own_tests(tmp_path: Path) -> None:
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 passed" in done.stdout
+    script = (folder / "script.py").read_text(encoding="utf-8")
+    assert "dispatch(request, EVENTS" in script and "EVENT_HEADER" in script
+    assert "SCRIPT" not in (folder / "test_acme_deploys.py").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", ["Bad-Name", "1abc", "with space"])
 def test_new_script_refuses_bad_names(tmp_path: Path, name: str) -> None:
     code, _, err = run("new-script", name, "--dir", str(tmp_path))
     assert code != 0 and "use lower-case letters" in err
+
+
+def test_new_script_readme_config_is_right_from_the_config_folder(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scaffold README's YAML works as written in config/hookhub.yaml (script_file relative to it)."""
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(main, ["new-script", "acme"]).exit_code == 0
+    readme = Path("plugins/acme/README.md").read_text()
+    yaml_block = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert "script_file: ../plugins/acme/script.py" in yaml_block
+    Path("config").mkdir()
+    Path("config/hookhub.yaml").write_text("users: [{username: rocket.cat}]\nchannels: [{name: general}]\n"
+                                           + yaml_block)
+    result = runner.invoke(main, ["check", "--config", "config/hookhub.yaml", "--dev"])
+    assert result.exit_code == 0, result.stderr
+    assert "hookhub test plugins/acme/script.py example__basic" in readme
 
 
 def test_new_script_refuses_to_overwrite(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ def test_an_unreachable_server_is_one_line_without_the_password() -> None:
     url = f"postgresql://hub:hunter2@127.0.0.1:{free_port()}/hookhub"
     reason = database.problem(url, connect_timeout_s=2)
     assert reason is not None and "\n" not in reason
-    assert reason.startswith(f"storage.url postgresql://hub:***@127.0.0.1:") and "cannot connect" in reason
+    assert reason.startswith(f"storage.url postgresql://hub:••••@127.0.0.1:") and "cannot connect" in reason
     assert "hunter2" not in reason
 
 
@@ -39,7 +39,7 @@ def test_a_reachable_server_and_sqlite_have_no_problem(pg_url: str) -> None:
 def test_a_missing_driver_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg", None)  # what an installation without the extra sees
     reason = database.problem("postgresql://hub:hunter2@127.0.0.1/hookhub")
-    assert reason == ("storage.url postgresql://hub:***@127.0.0.1/hookhub: the PostgreSQL driver (psycopg 3) is "
+    assert reason == ("storage.url postgresql://hub:••••@127.0.0.1/hookhub: the PostgreSQL driver (psycopg 3) is "
                       "not installed; install it with: pip install 'hookhub[postgresql]'")
 
 
@@ -60,6 +60,6 @@ def test_check_and_serve_report_the_store_in_one_line(tmp_path: Path, monkeypatc
     monkeypatch.setitem(sys.modules, "psycopg", None)
     result = CliRunner().invoke(main, ["serve", "--config", str(config)])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert result.output.strip() == ("error: storage.url postgresql://hub:***@127.0.0.1:"
+    assert result.output.strip() == ("error: storage.url postgresql://hub:••••@127.0.0.1:"
                                      f"{url.rsplit(':', 1)[1].split('/')[0]}/hookhub: the PostgreSQL driver "
                                      "(psycopg 3) is not installed; install it with: pip install 'hookhub[postgresql]'")

@@ -26,8 +26,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, config: Path) -> None:
+    def __init__(self, config: Path, hookhub: Path | None = None, cwd: Path | None = None) -> None:
         self.config = config
+        self.hookhub = hookhub or Path(sys.executable).with_name("hookhub")
+        self.cwd = cwd
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -35,9 +37,8 @@ class Server:
 
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
-        hookhub = Path(sys.executable).with_name("hookhub")
-        self.proc = subprocess.Popen([str(hookhub), "serve", "--config", str(self.config), "--dev",
-                                      "--port", str(self.port)], env=env, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([str(self.hookhub), "serve", "--config", str(self.config), "--dev",
+                                      "--port", str(self.port)], env=env, cwd=self.cwd, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

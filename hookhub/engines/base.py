@@ -17,6 +17,7 @@ Everything that crosses the boundary is plain JSON data.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, runtime_checkable
@@ -33,7 +34,13 @@ class LogRecord:
     message: str
 
     def to_json(self) -> dict[str, Any]:
+        """The record as sent between processes (``ts`` in epoch seconds)."""
         return {"level": self.level, "ts": self.ts, "message": self.message}
+
+    def to_api(self) -> dict[str, Any]:
+        """The record as the API and ``hookhub test --json`` show it: ``ts`` in ISO 8601 UTC, like the logs API."""
+        whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.ts))
+        return {"level": self.level, "ts": f"{whole}.{int((self.ts % 1) * 1000):03d}Z", "message": self.message}
 
 
 def _render(arg: Any) -> str:
@@ -169,3 +176,56 @@ class ScriptEngine(Protocol):
         ``Script`` class; any other exception means the script's own code failed.
         """
         ...
+
+
+#: The methods of the contract, which hosts ask an outline about.
+SCRIPT_METHODS = ("process_incoming_request", "prepare_outgoing_request", "process_outgoing_response")
+
+
+@dataclass(frozen=True)
+class ScriptOutline:
+    """What a script defines, as its engine reads it without running it.
+
+    The host asks this instead of reading sources itself: whether the
+    ``Script`` class has a method (outgoing calls skip the ones it lacks),
+    whether it uses ``Store`` (such scripts run one call at a time), and the
+    module-level names it sets with their values when they are constants
+    (``EVENT_HEADER = "X-GitHub-Event"``: the toolkit sets that header from a
+    fixture's name).
+    """
+
+    #: methods of ``class Script`` (its own and those of the script's classes it extends)
+    methods: frozenset[str] = frozenset()
+    #: names assigned at module level (``EVENTS``, ``EVENT_HEADER``, helper functions, ...)
+    names: frozenset[str] = frozenset()
+    #: the module-level names whose value is a JSON constant, with that value
+    constants: dict[str, Any] = field(default_factory=dict)
+    #: the script mentions the ``Store`` global
+    uses_store: bool = False
+
+    def defines(self, method: str) -> bool:
+        """Whether ``class Script`` has ``method``."""
+        return method in self.methods
+
+    @property
+    def event_header(self) -> str | None:
+        """The ``EVENT_HEADER`` constant: the header that names a webhook's event (None without one)."""
+        value = self.constants.get("EVENT_HEADER")
+        if isinstance(value, (list, tuple)) and value:
+            value = value[0]
+        return value if isinstance(value, str) and value else None
+
+
+def _guessed_outline(source: str) -> ScriptOutline:
+    """An outline read with regular expressions, for engines that do not report one."""
+    methods = frozenset(m for m in SCRIPT_METHODS if re.search(rf"\b{m}\s*[(:=]", source))
+    return ScriptOutline(methods=methods, uses_store=re.search(r"\bStore\b", source) is not None)
+
+
+def outline_of(engine: Any, source: str, filename: str) -> ScriptOutline:
+    """The outline ``engine`` reports for a script (engines without ``outline()`` get a textual guess)."""
+    report = getattr(engine, "outline", None)
+    if report is None:
+        return _guessed_outline(source)
+    found = report(source, filename)
+    return found if isinstance(found, ScriptOutline) else _guessed_outline(source)

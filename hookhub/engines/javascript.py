@@ -7,8 +7,8 @@ context, and every operation on that context happens on one dedicated thread
 between Python and JavaScript is a JSON string.
 
 Rocket.Chat's globals are provided: ``console``, ``Store``, ``s`` (string
-helpers, ``js/string.js``), ``_`` (underscore.js from the ``xstatic-underscore``
-package), ``moment`` (moment.js from ``xstatic-moment``, loaded on first use),
+helpers, ``js/string.js``), ``_`` (underscore.js) and ``moment`` (moment.js, loaded on first use), both from
+their npm packages in ``js/vendor/`` (versions and checksums in ``vendor.json``),
 a synchronous ``HTTP(method, url, options)``, ``fetch(url, options)`` (a
 Promise of a Response, ``js/fetch.js``) and ``setTimeout``; stacks and
 ``Date.prototype.toString`` look like V8's (``js/v8compat.js``).  How the
@@ -29,9 +29,10 @@ import quickjs
 
 from ..errors import ScriptCompileError, ScriptRunError
 from ..hookspecs import hookimpl
-from .base import LEVELS, ScriptEnv
+from .base import LEVELS, ScriptEnv, ScriptOutline
 from .js_source import LINE_OFFSET, clean_stack, compile_script, runtime_sources, uses_host_calls, zone
 from .js_thread import JsThread, release
+from .outlines import javascript_outline
 
 __all__ = ["JavaScriptEngine", "JavaScriptScript", "hookhub_script_engines"]
 
@@ -354,6 +355,10 @@ class JavaScriptEngine:
             compile_script(ctx.eval, source, filename)
         finally:
             del ctx
+
+    def outline(self, source: str, filename: str) -> ScriptOutline:
+        """What the script defines (contract methods, top-level names, string constants), unrun."""
+        return javascript_outline(source)
 
     def instantiate(
         self,

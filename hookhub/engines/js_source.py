@@ -13,7 +13,6 @@ renamed ``<file>:<line>:<column>`` with the script's own line numbers.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import re
 import time
 from collections.abc import Mapping
@@ -39,15 +38,6 @@ _TOP_LEVEL_RETURN = "return not in a function"
 _HOST_CALLS = re.compile(r"\b(?:HTTP|fetch)\b")
 
 
-def _xstatic_file(package: str, name: str) -> str:
-    """A file shipped by an ``xstatic-*`` package (JavaScript libraries on PyPI)."""
-    spec = importlib.util.find_spec(f"xstatic.pkg.{package}")
-    if spec is None or spec.origin is None:  # pragma: no cover - dependency missing
-        raise ScriptRunError(f"the JavaScript engine needs {name} from the 'xstatic-{package}' package: "
-                             f"pip install xstatic-{package}")
-    return (Path(spec.origin).with_name("data") / name).read_text("utf-8")
-
-
 @functools.lru_cache(maxsize=1)
 def runtime_sources() -> tuple[tuple[str, ...], str]:
     """The sources evaluated in every context (prelude, V8 compatibility, fetch, ``s``, underscore.js)
@@ -57,7 +47,8 @@ def runtime_sources() -> tuple[tuple[str, ...], str]:
     ``moment`` (it doubles start-up time).
     """
     own = tuple((_JS_DIR / name).read_text("utf-8") for name in ("prelude.js", "v8compat.js", "fetch.js", "string.js"))
-    return (*own, _xstatic_file("underscore", "underscore.js")), _xstatic_file("moment", "moment.min.js")
+    vendor = _JS_DIR / "vendor"  # from their npm packages: vendor.json, scripts/vendor_js.py
+    return (*own, (vendor / "underscore.js").read_text("utf-8")), (vendor / "moment.min.js").read_text("utf-8")
 
 
 def zone() -> dict[str, Any]:

@@ -22,7 +22,8 @@ from ..sandbox.boundary import encoded_size
 from ..sandbox.guards import guard_globals, is_script_class, make_builtins
 from ..sandbox.modules import ModuleImporter
 from ..sandbox.policy import compile_script
-from .base import Console, ScriptEnv, ScriptStore
+from .base import Console, ScriptEnv, ScriptOutline, ScriptStore
+from .outlines import python_outline
 
 #: Largest JSON text a single ``Store.set`` value may take.
 STORE_VALUE_MAX_BYTES = 256 * 1024
@@ -187,9 +188,13 @@ class PythonEngine:
     def check(self, source: str, filename: str) -> None:
         self._compiled(source, filename)  # no relabelled copy: only whether it compiles matters
 
+    def outline(self, source: str, filename: str) -> ScriptOutline:
+        """What the script defines (methods of ``Script``, module-level names and constants), unrun."""
+        return python_outline(source)
+
     def script_globals(self, env: ScriptEnv) -> dict[str, Any]:
         """The namespace a script module runs in."""
-        importer = ModuleImporter()
+        importer = ModuleImporter(env.console.log)
         console = ScriptConsole(env.console)
         namespace: dict[str, Any] = {
             "__builtins__": make_builtins(env.console.log, importer),

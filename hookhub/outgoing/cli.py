@@ -13,7 +13,8 @@ import json
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from ..config import load_config
+from ..configcheck import load_without_secrets
+from ..redact import mask_url
 from ..errors import ConfigError
 from ..store import Store
 from .outbox import STATUSES, delivery_json, list_deliveries
@@ -32,7 +33,7 @@ def deliveries(config_path: str, dev: bool, status: str | None, kind: str | None
                message_id: str | None, limit: int, as_json: bool) -> None:
     """List queued, delivered and failed deliveries, newest first."""
     try:
-        config = load_config(config_path, dev=dev)
+        config = load_without_secrets(config_path, dev=dev)  # only the store is needed: no secret
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     store = Store(config.storage_url())
@@ -40,7 +41,7 @@ def deliveries(config_path: str, dev: bool, status: str | None, kind: str | None
         rows = asyncio.run(list_deliveries(store, message_id=message_id, kind=kind, target=target, status=status,
                                            limit=limit))
     except (OperationalError, ProgrammingError):
-        raise click.ClickException(f"{config.storage_url()} has no deliveries yet: start hookhub once "
+        raise click.ClickException(f"{mask_url(config.storage_url())} has no deliveries yet: start hookhub once "
                                    "with this configuration to create them") from None
     finally:
         store.engine.dispose()
@@ -75,7 +76,7 @@ def offline_test(target: str, fixture: str, config_path: str | None, response_fi
     integration: str | None = None
     script: Path | None = None
     if config_path:
-        config = load_config(config_path, dev=True)
+        config = load_without_secrets(config_path, dev=True)  # only the integration's type is needed here
         found = next((i for i in config.integrations if i.id == target), None)
         if found is None or found.type != "outgoing":
             if response_file is not None and found is not None:

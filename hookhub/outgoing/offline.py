@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engines.base import LogRecord
 from ..errors import HookhubError
+from ..engines.outlines import javascript_outline, python_outline
 from ..message import Draft
 from ..store import iso
 from ..toolkit import load_fixture
@@ -30,7 +31,7 @@ from .http import Reply
 from .outbox import Delivery
 from .replies import reply_drafts
 from .retry import SUCCESS
-from .service import Attempt, OutgoingService, defines
+from .service import Attempt, OutgoingService
 from .triggers import matches, room_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -135,7 +136,7 @@ async def run(hub: Hub, integ: Integration, message_data: Any, response_data: An
     reply = load_response(response_data)
     outcome.response = reply.to_script()
     spec = integ.spec
-    if spec is None or not defines(spec.source, spec.engine, "process_outgoing_response"):
+    if spec is None or integ.outline is None or not integ.outline.defines("process_outgoing_response"):
         if reply.status_code in SUCCESS and isinstance(reply.content, dict) and (
                 reply.content.get("text") or reply.content.get("attachments")):
             outcome.replies.extend(reply_drafts(hub, integ, reply.content, message, room, outcome.logs))
@@ -198,8 +199,8 @@ def is_outgoing_script(script: Path) -> bool:
         source = script.read_text("utf-8")
     except (OSError, UnicodeDecodeError):
         return False
-    engine = "javascript" if script.suffix == ".js" else "python"
-    has = {m: defines(source, engine, m) for m in
+    outline = javascript_outline(source) if script.suffix == ".js" else python_outline(source)
+    has = {m: outline.defines(m) for m in
            ("prepare_outgoing_request", "process_outgoing_response", "process_incoming_request")}
     return (has["prepare_outgoing_request"] or has["process_outgoing_response"]) and not has["process_incoming_request"]
 

@@ -54,7 +54,7 @@ async def replay(hub: Hub, integ: Integration, entry: dict[str, Any], dry_run: b
             "request": payload.history_request(opts, secrets) if opts is not None else None,
             "result": run.result, "error": run.error,
             "replies": [payload.mask_value(d.doc, secrets) for d in run.drafts],
-            "logs": [r.to_json() for r in run.logs],
+            "logs": [r.to_api() for r in run.logs],
         }
         return {"success": True, "dry_run": True, "old": old, "new": new}
     ids = await service.outbox.enqueue([{"target": integ.id, "message_id": delivery.message_id,

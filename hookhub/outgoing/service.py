@@ -35,9 +35,7 @@ says how it ended:
 
 from __future__ import annotations
 
-import ast
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -65,21 +63,6 @@ DEFAULT_TIMEOUT_MS = 20_000
 #: wait before trying again when the integration's script slots are all busy
 SATURATED_DELAY_S = 1.0
 KIND = "outgoing"
-
-
-def defines(source: str, engine: str, method: str) -> bool:
-    """Whether a script's ``Script`` class defines ``method`` (read from the source, not run)."""
-    if engine == "python":
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            return False
-        for node in tree.body:
-            if isinstance(node, ast.ClassDef) and node.name == "Script":
-                return any(isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == method
-                           for item in node.body)
-        return False
-    return re.search(rf"\b{re.escape(method)}\s*[(:=]", source) is not None
 
 
 @dataclass
@@ -196,8 +179,8 @@ class OutgoingService:
     # -- one attempt -------------------------------------------------------------
 
     def _script(self, integ: Integration, method: str) -> bool:
-        spec = integ.spec
-        return spec is not None and integ.compile_error is None and defines(spec.source, spec.engine, method)
+        return (integ.spec is not None and integ.compile_error is None and integ.outline is not None
+                and integ.outline.defines(method))
 
     def secrets_of(self, integ: Integration, opts: dict[str, Any] | None = None) -> list[str]:
         found = [payload.token_of(integ.config) or ""]

@@ -31,6 +31,12 @@ class Limits:
     queue: int = 64
     #: timeout of each ``HTTP()`` call a script makes (not counted in ``timeout_ms``)
     http_timeout_ms: int = 20000
+    #: comma-separated names of the limits the integration sets itself (the others are ``sandbox:``'s)
+    own: str = ""
+
+    def origin(self, name: str) -> str:
+        """Where limit *name* comes from, for messages: ``sandbox.timeout_ms`` or the integration's key."""
+        return f"the integration's {name}" if name in self.own.split(",") else f"sandbox.{name}"
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ def to_json_result(value: Any, max_bytes: int) -> Any:
     if size > max_bytes:
         raise ScriptRunError(
             f"the script returned {size} bytes of JSON, more than the limit of {max_bytes} "
-            "(sandbox max_output_bytes)")
+            "(max_output_bytes, of the integration or sandbox:): return less, or raise the limit")
     return out
 
 

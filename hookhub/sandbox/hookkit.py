@@ -22,7 +22,8 @@ from typing import Any
 
 __all__ = [
     "BLUE", "GREEN", "GREY", "PURPLE", "RED", "YELLOW",
-    "at_most", "commit_line", "duration", "field", "find_missing", "first_line", "http_url",
+    "at_most", "commit_line", "dispatch", "duration", "event_key", "field", "find_missing", "first_line",
+    "http_url",
     "link", "message", "obj", "objs", "payload_problem", "plural", "pluck", "push_message", "shorten",
     "unique",
 ]
@@ -243,3 +244,168 @@ def push_message(pusher: Any, branch: Any, repo: Any, lines: Sequence[Any], *, c
         "text": "\n".join(at_most(lines, limit, count)),
     }
     return message(f"{pusher} {verb} {commits} to {target} of {repo}", attachment)
+
+
+# -- events --------------------------------------------------------------------
+
+
+def event_key(name: Any) -> str:
+    """An event name folded for comparison: lower case, punctuation and spaces as one ``_``.
+
+    ``"Push Hook"``, ``"push_hook"`` and ``"push-hook"`` are the same event;
+    so are ``"repo:push"`` and ``"repo_push"`` (fixture file names use the
+    folded form). ``event_key("Merge Request Hook")`` → ``"merge_request_hook"``.
+    """
+    out: list[str] = []
+    gap = False
+    for char in str(name or "").strip().lower():
+        if char.isalnum():
+            if gap and out:
+                out.append("_")
+            out.append(char)
+            gap = False
+        else:
+            gap = True
+    return "".join(out)
+
+
+def _path_value(content: Any, path: str) -> Any:
+    value = content
+    for key in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _matches(key: Any, name: Any) -> bool:
+    """Whether a table key names the event ``name``: equal when folded, ``"*"``, or a prefix ending in ``*``."""
+    key = str(key)
+    if key == "*":
+        return True
+    if key.endswith("*"):
+        return event_key(name).startswith(event_key(key[:-1]))
+    return event_key(key) == event_key(name)
+
+
+def _pick(table: Any, name: Any, default: Any = None) -> Any:
+    """The value of the most specific key of ``table`` matching ``name``: exact, then prefix, then ``"*"``."""
+    exact = [key for key in table if not str(key).endswith("*") and _matches(key, name)]
+    if exact:
+        return table[exact[0]]
+    prefixes = sorted((key for key in table if str(key).endswith("*") and _matches(key, name)),
+                      key=lambda key: -len(str(key)))
+    return table[prefixes[0]] if prefixes else default
+
+
+def _lookup(table: Any, name: Any) -> tuple[bool, Any]:
+    """``(found, value)`` of the entry of ``table`` whose key folds like ``name`` (then ``"*"``)."""
+    wanted = event_key(name)
+    for key in table:
+        if event_key(key) == wanted:
+            return True, table[key]
+    if "*" in table:
+        return True, table["*"]
+    return False, None
+
+
+def _event_name(request: Any, content: Any, header: Any, field: Any, detect: Any) -> tuple[Any, str]:
+    """The event name a request carries, and where it was read (for messages)."""
+    headers = obj(obj(request).get("headers"))
+    names = (header,) if isinstance(header, str) else tuple(header or ())
+    for name in names:
+        value = headers.get(str(name).lower())
+        if value is not None and str(value).strip():
+            return str(value).strip(), f"{name} header"
+    if field:
+        value = _path_value(content, field)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip(), f"'{field}'"
+    if detect is not None:
+        value = detect(content)
+        if value:
+            return str(value), "its shape"
+    return None, ""
+
+
+def _no_event(service: str, header: Any, field: Any, hint: Any) -> str:
+    names = (header,) if isinstance(header, str) else tuple(header or ())
+    article = "an" if str(service)[:1].lower() in "aeiou" else "a"
+    delivery = f"is this {article} {service} webhook delivery?"
+    if names and field:
+        text = f"missing {names[0]} header (and no '{field}' in the body): {delivery}"
+    elif names:
+        text = f"missing {' or '.join(str(n) for n in names)} header: {delivery}"
+    elif field:
+        text = f"{service} payload is missing '{field}': {delivery}"
+    else:
+        text = f"not a {service} webhook payload: cannot tell which event it is"
+    return f"{text} ({hint})" if hint else text
+
+
+def _unsupported(log: Any, text: str) -> None:
+    if log is not None:
+        log(f"{text} is not supported; nothing posted")
+
+
+def dispatch(request: Any, events: Any, *, header: Any = None, field: Any = None, detect: Any = None,
+             default: Any = None, action: Any = "action", needs: Any = None, service: str = "The",
+             hint: Any = None, log: Any = None) -> Any:
+    """Answer a webhook from the script's event table: call the handler of its event.
+
+    ``events`` maps event names to handlers, ``{"push": push, ...}``; a handler
+    is called as ``handler(body, request)`` (``body`` is ``request.content``)
+    and its return value is the answer. The event name comes from the first
+    of: the ``header`` (a name or a tuple of names, case-insensitive), the body
+    ``field`` (a dotted path such as ``"event.event_type"``), ``detect(body)``
+    (a function for payloads that only their shape tells apart), ``default``.
+    Names are compared folded (:func:`event_key`). A value of the table may
+    itself be a table by action: ``{"opened": opened, "closed": closed}``,
+    keyed by the body field ``action`` (a dotted path, default ``"action"``,
+    or a table of paths by event); ``"*"`` matches any other name; ``None``
+    marks a known event that posts nothing.
+
+    Answers: an unknown event or action is *unsupported*: ``None`` (200,
+    nothing posted, the sender must not retry) and one log line
+    ``"GitHub event 'ping' is not supported; nothing posted"``. A request that
+    names no event, a body that is not a JSON object, or a body without a
+    dotted path that ``needs`` lists for the event is *anomalous*:
+    ``{"error": ...}`` (400) naming the header or the missing path, e.g.
+    ``"GitHub 'push' payload is missing 'repository.full_name'"`` (``needs``
+    keys: ``"*"`` for all events, plus the most specific of an event or a prefix such as
+    ``"pullrequest:*"``). ``service``
+    names the sender in these texts; ``hint`` is added to the no-event error.
+    ``log`` receives the log line: inside a script it is ``console.log``
+    already (the sandbox binds it).
+    """
+    content = obj(request).get("content")
+    name, _ = _event_name(request, content, header, field, detect)
+    if name is None:
+        name = default
+    if name is None or name == "":
+        if not isinstance(content, dict) and not header:
+            return {"error": f"{service} payload must be a JSON object"}
+        return {"error": _no_event(service, header, field, hint)}
+    found, handler = _lookup(events, name)
+    if not found or handler is None:
+        _unsupported(log, f"{service} event '{name}'")
+        return None
+    # the paths every event needs ("*"), then those of the most specific key naming this event
+    table = obj(needs)
+    required: list[Any] = list(table.get("*") or ())
+    required += list(_pick({key: table[key] for key in table if key != "*"}, name, ()) or ())
+    path = _pick(action, name, "action") if isinstance(action, dict) else action
+    if isinstance(handler, dict):
+        required.append(path)
+    problem = payload_problem(content, required, f"{service} '{name}'")
+    if problem:
+        return {"error": problem}
+    if isinstance(handler, dict):
+        what = _path_value(content, path)
+        found, handler = _lookup(handler, what)
+        if not found or handler is None:
+            _unsupported(log, f"{service} '{name}' {str(path).split('.')[-1]} '{what}'")
+            return None
+    if not callable(handler):
+        return {"error": f"the event table of the script maps '{name}' to something that is not a function"}
+    return handler(content, request)

@@ -166,7 +166,7 @@ class InProcessSandbox:
                 self._runner.forget(integration_id)
                 slot.store = ScriptStore(slot.store.snapshot())
                 result = RunResult(False, reason=(
-                    f"the script timed out after {spec.limits.timeout_ms} ms (sandbox timeout_ms); "
+                    f"the script timed out after {spec.limits.timeout_ms} ms ({spec.limits.origin('timeout_ms')}); "
                     "the in-process sandbox could not stop it"))
         finally:
             slot.lock.release()

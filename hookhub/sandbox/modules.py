@@ -215,11 +215,31 @@ _BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
 }
 
 
-class ModuleImporter:
-    """The guarded ``__import__`` of one script instance."""
+def _kit_with_log(log: Callable[..., Any] | None) -> dict[str, Any]:
+    """hookkit's attributes with ``dispatch`` writing its log line to the script's ``console.log``."""
+    attrs = dict(_static_attrs("hookkit"))
+    if log is not None:
+        kit_dispatch = attrs["dispatch"]
 
-    def __init__(self) -> None:
+        def dispatch(request: Any, events: Any, **options: Any) -> Any:
+            options.setdefault("log", log)
+            return kit_dispatch(request, events, **options)
+
+        dispatch.__doc__ = kit_dispatch.__doc__
+        attrs["dispatch"] = dispatch
+    return attrs
+
+
+class ModuleImporter:
+    """The guarded ``__import__`` of one script instance.
+
+    :param log: the script's ``console.log``, where ``hookkit.dispatch`` writes
+        its "not supported" line.
+    """
+
+    def __init__(self, log: Callable[..., Any] | None = None) -> None:
         self._proxies: dict[str, ModuleProxy] = {}
+        self._log = log
 
     def module(self, name: str) -> ModuleProxy:
         proxy = self._proxies.get(name)
@@ -228,6 +248,8 @@ class ModuleImporter:
                 attrs: dict[str, Any] = {"parse": self.module("urllib.parse")}
             elif name == "__future__":
                 attrs = _static_attrs("__future__")
+            elif name == "hookkit":
+                attrs = _kit_with_log(self._log)
             elif name in ALLOWED_MODULES:
                 builder = _BUILDERS.get(name)
                 attrs = builder() if builder else _static_attrs(name)

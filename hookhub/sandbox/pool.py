@@ -28,7 +28,6 @@ import inspect
 import itertools
 import logging
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -39,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..engines.base import LEVELS, LogRecord, ScriptEngine
+from ..engines.base import LEVELS, LogRecord, ScriptEngine, outline_of
 from ..engines.python import STORE_MAX_BYTES
 from ..errors import HookhubError
 from . import channel
@@ -50,8 +49,6 @@ from .runner import ScriptRunner
 from .zygote import MAX_PACKET, engine_recipe
 
 log = logging.getLogger("hookhub.sandbox")
-
-_STORE_NAME = re.compile(r"\bStore\b")
 
 #: Time a worker gets after ``timeout_ms`` to report its own timeout before it is killed.
 GRACE_MS = 500
@@ -93,12 +90,12 @@ class _Integration:
     def __post_init__(self) -> None:
         self.spec_json = _spec_json(self.spec)
 
-    def set_spec(self, spec: ScriptSpec) -> None:
+    def set_spec(self, spec: ScriptSpec, uses_store: bool) -> None:
         if spec.digest != self.spec.digest:
             self.avg_ms = None  # a new script has to prove itself again
         self.spec = spec
         self.spec_json = _spec_json(spec)
-        self.uses_store = _STORE_NAME.search(spec.source) is not None
+        self.uses_store = uses_store
 
     def note_duration(self, ms: float) -> None:
         self.avg_ms = ms if self.avg_ms is None else 0.7 * self.avg_ms + 0.3 * ms
@@ -370,7 +367,7 @@ class WorkerPool:
         if integ is None:
             integ = self._integrations[spec.integration_id] = _Integration(spec)
         # workers re-create the instance when the digest changed; the Store is kept
-        integ.set_spec(spec)
+        integ.set_spec(spec, outline_of(engine, spec.source, spec.filename).uses_store)
 
     def restore_store(self, integration_id: str, data: dict[str, Any]) -> None:
         integ = self._integrations.get(integration_id)
@@ -555,7 +552,7 @@ class WorkerPool:
         except TimeoutError:
             self._retire(worker)
             return CallOutcome(False, reason=(
-                f"the script timed out after {limits.timeout_ms} ms (sandbox timeout_ms) and did not stop; "
+                f"the script timed out after {limits.timeout_ms} ms ({limits.origin('timeout_ms')}) and did not stop; "
                 "its worker was killed and replaced"))
         except (channel.ChannelError, OSError, ValueError, TypeError, KeyError) as exc:
             pid = worker.pid

@@ -130,7 +130,7 @@ class ScriptRunner:
             result = to_json_result(value, spec.limits.max_output_bytes)
         except ScriptTimeout:
             self.forget(spec.integration_id)
-            reason = f"the script timed out after {spec.limits.timeout_ms} ms (sandbox timeout_ms)"
+            reason = f"the script timed out after {spec.limits.timeout_ms} ms ({spec.limits.origin('timeout_ms')})"
             return RunResult(False, reason=reason, logs=_take(env))
         except ScriptCompileError as exc:
             self.forget(spec.integration_id)
@@ -142,7 +142,8 @@ class ScriptRunner:
             return RunResult(False, reason=_describe(exc, spec) + "\n(recursion too deep)", logs=_take(env))
         except MemoryError:
             self.forget(spec.integration_id)
-            return RunResult(False, reason=f"the script ran out of memory (sandbox memory_mb={spec.limits.memory_mb})",
+            return RunResult(False, reason=f"the script ran out of memory "
+                                           f"({spec.limits.origin('memory_mb')}={spec.limits.memory_mb})",
                              logs=_take(env))
         except BaseException as exc:  # noqa: BLE001 - anything the script raises
             if env is None:

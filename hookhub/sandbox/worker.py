@@ -141,7 +141,8 @@ class Worker:
             finally:
                 self.clock.stop()
         except ScriptTimeout:  # the alarm fired between the script's end and stop()
-            result = RunResult(False, reason=f"the script timed out after {spec.limits.timeout_ms} ms (sandbox timeout_ms)")
+            result = RunResult(False, reason=f"the script timed out after {spec.limits.timeout_ms} ms "
+                                             f"({spec.limits.origin('timeout_ms')})")
         finally:
             self.limits.leave()
         after = store.snapshot()

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from ..errors import NotFound, RequestError
 from ..outgoing.outbox import STATUSES, delivery_json, list_deliveries
-from ..pipeline import MASK
+from ..redact import MASK
 from ..registry import Integration
 from . import queries
 from .render import error_line, pretty

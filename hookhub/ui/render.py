@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from ..pipeline import MASK
+from ..redact import MASK
 from ..urls import safe_http_url
 
 #: header names whose values are secrets (beyond the ones history never stores)

@@ -1,8 +1,9 @@
 """Running scripts from the UI: dry-run replays, real replays, and script tests on a pasted payload.
 
-Dry runs go through :func:`hookhub.pipeline.process` (the path the API's
-``?dry_run=1`` replay takes): the current script runs in the sandbox, the
-messages are built and validated, and nothing is stored or posted.
+Dry runs go through :func:`hookhub.dryrun.dry_run` (the path the API's
+``?dry_run=1`` replay takes): the script as it is on disk now runs in a fresh
+instance with a copy of the ``Store``, the messages are built and validated,
+and nothing is stored or posted.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..dryrun import dry_run as _dry_run
 from ..errors import RequestError
 from ..pipeline import Inbound, Outcome, commit, process
 from ..registry import Integration
@@ -68,7 +70,7 @@ def _run(outcome: Outcome, started: float) -> Run:
 async def dry_run(hub: Hub, integ: Integration, inbound: Inbound) -> Run:
     """Run ``inbound`` through the integration's current script; store and post nothing."""
     started = time.perf_counter()
-    return _run(await process(hub, integ, inbound), started)
+    return _run((await _dry_run(hub, integ, inbound)).outcome, started)
 
 
 def _shown(status: Any, response: Any, messages: list[Any]) -> dict[str, Any]:
@@ -87,7 +89,7 @@ async def replay(hub: Hub, integ: Integration, entry: dict[str, Any], *, dry: bo
                       delivery_id=answer.get("delivery_id"))
     inbound = inbound_of(integ, entry.get("request") or {})
     started = time.perf_counter()
-    outcome = await process(hub, integ, inbound)
+    outcome = (await _dry_run(hub, integ, inbound)).outcome if dry else await process(hub, integ, inbound)
     run = _run(outcome, started)
     if not dry:
         run.history_id = new_id()

@@ -1,18 +1,8 @@
 """Fixture tests for the Alertmanager script: one per fixture, exact messages."""
 
-import json
-from pathlib import Path
-
-SCRIPT = Path(__file__).parent / "script.py"
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def load(name):
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
 
 def test_firing__grouped_by_alertname(check):
-    check(SCRIPT, "firing__grouped_by_alertname",
+    check("firing__grouped_by_alertname",
           text=('Firing (1 alert): '
                 '[high_memory_load](http://docker.for.mac.host.internal:9093/#/alerts?receiver=teams_proxy)'),
           attachments=[{'color': '#daa038',
@@ -27,7 +17,7 @@ def test_firing__grouped_by_alertname(check):
 
 
 def test_firing__multiple_alerts(check):
-    check(SCRIPT, "firing__multiple_alerts",
+    check("firing__multiple_alerts",
           text='Firing (2 alerts): [High CPU Temperature](http://ops1:9093/#/alerts?receiver=ops-zulip)',
           attachments=[{'color': '#a30200',
                         'title': 'High CPU core temperature',
@@ -46,7 +36,7 @@ def test_firing__multiple_alerts(check):
 
 
 def test_firing__single_alert_no_generator_url(check):
-    check(SCRIPT, "firing__single_alert_no_generator_url",
+    check("firing__single_alert_no_generator_url",
           text='Firing (1 alert): [High CPU Temperature](http://ops1:9093/#/alerts?receiver=ops-zulip)',
           attachments=[{'color': '#a30200',
                         'title': 'High CPU core temperature',
@@ -57,7 +47,7 @@ def test_firing__single_alert_no_generator_url(check):
 
 
 def test_firing__two_alerts_minimal_labels(check):
-    check(SCRIPT, "firing__two_alerts_minimal_labels",
+    check("firing__two_alerts_minimal_labels",
           text=('Firing (2 alerts): [high_memory_load, '
                 'high_memory_load2](http://docker.for.mac.host.internal:9093/#/alerts?receiver=teams_proxy)'),
           attachments=[{'color': '#daa038',
@@ -73,7 +63,7 @@ def test_firing__two_alerts_minimal_labels(check):
 
 
 def test_resolved__single_alert(check):
-    check(SCRIPT, "resolved__single_alert",
+    check("resolved__single_alert",
           text='Resolved (1 alert): [High CPU Temperature](http://ops1:9093/#/alerts?receiver=ops-zulip)',
           attachments=[{'color': '#2eb886',
                         'title': 'High CPU core temperature',
@@ -85,39 +75,40 @@ def test_resolved__single_alert(check):
 
 
 def test_many_alerts_are_capped(check):
-    payload = load("firing__single_alert_no_generator_url")
+    payload = check.load("firing__single_alert_no_generator_url")
     alert = payload["alerts"][0]
     payload["alerts"] = [dict(alert, fingerprint=str(i)) for i in range(13)]
-    message = check(SCRIPT, payload,
+    message = check(payload,
                     text=("Firing (13 alerts): [High CPU Temperature](http://ops1:9093/#/alerts?receiver=ops-zulip)"
                           " — showing 10, 3 more in Alertmanager")).drafts[0].doc
     assert len(message["attachments"]) == 10
 
 
 def test_resolved_alert_shows_end_time(check):
-    payload = load("resolved__single_alert")
+    payload = check.load("resolved__single_alert")
     payload["alerts"][0]["endsAt"] = "2020-02-06T01:02:03.5+01:00"
-    message = check(SCRIPT, payload).drafts[0].doc
+    message = check(payload).drafts[0].doc
     assert message["attachments"][0]["fields"][-1] == {"title": "Ended", "value": "2020-02-06 00:02:03 UTC",
                                                        "short": True}
 
 
 def test_unknown_status_posts_nothing(check):
-    payload = load("resolved__single_alert")
+    payload = check.load("resolved__single_alert")
     payload["status"] = "suppressed"
-    check(SCRIPT, payload, expect_nothing=True)
+    check(payload, expect_nothing=True)
 
 
 def test_missing_status(check):
-    check(SCRIPT, {"alerts": []}, status=400,
-          error="Alertmanager payload is missing 'status' (expected 'firing' or 'resolved')")
+    check({"alerts": []}, status=400,
+          error=("Alertmanager payload is missing 'status': is this an Alertmanager webhook delivery? "
+                 "(expected 'firing' or 'resolved')"))
 
 
 def test_missing_alerts(check):
-    check(SCRIPT, {"status": "firing"}, status=400,
+    check({"status": "firing"}, status=400,
           error="Alertmanager payload is missing 'alerts' (a non-empty list)")
 
 
 def test_alert_without_labels(check):
-    check(SCRIPT, {"status": "firing", "alerts": [{"annotations": {}}]}, status=400,
+    check({"status": "firing", "alerts": [{"annotations": {}}]}, status=400,
           error="Alertmanager payload: alerts[0] has no 'labels' object")

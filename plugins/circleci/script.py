@@ -7,12 +7,17 @@ https://<host>/hooks/<id>/<token>; see README.md next to this file.
 import datetime
 import re
 
-from hookkit import GREEN, GREY, RED, YELLOW, duration, field, link, message, obj, objs, payload_problem
+from hookkit import GREEN, GREY, RED, YELLOW, dispatch, duration, event_key, field, link, message, obj, objs
 
 EVENT_HEADER = "Circleci-Event-Type"
-# Header values with "-" as "_". "legacy_build" is the old `notify: webhooks:` payload,
-# which has no event header (its body is {"payload": {...}}).
-EVENTS = ("workflow_completed", "job_completed", "legacy_build")
+# Without the header, the body's "type" names the event; a body {"payload": {...}} is the
+# legacy 1.0/2.0 `notify: webhooks:` build payload.
+EVENT_FIELD = "type"
+
+NEEDS = {
+    "workflow-completed": ("workflow.url",),
+    "job-completed": ("workflow.url", "job"),
+}
 
 # Status → (phrase, colour), for workflows, jobs and legacy builds.
 OUTCOMES = {
@@ -54,126 +59,118 @@ def repo_label(url):
     return "/".join(parts[3:5]) if len(parts) >= 5 else None
 
 
+# -- helpers -------------------------------------------------------------
+
+
+def source_of(content):
+    """Repository, branch and commit from the pipeline (GitHub/Bitbucket or GitLab triggers)."""
+    pipeline = obj(content.get("pipeline"))
+    vcs = obj(pipeline.get("vcs"))
+    params = obj(pipeline.get("trigger_parameters"))
+    gitlab = obj(params.get("gitlab"))
+    git = obj(params.get("git"))
+    commit = obj(vcs.get("commit"))
+    repo_url = vcs.get("target_repository_url") or gitlab.get("web_url")
+    sha = vcs.get("revision") or git.get("checkout_sha") or gitlab.get("commit_sha") or ""
+    commit_url = None
+    if repo_url and sha:
+        commit_url = f"{repo_url}/-/commit/{sha}" if gitlab else f"{repo_url}/commit/{sha}"
+    return {
+        "repo": link(repo_label(repo_url) or obj(content.get("project")).get("name") or "project", repo_url),
+        "branch": vcs.get("branch") or git.get("branch") or gitlab.get("branch"),
+        "tag": vcs.get("tag") or git.get("tag"),
+        "sha": sha,
+        "commit_url": commit_url,
+        "subject": commit.get("subject") or gitlab.get("commit_title"),
+        "author": obj(commit.get("author")).get("name") or gitlab.get("commit_author_name"),
+        "number": pipeline.get("number"),
+    }
+
+# -- events --------------------------------------------------------------
+
+
+def completed(content, request):
+    event = event_key(request["headers"].get("circleci-event-type") or content.get("type"))
+    workflow = content["workflow"]
+    job = obj(content.get("job"))
+    thing = job if event == "job_completed" else workflow
+    status = thing.get("status") or "unknown"
+    phrase, color = OUTCOMES.get(status, (f"finished ({status})", YELLOW))
+    source = source_of(content)
+    ref = f"tag {source['tag']}" if source["tag"] else source["branch"]
+    where = f" on {ref}" if ref else ""
+    if event == "job_completed":
+        label = f"{job.get('name')} #{job.get('number')}" if job.get("number") else job.get("name")
+        job_url = f"{workflow['url']}/jobs/{job['number']}" if job.get("number") else None
+        text = (f"Job {link(label, job_url)} {phrase} in workflow {link(workflow.get('name'), workflow['url'])}"
+                f"{where} of {source['repo']}")
+    else:
+        text = f"Workflow {link(workflow.get('name'), workflow['url'])} {phrase}{where} of {source['repo']}"
+    fields = []
+    if source["number"]:
+        fields.append(field("Pipeline", f"#{source['number']}"))
+    if source["sha"]:
+        fields.append(field("Commit", link(source["sha"][:7], source["commit_url"])))
+    if source["author"]:
+        fields.append(field("Author", source["author"]))
+    started = seconds_since_epoch(thing.get("started_at") or thing.get("created_at"))
+    stopped = seconds_since_epoch(thing.get("stopped_at"))
+    if started is not None and stopped is not None and stopped >= started:
+        fields.append(field("Duration", duration(stopped - started)))
+    attachment = {
+        "color": color,
+        "title": source["subject"],
+        "title_link": source["commit_url"] if source["subject"] else None,
+        "fields": fields,
+    }
+    return message(text, attachment)
+
+
+def legacy(content, request):
+    build = content.get("payload")
+    if not isinstance(build, dict) or build.get("build_num") is None:
+        return {"error": "CircleCI legacy payload is missing 'payload' with 'build_num'"}
+    if build.get("lifecycle") and build["lifecycle"] != "finished":
+        console.log(f"CircleCI legacy build lifecycle '{build['lifecycle']}' is not posted")
+        return None
+    status = build.get("status") or build.get("outcome") or "unknown"
+    phrase, color = OUTCOMES.get(status, (f"finished ({status})", YELLOW))
+    repo_url = build.get("vcs_url")
+    repo = link(repo_label(repo_url) or build.get("reponame") or "project", repo_url)
+    branch = build.get("branch")
+    where = f" on {branch}" if branch else ""
+    number = build["build_num"]
+    text = f"Build {link(f'#{number}', build.get('build_url'))} {phrase}{where} of {repo}"
+    sha = str(build.get("vcs_revision") or "")
+    details = [item for item in objs(build.get("all_commit_details")) if item.get("commit") == sha]
+    commit_url = details[0].get("commit_url") if details else None
+    if not commit_url and repo_url and sha:
+        commit_url = f"{repo_url}/commit/{sha}"
+    fields = []
+    if sha:
+        fields.append(field("Commit", link(sha[:7], commit_url)))
+    author = build.get("author_name") or build.get("committer_name")
+    if author:
+        fields.append(field("Author", author))
+    if isinstance(build.get("build_time_millis"), (int, float)):
+        fields.append(field("Duration", duration(build["build_time_millis"] / 1000)))
+    attachment = {
+        "color": color,
+        "title": build.get("subject"),
+        "title_link": build.get("compare") if build.get("subject") else None,
+        "fields": fields,
+    }
+    return message(text, attachment)
+
+
+def legacy_or_none(content):
+    return "legacy_build" if isinstance(content.get("payload"), dict) else None
+
+
+EVENTS = {"workflow-completed": completed, "job-completed": completed, "legacy_build": legacy}
+
+
 class Script:
     def process_incoming_request(self, request):
-        content = request["content"]
-        header = request["headers"].get("circleci-event-type")
-        body_type = content.get("type") if isinstance(content, dict) else None
-        event = str(header or body_type or "").strip().lower().replace("-", "_")
-        if not event and isinstance(content, dict) and isinstance(content.get("payload"), dict):
-            event = "legacy_build"
-        if not event:
-            return {"error": "missing Circleci-Event-Type header (and no 'type' or 'payload' in the body)"}
-        if event not in EVENTS:
-            console.log(f"CircleCI event '{event}' is not supported; nothing posted")
-            return None
-        problem = payload_problem(content, source=f"CircleCI '{event}'")
-        if problem:
-            return {"error": problem}
-        if event == "legacy_build":
-            return self.legacy(content)
-        workflow = content.get("workflow")
-        if not isinstance(workflow, dict) or not workflow.get("url"):
-            return {"error": f"CircleCI '{event}' payload is missing 'workflow' with 'url'"}
-        if event == "job_completed" and not isinstance(content.get("job"), dict):
-            return {"error": "CircleCI 'job_completed' payload is missing 'job'"}
-        return self.completed(content, event)
-
-    # -- helpers -------------------------------------------------------------
-
-    def source(self, content):
-        """Repository, branch and commit from the pipeline (GitHub/Bitbucket or GitLab triggers)."""
-        pipeline = obj(content.get("pipeline"))
-        vcs = obj(pipeline.get("vcs"))
-        params = obj(pipeline.get("trigger_parameters"))
-        gitlab = obj(params.get("gitlab"))
-        git = obj(params.get("git"))
-        commit = obj(vcs.get("commit"))
-        repo_url = vcs.get("target_repository_url") or gitlab.get("web_url")
-        sha = vcs.get("revision") or git.get("checkout_sha") or gitlab.get("commit_sha") or ""
-        commit_url = None
-        if repo_url and sha:
-            commit_url = f"{repo_url}/-/commit/{sha}" if gitlab else f"{repo_url}/commit/{sha}"
-        return {
-            "repo": link(repo_label(repo_url) or obj(content.get("project")).get("name") or "project", repo_url),
-            "branch": vcs.get("branch") or git.get("branch") or gitlab.get("branch"),
-            "tag": vcs.get("tag") or git.get("tag"),
-            "sha": sha,
-            "commit_url": commit_url,
-            "subject": commit.get("subject") or gitlab.get("commit_title"),
-            "author": obj(commit.get("author")).get("name") or gitlab.get("commit_author_name"),
-            "number": pipeline.get("number"),
-        }
-
-    # -- events --------------------------------------------------------------
-
-    def completed(self, content, event):
-        workflow = content["workflow"]
-        job = obj(content.get("job"))
-        thing = job if event == "job_completed" else workflow
-        status = thing.get("status") or "unknown"
-        phrase, color = OUTCOMES.get(status, (f"finished ({status})", YELLOW))
-        source = self.source(content)
-        ref = f"tag {source['tag']}" if source["tag"] else source["branch"]
-        where = f" on {ref}" if ref else ""
-        if event == "job_completed":
-            label = f"{job.get('name')} #{job.get('number')}" if job.get("number") else job.get("name")
-            job_url = f"{workflow['url']}/jobs/{job['number']}" if job.get("number") else None
-            text = (f"Job {link(label, job_url)} {phrase} in workflow {link(workflow.get('name'), workflow['url'])}"
-                    f"{where} of {source['repo']}")
-        else:
-            text = f"Workflow {link(workflow.get('name'), workflow['url'])} {phrase}{where} of {source['repo']}"
-        fields = []
-        if source["number"]:
-            fields.append(field("Pipeline", f"#{source['number']}"))
-        if source["sha"]:
-            fields.append(field("Commit", link(source["sha"][:7], source["commit_url"])))
-        if source["author"]:
-            fields.append(field("Author", source["author"]))
-        started = seconds_since_epoch(thing.get("started_at") or thing.get("created_at"))
-        stopped = seconds_since_epoch(thing.get("stopped_at"))
-        if started is not None and stopped is not None and stopped >= started:
-            fields.append(field("Duration", duration(stopped - started)))
-        attachment = {
-            "color": color,
-            "title": source["subject"],
-            "title_link": source["commit_url"] if source["subject"] else None,
-            "fields": fields,
-        }
-        return message(text, attachment)
-
-    def legacy(self, content):
-        build = content.get("payload")
-        if not isinstance(build, dict) or build.get("build_num") is None:
-            return {"error": "CircleCI legacy payload is missing 'payload' with 'build_num'"}
-        if build.get("lifecycle") and build["lifecycle"] != "finished":
-            console.log(f"CircleCI legacy build lifecycle '{build['lifecycle']}' is not posted")
-            return None
-        status = build.get("status") or build.get("outcome") or "unknown"
-        phrase, color = OUTCOMES.get(status, (f"finished ({status})", YELLOW))
-        repo_url = build.get("vcs_url")
-        repo = link(repo_label(repo_url) or build.get("reponame") or "project", repo_url)
-        branch = build.get("branch")
-        where = f" on {branch}" if branch else ""
-        number = build["build_num"]
-        text = f"Build {link(f'#{number}', build.get('build_url'))} {phrase}{where} of {repo}"
-        sha = str(build.get("vcs_revision") or "")
-        details = [item for item in objs(build.get("all_commit_details")) if item.get("commit") == sha]
-        commit_url = details[0].get("commit_url") if details else None
-        if not commit_url and repo_url and sha:
-            commit_url = f"{repo_url}/commit/{sha}"
-        fields = []
-        if sha:
-            fields.append(field("Commit", link(sha[:7], commit_url)))
-        author = build.get("author_name") or build.get("committer_name")
-        if author:
-            fields.append(field("Author", author))
-        if isinstance(build.get("build_time_millis"), (int, float)):
-            fields.append(field("Duration", duration(build["build_time_millis"] / 1000)))
-        attachment = {
-            "color": color,
-            "title": build.get("subject"),
-            "title_link": build.get("compare") if build.get("subject") else None,
-            "fields": fields,
-        }
-        return message(text, attachment)
+        return dispatch(request, EVENTS, header=EVENT_HEADER, field=EVENT_FIELD, detect=legacy_or_none,
+                        needs=NEEDS, service="CircleCI")

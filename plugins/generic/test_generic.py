@@ -1,20 +1,10 @@
 """Fixture tests for the generic Slack/Rocket.Chat-compatible script."""
 
-import json
-from pathlib import Path
-
 import pytest
-
-SCRIPT = Path(__file__).parent / "script.py"
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def load(name):
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def test_message__rocketchat_full(check):
-    check(SCRIPT, "message__rocketchat_full",
+    check("message__rocketchat_full",
           text='Elevated error rates on the public API',
           attachments=[{'color': '#daa038',
                         'text': 'We are investigating increased error rates for a subset of requests.',
@@ -30,7 +20,7 @@ def test_message__rocketchat_full(check):
 
 
 def test_message__slack_attachments(check):
-    check(SCRIPT, "message__slack_attachments",
+    check("message__slack_attachments",
           text='Deploy to production failed',
           attachments=[{'color': '#a30200',
                         'text': 'Step `migrate` exited with status 1.',
@@ -49,7 +39,7 @@ def test_message__slack_attachments(check):
 
 
 def test_message__text_only(check):
-    check(SCRIPT, "message__text_only",
+    check("message__text_only",
           text=('Nightly backup of *db-main* finished in 4m 12s: [run '
                 '2031](https://backup.example.com/runs/2031)'),
           attachments=[],
@@ -59,12 +49,12 @@ def test_message__text_only(check):
 
 
 def test_channel_is_passed_through(check):
-    outcome = check(SCRIPT, "message__rocketchat_full", text="Elevated error rates on the public API")
+    outcome = check("message__rocketchat_full", text="Elevated error rates on the public API")
     assert [draft.destination.label for draft in outcome.drafts] == ["#general"]
 
 
 def test_plain_text_without_links_is_unchanged(check):
-    check(SCRIPT, {"text": "a <b> c <mailto:x@example.com|x>"}, text="a <b> c <mailto:x@example.com|x>")
+    check({"text": "a <b> c <mailto:x@example.com|x>"}, text="a <b> c <mailto:x@example.com|x>")
 
 
 @pytest.mark.parametrize(("body", "error"), [
@@ -87,8 +77,8 @@ def test_plain_text_without_links_is_unchanged(check):
     ({}, "nothing to post: send a non-empty 'text' or at least one attachment"),
 ])
 def test_wrong_types_are_rejected(check, body, error):
-    check(SCRIPT, body, status=400, error=error)
+    check(body, status=400, error=error)
 
 
 def test_invalid__json_array(check):
-    check(SCRIPT, "invalid__json_array", status=400, error="the body must be a JSON object like {\"text\": \"hello\"}")
+    check("invalid__json_array", status=400, error="the body must be a JSON object like {\"text\": \"hello\"}")

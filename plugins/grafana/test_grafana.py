@@ -1,18 +1,8 @@
 """Fixture tests for the Grafana script: one per fixture, exact messages."""
 
-import json
-from pathlib import Path
-
-SCRIPT = Path(__file__).parent / "script.py"
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def load(name):
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
 
 def test_legacy_alerting__alerting_2_matches(check):
-    check(SCRIPT, "legacy_alerting__alerting_2_matches",
+    check("legacy_alerting__alerting_2_matches",
           text='Alerting: [Test rule](http://localhost:3000/)',
           attachments=[{'color': '#a30200',
                         'title': '[Alerting] Test notification',
@@ -24,7 +14,7 @@ def test_legacy_alerting__alerting_2_matches(check):
 
 
 def test_legacy_alerting__ok(check):
-    check(SCRIPT, "legacy_alerting__ok",
+    check("legacy_alerting__ok",
           text='OK: [Test rule](http://localhost:3000/)',
           attachments=[{'color': '#2eb886',
                         'title': '[Ok] Test notification',
@@ -35,7 +25,7 @@ def test_legacy_alerting__ok(check):
 
 
 def test_unified_alerting__firing_3_alerts_v9(check):
-    check(SCRIPT, "unified_alerting__firing_3_alerts_v9",
+    check("unified_alerting__firing_3_alerts_v9",
           text=('Firing (3 alerts): [Test alert, Second webhook '
                 'test](https://grafana.example.com/alerting/list)'),
           attachments=[{'color': '#a30200',
@@ -74,7 +64,7 @@ def test_unified_alerting__firing_3_alerts_v9(check):
 
 
 def test_unified_alerting__firing_v9(check):
-    check(SCRIPT, "unified_alerting__firing_v9",
+    check("unified_alerting__firing_v9",
           text='Firing (1 alert): [Test alert](https://grafana.example.com/alerting/list)',
           attachments=[{'color': '#a30200',
                         'title': 'This is a summary field, failure on some_host',
@@ -88,7 +78,7 @@ def test_unified_alerting__firing_v9(check):
 
 
 def test_unified_alerting__resolved_v9(check):
-    check(SCRIPT, "unified_alerting__resolved_v9",
+    check("unified_alerting__resolved_v9",
           text='Resolved (1 alert): [Test alert](https://grafana.example.com/alerting/list)',
           attachments=[{'color': '#2eb886',
                         'title': 'This is a summary field, failure on <no value>',
@@ -102,34 +92,34 @@ def test_unified_alerting__resolved_v9(check):
 
 
 def test_values_object_of_newer_grafana_is_preferred(check):
-    payload = load("unified_alerting__firing_v9")
+    payload = check.load("unified_alerting__firing_v9")
     payload["alerts"][0]["values"] = {"C": 0, "B": 24.5}
-    message = check(SCRIPT, payload).drafts[0].doc
+    message = check(payload).drafts[0].doc
     assert message["attachments"][0]["fields"][0] == {"title": "Value", "value": "B=24.5, C=0", "short": True}
 
 
 def test_paused_legacy_alert_posts_nothing(check):
-    payload = load("legacy_alerting__ok")
+    payload = check.load("legacy_alerting__ok")
     payload["state"] = "paused"
-    check(SCRIPT, payload, expect_nothing=True)
+    check(payload, expect_nothing=True)
 
 
 def test_unknown_unified_status_posts_nothing(check):
-    payload = load("unified_alerting__firing_v9")
+    payload = check.load("unified_alerting__firing_v9")
     payload["status"] = "pending"
-    check(SCRIPT, payload, expect_nothing=True)
+    check(payload, expect_nothing=True)
 
 
 def test_not_a_grafana_payload(check):
-    check(SCRIPT, {"not": "valid"}, status=400,
-          error=("not a Grafana alert payload: expected 'alerts' (Grafana Alerting) "
-                 "or 'ruleName' and 'state' (legacy alerting)"))
+    check({"not": "valid"}, status=400,
+          error=("not a Grafana webhook payload: cannot tell which event it is (expected 'alerts' "
+                 "(Grafana Alerting) or 'ruleName' and 'state' (legacy alerting))"))
 
 
 def test_alert_without_labels(check):
-    check(SCRIPT, {"status": "firing", "alerts": ["x"]}, status=400,
+    check({"status": "firing", "alerts": ["x"]}, status=400,
           error="Grafana alert payload: alerts[0] has no 'labels' object")
 
 
 def test_legacy_without_state(check):
-    check(SCRIPT, {"ruleName": "CPU"}, status=400, error="Grafana legacy alert payload is missing 'state'")
+    check({"ruleName": "CPU"}, status=400, error="Grafana 'legacy_alerting' payload is missing 'state'")

@@ -1,18 +1,10 @@
 """Fixture tests for the PagerDuty script: one per fixture, exact messages."""
 
 import json
-from pathlib import Path
-
-SCRIPT = Path(__file__).parent / "script.py"
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def load(name):
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def test_incident_acknowledged__v3(check):
-    check(SCRIPT, "incident_acknowledged__v3",
+    check("incident_acknowledged__v3",
           text=('Acknowledged by PIG 208: [#10 Test '
                 'Incident](https://pig208.pagerduty.com/incidents/PQ1K5C8) in '
                 '[pig208](https://pig208.pagerduty.com/services/PA2P440)'),
@@ -25,7 +17,7 @@ def test_incident_acknowledged__v3(check):
 
 
 def test_incident_resolved__v3(check):
-    check(SCRIPT, "incident_resolved__v3",
+    check("incident_resolved__v3",
           text=('Resolved by PIG 208: [#6 Test Incident](https://pig208.pagerduty.com/incidents/PCPZE64) in '
                 '[pig208](https://pig208.pagerduty.com/services/PA2P440)'),
           attachments=[{'color': '#2eb886',
@@ -36,7 +28,7 @@ def test_incident_resolved__v3(check):
 
 
 def test_incident_trigger__v1(check):
-    check(SCRIPT, "incident_trigger__v1",
+    check("incident_trigger__v1",
           text=('Triggered: [#3 foo](https://zulip-test.pagerduty.com/incidents/P140S4Y) in [Test '
                 'service](https://zulip-test.pagerduty.com/services/PIL5CUQ)'),
           attachments=[{'color': '#a30200',
@@ -47,7 +39,7 @@ def test_incident_trigger__v1(check):
 
 
 def test_incident_trigger__v2(check):
-    check(SCRIPT, "incident_trigger__v2",
+    check("incident_trigger__v2",
           text=('Triggered by Laura Haley: [#33 My new '
                 'incident](https://webdemo.pagerduty.com/incidents/PRORDTY) in [Production XDB '
                 'Cluster](https://webdemo.pagerduty.com/services/PN49J75)'),
@@ -60,7 +52,7 @@ def test_incident_trigger__v2(check):
 
 
 def test_incident_triggered__v3(check):
-    check(SCRIPT, "incident_triggered__v3",
+    check("incident_triggered__v3",
           text=('Triggered by PIG 208: [#9 Test Incident 3](https://pig208.pagerduty.com/incidents/PFQZPSY) '
                 'in [pig208](https://pig208.pagerduty.com/services/PA2P440)'),
           attachments=[{'color': '#a30200',
@@ -72,11 +64,11 @@ def test_incident_triggered__v3(check):
 
 
 def test_v1_batch_of_two(check):
-    payload = load("incident_trigger__v1")
+    payload = check.load("incident_trigger__v1")
     resolved = json.loads(json.dumps(payload["messages"][0]))
     resolved["type"] = "incident.resolve"
     payload["messages"].append(resolved)
-    message = check(SCRIPT, payload,
+    message = check(payload,
                     text=("2 PagerDuty incident updates:\n"
                           "Triggered: [#3 foo](https://zulip-test.pagerduty.com/incidents/P140S4Y) in "
                           "[Test service](https://zulip-test.pagerduty.com/services/PIL5CUQ)\n"
@@ -86,43 +78,52 @@ def test_v1_batch_of_two(check):
 
 
 def test_v3_reassigned(check):
-    payload = load("incident_triggered__v3")
+    payload = check.load("incident_triggered__v3")
     payload["event"]["event_type"] = "incident.reassigned"
-    check(SCRIPT, payload,
+    check(payload,
           text=("Reassigned to PIG 208: [#9 Test Incident 3](https://pig208.pagerduty.com/incidents/PFQZPSY) in "
                 "[pig208](https://pig208.pagerduty.com/services/PA2P440)"))
 
 
 def test_unsupported_v3_event_posts_nothing(check):
-    check(SCRIPT, {"event": {"event_type": "pagey.ping", "data": {}}}, expect_nothing=True)
+    check({"event": {"event_type": "pagey.ping", "data": {}}}, expect_nothing=True)
 
 
 def test_unsupported_legacy_event_posts_nothing(check):
-    payload = load("incident_trigger__v1")
+    payload = check.load("incident_trigger__v1")
     payload["messages"][0]["type"] = "incident.annotate"
-    check(SCRIPT, payload, expect_nothing=True)
+    check(payload, expect_nothing=True)
 
 
 def test_not_a_pagerduty_payload(check):
-    check(SCRIPT, {"not": "valid"}, status=400,
-          error="not a PagerDuty webhook: expected 'event' (V3) or 'messages' (V1/V2)")
+    check({"not": "valid"}, status=400,
+          error=("PagerDuty payload is missing 'event.event_type': is this a PagerDuty webhook delivery? "
+                 "(expected 'event' (V3) or 'messages' (V1/V2))"))
 
 
 def test_v3_without_data(check):
-    check(SCRIPT, {"event": {"event_type": "incident.triggered"}}, status=400,
-          error="PagerDuty V3 payload is missing 'event.data' with 'html_url'")
+    check({"event": {"event_type": "incident.triggered"}}, status=400,
+          error="PagerDuty 'incident.triggered' payload is missing 'event.data.html_url'")
 
 
 def test_legacy_without_incident(check):
-    check(SCRIPT, {"messages": [{"type": "incident.trigger", "data": {}}]}, status=400,
+    check({"messages": [{"type": "incident.trigger", "data": {}}]}, status=400,
           error="PagerDuty V1/V2 payload: messages[0] has no 'incident' with 'html_url'")
 
 
 def test_v2_acknowledge(check):
-    payload = load("incident_trigger__v2")
+    payload = check.load("incident_trigger__v2")
     payload["messages"][0]["event"] = "incident.acknowledge"
-    outcome = check(SCRIPT, payload,
+    outcome = check(payload,
                     text=("Acknowledged by Laura Haley: [#33 My new incident]"
                           "(https://webdemo.pagerduty.com/incidents/PRORDTY) in "
                           "[Production XDB Cluster](https://webdemo.pagerduty.com/services/PN49J75)"))
     assert outcome.drafts[0].doc["attachments"][0]["color"] == "#daa038"
+
+
+def test_incident_annotated__v3(check):
+    check("incident_annotated__v3",
+          text='Harsh Santwani added a note to [Critical: Checkout API High Latency](https://harsh0303.pagerduty.com/incidents/Q3B15VLMF3ASBD)',
+          attachments=[{'color': '#439fe0', 'text': 'Running KILL on long-running queries from the reporting-service.'}])
+
+

@@ -1,18 +1,8 @@
 """Fixture tests for the Sentry script: one per fixture, exact messages."""
 
-import json
-from pathlib import Path
-
-SCRIPT = Path(__file__).parent / "script.py"
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def load(name):
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
 
 def test_error__created_js_exception(check):
-    check(SCRIPT, "error__created_js_exception",
+    check("error__created_js_exception",
           text=('New error in front-end: [ReferenceError: blooopy is not '
                 'defined](https://sentry.io/organizations/test-org/issues/1170820242/events/bb78c1407cea4519aa397afc059c793d/)'),
           attachments=[{'color': '#a30200',
@@ -24,7 +14,7 @@ def test_error__created_js_exception(check):
 
 
 def test_event_alert__triggered_message_go(check):
-    check(SCRIPT, "event_alert__triggered_message_go",
+    check("event_alert__triggered_message_go",
           text=('Alert “Send a webhook payload to Webhook.site” triggered in zulip-integration-testing: [A '
                 'test message event from '
                 'golang.](https://sentry.io/organizations/hypro999-personal-organization/issues/1638844654/events/01ecb45633bc4f5ca940ada671124c8f/)'),
@@ -36,7 +26,7 @@ def test_event_alert__triggered_message_go(check):
 
 
 def test_issue__created(check):
-    check(SCRIPT, "issue__created",
+    check("issue__created",
           text=('Issue ZULIP-INTEGRATION-TESTING-2 created in Zulip Integration Testing: Exception: Custom '
                 'exception!'),
           attachments=[{'color': '#a30200',
@@ -49,7 +39,7 @@ def test_issue__created(check):
 
 
 def test_issue__ignored(check):
-    check(SCRIPT, "issue__ignored",
+    check("issue__ignored",
           text=('Issue ZULIP-INTEGRATION-TESTING-E ignored by Hemanth V. Alluri in Zulip Integration '
                 'Testing: Exception: program has entered an invalid state.'),
           attachments=[{'color': '#808080',
@@ -62,7 +52,7 @@ def test_issue__ignored(check):
 
 
 def test_issue__resolved(check):
-    check(SCRIPT, "issue__resolved",
+    check("issue__resolved",
           text=('Issue ZULIP-INTEGRATION-TESTING-E resolved by Hemanth V. Alluri in Zulip Integration '
                 'Testing: Exception: program has entered an invalid state.'),
           attachments=[{'color': '#2eb886',
@@ -75,7 +65,7 @@ def test_issue__resolved(check):
 
 
 def test_legacy_plugin__python_exception(check):
-    check(SCRIPT, "legacy_plugin__python_exception",
+    check("legacy_plugin__python_exception",
           text=('New error in python: [This is an example Python '
                 'exception](https://nitk-46.sentry.io/issues/4218258981/?referrer=webhooks_plugin)'),
           attachments=[{'color': '#a30200',
@@ -88,19 +78,19 @@ def test_legacy_plugin__python_exception(check):
 
 
 def test_legacy_plugin_without_header(check):
-    message = check(SCRIPT, load("legacy_plugin__python_exception"), headers={},
+    message = check(check.load("legacy_plugin__python_exception"), headers={},
                     text=("New error in python: [This is an example Python exception]"
                           "(https://nitk-46.sentry.io/issues/4218258981/?referrer=webhooks_plugin)")).drafts[0].doc
     assert message["attachments"][0]["color"] == "#a30200"
 
 
 def test_issue_assigned_with_link(check):
-    payload = load("issue__created")
+    payload = check.load("issue__created")
     payload["action"] = "assigned"
     payload["data"]["issue"]["assignedTo"] = {"type": "user", "name": "Jane Doe"}
     payload["data"]["issue"]["web_url"] = "https://sentry.io/organizations/acme/issues/1635244907/"
     payload["actor"] = {"type": "user", "id": 1, "name": "John Roe"}
-    message = check(SCRIPT, payload, headers={"Sentry-Hook-Resource": "issue"},
+    message = check(payload, event="issue",
                     text=("Issue [ZULIP-INTEGRATION-TESTING-2](https://sentry.io/organizations/acme/issues/1635244907/)"
                           " assigned to Jane Doe by John Roe in Zulip Integration Testing: Exception: Custom exception!")).drafts[0].doc
     assert message["attachments"][0]["color"] == "#439fe0"
@@ -108,31 +98,31 @@ def test_issue_assigned_with_link(check):
 
 
 def test_unsupported_resource_posts_nothing(check):
-    check(SCRIPT, {"action": "created", "data": {}}, headers={"Sentry-Hook-Resource": "installation"},
+    check({"action": "created", "data": {}}, event="installation",
           expect_nothing=True)
 
 
 def test_unposted_issue_action_posts_nothing(check):
-    payload = load("issue__created")
+    payload = check.load("issue__created")
     payload["action"] = "escalating"
-    check(SCRIPT, payload, headers={"Sentry-Hook-Resource": "issue"}, expect_nothing=True)
+    check(payload, event="issue", expect_nothing=True)
 
 
 def test_malformed_issue(check):
-    check(SCRIPT, {"action": "created", "data": {}}, headers={"Sentry-Hook-Resource": "issue"}, status=400,
+    check({"action": "created", "data": {}}, event="issue", status=400,
           error="Sentry 'issue' payload is missing 'data.issue.id'")
 
 
 def test_malformed_legacy_payload(check):
-    check(SCRIPT, {"not": "valid"}, headers={}, status=400,
+    check({"not": "valid"}, headers={}, status=400,
           error="Sentry 'legacy_plugin' payload is missing 'project_name'")
 
 
 def test_error_with_environment_and_release(check):
-    payload = load("error__created_js_exception")
+    payload = check.load("error__created_js_exception")
     payload["data"]["error"].update(level="warning", release="web@1.2.3")
     payload["data"]["error"]["tags"].append(["environment", "production"])
-    check(SCRIPT, payload, headers={"Sentry-Hook-Resource": "error"},
+    check(payload, event="error",
           attachments=[{"color": "#daa038", "title": "ReferenceError: blooopy is not defined",
                         "title_link": ("https://sentry.io/organizations/test-org/issues/1170820242/events/"
                                        "bb78c1407cea4519aa397afc059c793d/"),
@@ -141,3 +131,16 @@ def test_error_with_environment_and_release(check):
                                    {"title": "Platform", "value": "javascript", "short": True},
                                    {"title": "Environment", "value": "production", "short": True},
                                    {"title": "Release", "value": "web@1.2.3", "short": True}]}])
+
+
+def test_issue__assigned(check):
+    check("issue__assigned",
+          text='Issue ZULIP-INTEGRATION-TESTING-G assigned to Hemanth V. Alluri by Hemanth V. Alluri in Zulip Integration Testing: A test message event from golang.',
+          attachments=[{'color': '#439fe0',
+                        'title': 'A test message event from golang.',
+                        'fields': [{'title': 'Level', 'value': 'info', 'short': True},
+                                   {'title': 'Platform', 'value': 'go', 'short': True},
+                                   {'title': 'Events', 'value': '1', 'short': True},
+                                   {'title': 'Users', 'value': '0', 'short': True}]}])
+
+

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from hookhub.egress import perform
+from hookhub.engines import javascript
 from hookhub.engines.base import Console, ScriptEnv, ScriptStore
 from hookhub.engines.javascript import JavaScriptEngine, JavaScriptScript
 from hookhub.errors import ScriptCompileError, ScriptRunError
@@ -277,7 +278,8 @@ def test_helpers_s_and_underscore() -> None:
         "map": [10, 20, 30], "pluck": ["a", "b"], "groupBy": {"a": ["apple", "avocado"], "b": ["banana"]},
         "sortBy": [1, 2, 3], "uniq": [1, 2, 3], "pick": {"a": 1, "c": 3}, "keys": ["x", "y"],
         "isEmpty": [True, False], "template": "Hi Ann!", "escape": "&lt;b&gt;", "find": 5,
-        "version": "1.7.0",
+        "version": json.loads((Path(javascript.__file__).with_name("js") / "vendor" / "vendor.json")
+                              .read_text())["underscore"]["version"],
     }
 
 

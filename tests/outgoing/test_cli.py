@@ -38,3 +38,20 @@ def test_deliveries_command_without_a_database(tmp_path) -> None:  # type: ignor
     config.write_text("storage: {url: 'sqlite:///fresh.db'}\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["deliveries", "--config", str(config)])
     assert result.exit_code != 0 and "start hookhub once" in result.output
+
+
+def test_deliveries_command_needs_no_secret(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("I14_UNSET_TOKEN", raising=False)
+    config = tmp_path / "h.yaml"
+    config.write_text("storage: {url: 'sqlite:///fresh.db'}\nadmin: {token: {$env: I14_UNSET_TOKEN}}\n"
+                      "users: [{username: u}]\nchannels: [{name: g}]\nintegrations:\n"
+                      "  - {id: a, type: incoming, token: {$env: I14_UNSET_TOKEN}, channel: '#g', username: u}\n",
+                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["deliveries", "--config", str(config)])
+    # past the secrets: it gets to the store (still empty)
+    assert result.exit_code != 0 and "start hookhub once" in result.output
+    assert "I14_UNSET_TOKEN" not in result.output
+    # other problems still stop it
+    config.write_text("storage: {url: 'sqlite:///fresh.db'}\nbogus: 1\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["deliveries", "--config", str(config)])
+    assert result.exit_code != 0 and "unknown key 'bogus'" in result.output

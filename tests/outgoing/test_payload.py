@@ -6,7 +6,7 @@ from hookhub.outgoing.payload import MASK, history_request, mask_headers, mask_u
 
 
 def test_mask_url() -> None:
-    assert mask_url("https://user:pw@host.test/p?token=abc&x=1") == f"https://{MASK}@host.test/p?token={MASK}&x=1"
+    assert mask_url("https://user:pw@host.test/p?token=abc&x=1") == f"https://user:{MASK}@host.test/p?token={MASK}&x=1"
     assert mask_url("https://host.test/p") == "https://host.test/p"
     assert mask_url(None) is None
 
@@ -24,6 +24,6 @@ def test_history_request() -> None:
             "params": {"secret": "s", "page": 2}, "data": {"token": "tok-1", "text": "hi"}, "auth": "a:b",
             "timeout": 100}
     out = history_request(opts, ["tok-1", "pw", "a:b"])
-    assert out == {"url": f"https://{MASK}@h.test/x?api_key={MASK}", "method": "POST",
+    assert out == {"url": f"https://u:{MASK}@h.test/x?api_key={MASK}", "method": "POST",
                    "headers": {"Authorization": MASK}, "params": {"secret": MASK, "page": 2},
                    "data": {"token": MASK, "text": "hi"}, "auth": MASK, "timeout": 100}

@@ -138,7 +138,7 @@ async def test_a_loop_is_stopped_by_the_timeout(sandbox: InProcessSandbox) -> No
     started = time.monotonic()
     out = await sandbox.call("it", "process_incoming_request", req())
     assert time.monotonic() - started < 2
-    assert not out.ok and out.reason == "the script timed out after 200 ms (sandbox timeout_ms)"
+    assert not out.ok and out.reason == "the script timed out after 200 ms (sandbox.timeout_ms)"
     assert [r.message for r in out.logs] == ["start"]
 
 

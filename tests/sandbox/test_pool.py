@@ -148,7 +148,7 @@ async def test_timeout_stops_the_script_and_keeps_the_worker(pool: WorkerPool) -
     started = time.monotonic()
     out = await pool.call("it", "process_incoming_request", req())
     assert 0.25 < time.monotonic() - started < 1.5
-    assert not out.ok and out.reason == "the script timed out after 300 ms (sandbox timeout_ms)"
+    assert not out.ok and out.reason == "the script timed out after 300 ms (sandbox.timeout_ms)"
     assert pool.pids == before
 
 
@@ -235,7 +235,7 @@ async def test_memory_bomb_fails_the_call_and_recycles_the_worker(pool: WorkerPo
                 return len(blob)
     """, memory_mb=64))
     out = await pool.call("it", "process_incoming_request", req())
-    assert not out.ok and out.reason == "the script ran out of memory (sandbox memory_mb=64)"
+    assert not out.ok and out.reason == "the script ran out of memory (sandbox.memory_mb=64)"
     await wait_for_workers(pool, 2)
     await pool.load(spec(ECHO, "echo"))
     assert (await pool.call("echo", "process_incoming_request", req(text="ok"))).ok
