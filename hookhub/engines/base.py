@@ -158,7 +158,12 @@ class ScriptInstance(Protocol):
 
 @runtime_checkable
 class ScriptEngine(Protocol):
-    """A script language."""
+    """A script language.
+
+    An engine may also define ``outline(source, filename) -> ScriptOutline``
+    (what the script defines, read without running it); hosts ask it through
+    :func:`outline_of`, which guesses from the text for engines without one.
+    """
 
     #: Name used in YAML (``script_engine: python``).
     name: str

@@ -36,6 +36,10 @@ class Run:
     error: str | None = None
     duration_ms: float = 0.0
     history_id: str | None = None
+    #: which script a dry run used (:class:`hookhub.dryrun.ScriptVersion` as JSON); None for a real run
+    script: dict[str, Any] | None = None
+    #: the Store the script would have left (dry runs)
+    store: dict[str, Any] | None = None
 
 
 @dataclass
@@ -68,9 +72,12 @@ def _run(outcome: Outcome, started: float) -> Run:
 
 
 async def dry_run(hub: Hub, integ: Integration, inbound: Inbound) -> Run:
-    """Run ``inbound`` through the integration's current script; store and post nothing."""
+    """Run ``inbound`` through the integration's script as on disk now; store and post nothing."""
     started = time.perf_counter()
-    return _run((await _dry_run(hub, integ, inbound)).outcome, started)
+    done = await _dry_run(hub, integ, inbound)
+    run = _run(done.outcome, started)
+    run.script, run.store = done.script.to_json(), done.store
+    return run
 
 
 def _shown(status: Any, response: Any, messages: list[Any]) -> dict[str, Any]:
@@ -88,10 +95,12 @@ async def replay(hub: Hub, integ: Integration, entry: dict[str, Any], *, dry: bo
         return Replay(old=old, new=new, diff=side_by_side(old, new) if dry else [], changed=old != new,
                       delivery_id=answer.get("delivery_id"))
     inbound = inbound_of(integ, entry.get("request") or {})
-    started = time.perf_counter()
-    outcome = (await _dry_run(hub, integ, inbound)).outcome if dry else await process(hub, integ, inbound)
-    run = _run(outcome, started)
-    if not dry:
+    if dry:
+        run = await dry_run(hub, integ, inbound)
+    else:
+        started = time.perf_counter()
+        outcome = await process(hub, integ, inbound)
+        run = _run(outcome, started)
         run.history_id = new_id()
         await commit(hub, integ, inbound, outcome, started, run.history_id)
         for draft in outcome.drafts:

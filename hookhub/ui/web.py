@@ -79,10 +79,10 @@ class Web:
 
     def page(self, request: Request, template: str, session: Session | None, status: int = 200,
              **context: Any) -> Response:
-        """A rendered template with the security headers."""
-        html = self.env.get_template(template).render(request=request, session=session, csrf=session.csrf
-                                                      if session else "", title=context.pop("title", "hookhub"),
-                                                      **context)
+        """A rendered template with the security headers (``session``: the logged-in browser, or None)."""
+        context.setdefault("title", "hookhub")
+        html = self.env.get_template(template).render(request=request, session=session,
+                                                      csrf=session.csrf if session else "", **context)
         return HTMLResponse(html, status_code=status, headers=HEADERS)
 
     def error(self, request: Request, session: Session | None, status: int, message: str) -> Response:

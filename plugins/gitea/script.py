@@ -17,6 +17,7 @@ NEEDS = {
     "fork": ("forkee.full_name",),
     "issues": ("issue.number",),
     "issue_comment": ("issue.number", "comment"),
+    "pull_request_comment": ("issue.number", "comment"),
     "pull_request": ("pull_request.number",),
     "pull_request_review_*": ("pull_request.number",),
     "release": ("release.tag_name",),
@@ -203,6 +204,7 @@ EVENTS = {
     "fork": fork,
     "issues": {"opened": issue, "closed": issue, "reopened": issue},
     "issue_comment": {"created": issue_comment},
+    "pull_request_comment": {"created": issue_comment},     # Gitea 1.20+: comments on pull requests
     "pull_request": {"opened": pull_request, "closed": pull_request, "reopened": pull_request},
     "pull_request_review_approved": review,
     "pull_request_review_rejected": review,

@@ -174,3 +174,10 @@ def test_release__published(check):
 def test_repository__created(check):
     check("repository__created",
           text='example created repository [example3/example5](http://localhost:3000/example3/example5) in example3')
+
+
+def test_pull_request_comment_as_gitea_1_20_sends_it(check):
+    check("issue_comment__on_pull_request", event="pull_request_comment",
+          text=("example commented on pull request [#2 update](http://localhost:3000/example/example/pulls/2"
+                "#issuecomment-6) in [example/example](http://localhost:3000/example/example)"),
+          attachments=[{"color": "#439fe0", "text": "example"}])

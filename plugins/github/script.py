@@ -90,6 +90,12 @@ def pull_request(content, request):
         color = GREY
     label = f"#{pr['number']} {pr.get('title') or ''}".strip()
     text = f"{sender(content)} {verb} pull request {link(label, pr['html_url'])} in {repo(content)}"
+    if action == "ready_for_review":
+        text = f"{sender(content)} marked pull request {link(label, pr['html_url'])} in {repo(content)} ready for review"
+    elif action == "review_requested":
+        reviewer = obj(content.get("requested_reviewer")).get("login") or obj(content.get("requested_team")).get("name")
+        text = (f"{sender(content)} requested a review from {reviewer or 'someone'} on pull request "
+                f"{link(label, pr['html_url'])} in {repo(content)}")
     head = obj(pr.get("head")).get("ref")
     base = obj(pr.get("base")).get("ref")
     fields = []
@@ -111,9 +117,12 @@ def pull_request(content, request):
 def issue(content, request):
     issue = content["issue"]
     action = content["action"]
-    color = {"opened": YELLOW, "reopened": YELLOW, "closed": GREEN}[action]
+    color = {"opened": YELLOW, "reopened": YELLOW, "closed": GREEN, "assigned": BLUE}[action]
     label = f"#{issue['number']} {issue.get('title') or ''}".strip()
     text = f"{sender(content)} {action} issue {link(label, issue['html_url'])} in {repo(content)}"
+    if action == "assigned":
+        assignee = obj(content.get("assignee")).get("login") or "someone"
+        text = f"{sender(content)} assigned issue {link(label, issue['html_url'])} in {repo(content)} to {assignee}"
     fields = []
     labels = pluck(issue.get("labels"), "name")
     if labels:
@@ -337,8 +346,9 @@ def member(content, request):
 
 EVENTS = {
     "push": push,
-    "pull_request": {"opened": pull_request, "closed": pull_request, "reopened": pull_request},
-    "issues": {"opened": issue, "closed": issue, "reopened": issue},
+    "pull_request": {action: pull_request for action in ("opened", "closed", "reopened", "ready_for_review",
+                                                         "review_requested")},
+    "issues": {action: issue for action in ("opened", "closed", "reopened", "assigned")},
     "issue_comment": {"created": issue_comment},
     "release": {"published": release, "prereleased": release},
     "workflow_run": {"completed": workflow_run},

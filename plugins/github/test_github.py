@@ -283,3 +283,65 @@ def test_deployment_in_progress_is_not_supported(check):
 def test_review_without_state_is_anomalous(check):
     check("pull_request_review__submitted_commented", drop=["review.state"], status=400,
           error="GitHub 'pull_request_review' payload is missing 'review.state'")
+
+
+def test_pull_request__closed(check):
+    check("pull_request__closed",
+          text='[Codertocat](https://github.com/Codertocat) closed pull request [#2 Update the README with new information.](https://github.com/Codertocat/Hello-World/pull/2) in [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)',
+          attachments=[{'color': '#808080',
+                        'title': '#2 Update the README with new information.',
+                        'title_link': 'https://github.com/Codertocat/Hello-World/pull/2',
+                        'fields': [{'title': 'Branches', 'value': 'changes → master', 'short': True},
+                                   {'title': 'Changes', 'value': '+1 −1 in 1 file', 'short': True}]}])
+
+
+def test_pull_request__ready_for_review(check):
+    check("pull_request__ready_for_review",
+          text='[Codertocat](https://github.com/Codertocat) marked pull request [#2 Update the README with new information.](https://github.com/Codertocat/Hello-World/pull/2) in [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World) ready for review',
+          attachments=[{'color': '#439fe0',
+                        'title': '#2 Update the README with new information.',
+                        'title_link': 'https://github.com/Codertocat/Hello-World/pull/2',
+                        'fields': [{'title': 'Branches', 'value': 'changes → master', 'short': True},
+                                   {'title': 'Changes', 'value': '+1 −1 in 1 file', 'short': True}]}])
+
+
+def test_pull_request__review_requested(check):
+    check("pull_request__review_requested",
+          text='[Codertocat](https://github.com/Codertocat) requested a review from octocat on pull request [#2 Update the README with new information.](https://github.com/Codertocat/Hello-World/pull/2) in [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)',
+          attachments=[{'color': '#439fe0',
+                        'title': '#2 Update the README with new information.',
+                        'title_link': 'https://github.com/Codertocat/Hello-World/pull/2',
+                        'fields': [{'title': 'Branches', 'value': 'changes → master', 'short': True},
+                                   {'title': 'Changes', 'value': '+1 −1 in 1 file', 'short': True}]}])
+
+
+def test_pull_request__reopened(check):
+    check("pull_request__reopened",
+          text='[Codertocat](https://github.com/Codertocat) reopened pull request [#2 Update the README with new information.](https://github.com/Codertocat/Hello-World/pull/2) in [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)',
+          attachments=[{'color': '#439fe0',
+                        'title': '#2 Update the README with new information.',
+                        'title_link': 'https://github.com/Codertocat/Hello-World/pull/2',
+                        'fields': [{'title': 'Branches', 'value': 'changes → master', 'short': True},
+                                   {'title': 'Changes', 'value': '+1 −1 in 1 file', 'short': True}]}])
+
+
+def test_issues__assigned(check):
+    check("issues__assigned",
+          text='[Codertocat](https://github.com/Codertocat) assigned issue [#1 Spelling error in the README file](https://github.com/Codertocat/Hello-World/issues/1) in [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World) to Codertocat',
+          attachments=[{'color': '#439fe0',
+                        'title': '#1 Spelling error in the README file',
+                        'title_link': 'https://github.com/Codertocat/Hello-World/issues/1',
+                        'fields': [{'title': 'Labels', 'value': 'bug', 'short': True},
+                                   {'title': 'Assignees', 'value': 'Codertocat', 'short': True}]}])
+
+
+def test_issues__reopened(check):
+    check("issues__reopened",
+          text='[Codertocat](https://github.com/Codertocat) reopened issue [#1 Spelling error in the README file](https://github.com/Codertocat/Hello-World/issues/1) in [Codertocat/Hello-World](https://github.com/Codertocat/Hello-World)',
+          attachments=[{'color': '#daa038',
+                        'title': '#1 Spelling error in the README file',
+                        'title_link': 'https://github.com/Codertocat/Hello-World/issues/1',
+                        'fields': [{'title': 'Labels', 'value': 'bug', 'short': True},
+                                   {'title': 'Assignees', 'value': 'Codertocat', 'short': True}]}])
+
+

@@ -15,7 +15,7 @@ ISSUE = ("issue.key", "issue.fields")
 NEEDS = {
     "jira:issue_*": ISSUE,
     "comment_*": ("comment",) + ISSUE,
-    "worklog_created": ("worklog.issueId",),
+    "worklog_*": ("worklog.issueId",),
 }
 
 # issue_updated sub-types (issue_event_type_name) that are not posted:
@@ -152,7 +152,11 @@ def updated(content, issue):
 def worklog(content, request):
     worklog = content["worklog"]
     spent = worklog.get("timeSpent") or f"{worklog.get('timeSpentSeconds') or 0}s"
-    text = f"{person(worklog.get('author'))} logged {spent} of work on issue {worklog['issueId']}"
+    if content.get("webhookEvent") == "worklog_updated":
+        who = person(worklog.get("updateAuthor") or worklog.get("author"))
+        text = f"{who} changed a work log on issue {worklog['issueId']} to {spent}"
+    else:
+        text = f"{person(worklog.get('author'))} logged {spent} of work on issue {worklog['issueId']}"
     attachment = {
         "color": BLUE,
         "text": shorten(str(worklog.get("comment") or ""), MAX_BODY) or None,
@@ -169,6 +173,7 @@ EVENTS = {
     "comment_updated": commented,
     "comment_deleted": commented,
     "worklog_created": worklog,
+    "worklog_updated": worklog,
 }
 
 

@@ -109,3 +109,11 @@ def test_comment_updated_quotes_the_new_text(check):
 def test_unknown_jira_event_is_not_supported(check):
     check("comment_deleted__basic", change={"webhookEvent": "sprint_started"}, expect_unsupported=True,
           logs="Jira event 'sprint_started' is not supported")
+
+
+def test_worklog_updated__basic(check):
+    check("worklog_updated__basic",
+          text='Leo Franchi changed a work log on issue 10014 to 4d',
+          attachments=[{'color': '#439fe0', 'fields': [{'title': 'Time spent', 'value': '4d', 'short': True}]}])
+
+

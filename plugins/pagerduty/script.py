@@ -16,6 +16,7 @@ KINDS = (
     "incident_resolved",
     "incident_reassigned",
     "incident_escalated",
+    "incident_reopened",
     "incident_trigger",
     "incident_acknowledge",
     "incident_unacknowledge",
@@ -40,6 +41,7 @@ SHOWN_AS = {
     "incident_resolved": ("Resolved", GREEN),
     "incident_reassigned": ("Reassigned", BLUE),
     "incident_escalated": ("Escalated", RED),
+    "incident_reopened": ("Reopened", RED),
 }
 MAX_INCIDENTS = 10
 

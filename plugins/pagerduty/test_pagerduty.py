@@ -127,3 +127,16 @@ def test_incident_annotated__v3(check):
           attachments=[{'color': '#439fe0', 'text': 'Running KILL on long-running queries from the reporting-service.'}])
 
 
+
+
+def test_incident_reopened__v3(check):
+    check("incident_reopened__v3",
+          text='Reopened by Harsh Santwani: [#4 Test Incident 2](https://harsh0303.pagerduty.com/incidents/Q05XJA8GDXGOB3) in [Default Service](https://harsh0303.pagerduty.com/services/PLVTM9H)',
+          attachments=[{'color': '#a30200',
+                        'title': 'Test Incident 2',
+                        'title_link': 'https://harsh0303.pagerduty.com/incidents/Q05XJA8GDXGOB3',
+                        'fields': [{'title': 'Urgency', 'value': 'low', 'short': True},
+                                   {'title': 'Assigned to', 'value': 'Harsh Santwani', 'short': True},
+                                   {'title': 'Escalation policy', 'value': 'APIs-ep', 'short': True}]}])
+
+

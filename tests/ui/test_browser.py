@@ -214,20 +214,24 @@ def test_replay_dry_run_diff_then_for_real(admin: Page, server: Server, deployme
     admin.goto("/ui/integrations/ci")
     admin.locator("#history tbody tr", has_text="1 message(s)").last.locator("text=detail").click()
     hid = admin.url.rsplit("/", 1)[1]
-    # the script changes on disk: the dry run shows what the current script would answer
+    # the script changes on disk: the dry run runs the file as it is now, before any reload
     (folder / "ci.py").write_text(SCRIPT.replace('"text": f"Build', '"text": f"CI build'), encoding="utf-8")
-    assert "changed ci" in httpx.post(f"{server.url}/api/v1/reload", headers=AUTH).json()["changes"]
     try:
         messages_before = len(channel_messages(server))
         admin.click("button[value=dry]")
         expect(admin.locator("h1")).to_contain_text("Dry run")
         expect(admin.locator("#verdict")).to_contain_text("differs")
+        expect(admin.locator("#not-loaded")).to_contain_text("edited since hookhub loaded it")
+        expect(admin.locator(".script-version")).to_contain_text("ci.py")
         changed = admin.locator("table.diff tr.replace")
         expect(changed).to_have_count(1)
         expect(changed.locator("td.left")).to_contain_text('"text": "Build *1*')
         expect(changed.locator("td.right")).to_contain_text('"text": "CI build *1*')
         expect(admin.locator("table.diff tr.equal").first).to_be_visible()
+        expect(admin.locator("#new-messages .body > .text")).to_contain_text("CI build 1")
         assert len(channel_messages(server)) == messages_before  # dry: nothing posted
+        # for real: the live integration runs the new version once it is reloaded
+        assert "changed ci" in httpx.post(f"{server.url}/api/v1/reload", headers=AUTH).json()["changes"]
         admin.click("button[value=real]")
         expect(admin.locator("#verdict")).to_contain_text("Replayed: new history entry")
         new_id = admin.locator("#verdict a").inner_text()
@@ -299,6 +303,22 @@ def test_retry_now_delivers_a_call_that_waits_for_its_next_retry(admin: Page, se
                and admin.locator("#deliveries tbody tr").first.locator(".status").inner_text() == "delivered")
     expect(admin.locator("#deliveries tbody tr").first.locator(".tried")).to_have_text("2")
     expect(admin.locator("#deliveries tbody tr").first.locator("text=Retry now")).to_have_count(0)
+
+
+def test_an_outgoing_attempt_replays_as_a_dry_run_then_as_a_new_delivery(admin: Page, receiver: Receiver) -> None:
+    admin.goto("/ui/integrations/notify")
+    attempts = admin.locator("#history tbody tr")
+    expect(attempts).to_have_count(2)  # the 503 and the delivery after retry now
+    attempts.first.locator("text=detail").click()
+    expect(admin.locator("#body")).to_contain_text("disk full")
+    admin.click("button[value=dry]")
+    expect(admin.locator("h1")).to_contain_text("Dry run")
+    expect(admin.locator("table.diff td.right")).to_contain_text(["would-send"])
+    assert len(receiver.requests) == 2  # dry: nothing sent
+    admin.click("button[value=real]")
+    expect(admin.locator("#verdict")).to_contain_text("Queued again as delivery")
+    wait_until(lambda: len(receiver.requests) == 3)
+    assert receiver.requests[2].json["text"] == "disk full"
 
 
 def test_channels_render_messages_and_neutralise_unsafe_links(admin: Page, server: Server) -> None:
