@@ -6,6 +6,8 @@ import os
 import subprocess
 from typing import Any
 
+from bench import processes
+
 #: the connection count at which the issue sets its targets and scaling is measured
 TARGET_CONCURRENCY = 16
 
@@ -179,6 +181,7 @@ def render(results: dict[str, Any]) -> str:
                         else f"Profile of the {what} FAILED: {prof['note']}"]
                 if prof["lines"]:
                     out += [""] + prof["lines"]
+    out += processes.render(results.get("processes"))
     sandbox = results.get("sandbox_overhead")
     if sandbox:
         out += ["", "## Isolation cost: per-call overhead of the sandbox (`bench/sandbox_overhead.py`)", ""]

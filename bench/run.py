@@ -33,10 +33,11 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
 from bench import deployment, profile, report  # noqa: E402
 from bench.loadgen import LoadError, LoadGenerator, LoadResult, choose  # noqa: E402
 from bench.scenarios import SCALING_BODY, SCALING_INTEGRATION, Scenario, all_scenarios  # noqa: E402
+from bench.processes import run_processes  # noqa: E402
 from bench.servers import Server, ServerError, free_port, http_request, process_tree  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIO_KEYS = ("python", "js", "github", "noscript", "scaling", "sandbox")
+SCENARIO_KEYS = ("python", "js", "github", "noscript", "scaling", "processes", "sandbox")
 #: scenarios run only when named in --scenarios
 OPTIONAL_KEYS = ("inprocess",)
 TARGET_CONCURRENCY = report.TARGET_CONCURRENCY
@@ -471,7 +472,7 @@ class Bench:
         selected = self.args.selected
         scenarios = all_scenarios()
         wanted = [scenarios[key] for key in selected if key in scenarios]
-        needs_hookhub = bool(wanted) or "scaling" in selected
+        needs_hookhub = bool(wanted) or "scaling" in selected or "processes" in selected
         problem = self.hookhub_available() if needs_hookhub else None
         if problem:
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -491,6 +492,8 @@ class Bench:
                     bare.stop()
             if "scaling" in selected:
                 self.run_scaling()
+            if "processes" in selected:
+                run_processes(self)
             if "sandbox" in selected:
                 self.run_sandbox_overhead()
         finally:

@@ -83,7 +83,9 @@ def main() -> None:
 @click.option("--dev", is_flag=True, help="Use the dev_default of secrets whose environment variable is unset.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_level: str) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
+              help="Server processes sharing the port and the store, each with its own sandbox pool.")
+def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_level: str, workers: int) -> None:
     """Serve the integrations of a YAML file."""
     from . import serving
     from .app import make_app
@@ -100,6 +102,7 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
         click.echo(f"hookhub: {shown_url(config.storage_url())}: {unusable}; check storage.url in {config_path} "
                    "and that its directory exists and is writable", err=True)
         raise SystemExit(1)
+    _store_ready(config.storage_url())
     try:
         hub = Hub(config)
     except ConfigError as exc:
@@ -116,16 +119,33 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
     if busy is not None:
         click.echo(f"error: {busy}", err=True)
         raise SystemExit(1)
-    app = make_app(hub)
-    _banner(config, hub)
-    serving.run(app, server, log_level)
+    _banner(config, hub, workers)
+    if workers > 1:
+        serving.run_workers(config_path=config_path, dev=dev, host=server.host, port=server.port,
+                            log_level=log_level, workers=workers)
+        return
+    serving.run(make_app(hub), server, log_level)
 
 
-def _banner(config: Config, hub: Any) -> None:
+def _store_ready(url: str) -> None:
+    """Exit with one clear line when the store cannot be used (driver missing, server unreachable)."""
+    from .serving import prepare_store
+
+    reason = prepare_store(url)
+    if reason is not None:
+        click.echo(f"error: {reason}", err=True)
+        raise SystemExit(1)
+
+
+def _banner(config: Config, hub: Any, workers: int = 1) -> None:
+    from .redact import mask_url
+
     base = config.server.public_url or f"http://{config.server.host}:{config.server.port}"
     lines = [f"hookhub {len(hub.registry.integrations)} integration(s) from {config.file}",
              f"  URL:          {base}",
              f"  store:        {mask_url(config.storage_url())}"]
+    if workers > 1:
+        lines.append(f"  processes:    {workers} (--workers), each with {config.sandbox.workers} sandbox worker(s)")
     dev = set(config.dev_defaults_used)
     for integ in hub.registry.integrations.values():
         if integ.config.type != "incoming":
@@ -157,14 +177,19 @@ def check(config_path: str, dev: bool) -> None:
         return plugin_problems(config, plugins.verifiers(pm)) + compile_problems(config, plugins.engines(pm))
 
     problems, config = check_file(config_path, dev=dev, stages=stages)
+    from .database import problem as store_problem
+
+    store = store_problem(config.storage_url()) if config else None  # driver missing, server unreachable
     for problem in problems:
         click.echo(str(problem), err=True)
     from .message import default_problems
 
     for warning in default_problems(config) if config else ():  # what serving would log for every message
         click.echo(f"warning: {warning}", err=True)
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {config_path}", err=True)
+    if store is not None:
+        click.echo(f"{config_path}: {store}", err=True)
+    if problems or store is not None:
+        click.echo(f"{len(problems) + (store is not None)} problem(s) in {config_path}", err=True)
         raise SystemExit(1)
     click.echo(f"{config_path}: OK ({len(config.integrations) if config else 0} integration(s))")
 

@@ -85,6 +85,14 @@ class StorageConfig(_Model):
     history_max_entries: int = Field(10_000, ge=0)
     #: history retention: drop entries older than this many days (0 = unlimited)
     history_max_age_days: float = Field(30, ge=0)
+    #: history pruning runs once per this many seconds for the whole cluster (docs/deployment.md)
+    prune_every_s: float = Field(300, gt=0)
+    #: outgoing/bridge deliveries are leased for this long, renewed while a node works on them; a dead
+    #: node's deliveries are taken over after it (docs/outgoing.md)
+    outbox_lease_s: float = Field(30, ge=1, le=3600)
+    #: on a shared store, a sweep queues the deliveries a dead node committed but never queued, once per
+    #: this many seconds for the whole cluster
+    outbox_sweep_s: float = Field(60, ge=1)
 
 
 class QuarantineConfig(_Model):
@@ -208,6 +216,10 @@ class DedupeConfig(_Model):
     #: header carrying the delivery id (default from the verify type, e.g. X-GitHub-Delivery)
     header: str | None = None
     window_s: int = Field(3600, gt=0)
+    #: a copy arriving while the first is processed waits this long for its outcome, then 409
+    wait_s: float = Field(5, ge=0, le=60)
+    #: a claim not settled after this long (its node died) is taken over by the next copy
+    lease_s: float = Field(60, gt=0)
 
 
 _TYPES = {"incoming": "incoming", "webhook-incoming": "incoming",

@@ -14,17 +14,15 @@ import time
 from typing import Any
 
 import pluggy
-from limits import RateLimitItemPerSecond
-from limits.storage import MemoryStorage
-from limits.strategies import FixedWindowRateLimiter
 
-from sqlalchemy import select
-
-from . import logs, plugins, schema
+from . import logs, plugins
+from .admission import RateLimits, limits_of
+from .cluster import Housekeeper, standard_jobs
 from .metrics import Metrics
 from .config import Config, load_config
-from .errors import ConfigError, RateLimited, ScriptCompileError, ScriptQuarantined
+from .errors import ConfigError, ScriptCompileError, ScriptQuarantined
 from .registry import Integration, Registry, plugin_problems
+from .scriptstate import Sections
 from .reloadplan import settings_plan
 from .sandbox import make_sandbox
 from .sandbox.base import Sandbox
@@ -58,21 +56,17 @@ class Hub:
         self.store = store or Store(config.storage_url())
         self.metrics = Metrics()
         self.store.on_commit = self.metrics.store_commit
-        self._limiter = FixedWindowRateLimiter(MemoryStorage())
-        self._limits = self._rate_limits(self.registry)
+        #: rate limits (hookhub.admission: in the database when the store is shared)
+        self.rate_limits = RateLimits(self.store, limits_of(self.registry.integrations))
+        #: Store-using scripts: one call at a time per process from load to commit (hookhub.scriptstate)
+        self.script_sections = Sections()
+        #: periodic jobs, once per interval cluster-wide (hookhub.cluster)
+        self.housekeeper = Housekeeper(self.store, standard_jobs(lambda: self.config))
         self.started = False
-        self._writes: dict[str, int] = {}
         #: replay handlers for history kinds other than incoming (outgoing registers one)
         self.replayers: dict[str, Any] = {}
-        #: delivery ids being processed right now (de-duplication of concurrent deliveries)
-        self.in_flight: set[tuple[str, str]] = set()
         #: what the last reload did: changes, restart-only settings, scripts that do not compile
         self.last_reload: dict[str, Any] = {}
-
-    @staticmethod
-    def _rate_limits(registry: Registry) -> dict[str, RateLimitItemPerSecond]:
-        return {i.id: RateLimitItemPerSecond(i.config.rate_limit.calls, i.config.rate_limit.per_seconds)
-                for i in registry.integrations.values() if i.config.rate_limit}
 
     async def reload(self, config: Config) -> list[str]:
         """Switch to a new configuration without a restart; returns what changed.
@@ -109,7 +103,8 @@ class Hub:
             await self.load_script(integ)
         compile_errors = {i.id: str(i.compile_error) for i in registry.integrations.values() if i.compile_error}
         changes += [f"integration {i}: disabled, its script does not compile: {e}" for i, e in compile_errors.items()]
-        self.config, self.registry, self._limits = config, registry, self._rate_limits(registry)
+        self.config, self.registry = config, registry
+        self.rate_limits.configure(limits_of(registry.integrations))
         self.last_reload = {"changes": changes, "restart": plan.restart, "compile_errors": compile_errors}
         self.metrics.bind(registry, [b.name for b in config.bridges])
         logs.refresh_secrets(config)
@@ -127,12 +122,6 @@ class Hub:
         config = await asyncio.to_thread(load_config, self.config.file, dev=bool(self.config.dev_defaults_used))
         return await self.reload(config)
 
-    def due_for_pruning(self, integration_id: str, every: int = 100) -> bool:
-        """True on the first and then every ``every``-th write of an integration."""
-        n = self._writes.get(integration_id, 0)
-        self._writes[integration_id] = n + 1
-        return n % every == 0
-
     async def start(self) -> None:
         if self.started:
             return
@@ -148,6 +137,7 @@ class Hub:
             if integration_id in self.registry.integrations:
                 self.sandbox.restore_store(integration_id, data)
         self.pm.hook.hookhub_startup(hub=self)
+        self.housekeeper.start()
         self.started = True
         self.metrics.start(self)
 
@@ -168,19 +158,10 @@ class Hub:
             return
         self.started = False
         self.metrics.stop()
+        await self.housekeeper.stop()
         self.pm.hook.hookhub_shutdown(hub=self)
         await self.sandbox.close()
         self.store.close()
-
-    def check_rate(self, integ: Integration) -> None:
-        """429 when the integration's rate limit (``rate_limit:``) is exhausted."""
-        item = self._limits.get(integ.id)
-        if item is None:
-            return
-        allowed = self._limiter.hit(item, integ.id)
-        stats = self._limiter.get_window_stats(item, integ.id)
-        if not allowed:
-            raise RateLimited(item.amount, stats.remaining, int(stats.reset_time))
 
     def check_quarantine(self, integ: Integration) -> None:
         """503 with ``Retry-After`` at once while the integration is quarantined (nothing runs or is stored)."""
@@ -189,27 +170,11 @@ class Hub:
         if wait:
             raise ScriptQuarantined(wait)
 
-    def rate_headers(self, integ: Integration) -> dict[str, str]:
-        item = self._limits.get(integ.id)
-        if item is None:
-            return {}
-        stats = self._limiter.get_window_stats(item, integ.id)
-        return {"X-RateLimit-Limit": str(item.amount), "X-RateLimit-Remaining": str(stats.remaining),
-                "X-RateLimit-Reset": str(int(stats.reset_time))}
-
     def verify(self, integ: Integration, headers: dict[str, str], body: bytes) -> None:
         """Raise VerificationFailed unless the request passes the integration's ``verify:``."""
         spec = integ.config.verify
         if spec is not None:
             self.verifiers[spec.type](spec.options(), headers, body, time.time())
-
-    async def is_duplicate(self, integ: Integration, delivery_id: str) -> bool:
-        """True when this delivery id was answered with success within the dedupe window."""
-        window = integ.config.dedupe.window_s if integ.config.dedupe else 0
-        t = schema.history
-        q = (select(t.c.id).where(t.c.integration_id == integ.id, t.c.delivery_id == delivery_id,
-                                  t.c.ts >= time.time() - window, t.c.status < 300).limit(1))
-        return bool(await self.store.read(lambda c: c.execute(q).first()))
 
     def hook_url(self, integ: Integration, token: str | None = None) -> str:
         base = self.config.server.public_url or f"http://{self.config.server.host}:{self.config.server.port}"

@@ -8,11 +8,14 @@ logs and history together, before the caller is answered.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Mapping
 
-from . import redact
+from . import admission, redact, scriptstate
+from .admission import Claim
 from .bodies import ParsedBody, parse_body
 from .engines.base import LogRecord
 from .errors import (HookhubError, MessageError, ScriptQuarantined, ScriptReturnedError, ScriptRunError,
@@ -29,12 +32,12 @@ from .store import (
     op_insert_history,
     op_insert_logs,
     op_insert_messages,
-    op_prune_history,
-    op_save_script_state,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
     from .hub import Hub
+
+log = logging.getLogger("hookhub.pipeline")
 
 # Headers never stored in history (their values are secrets): :data:`hookhub.redact.SECRET_HEADERS`.
 
@@ -79,8 +82,10 @@ class Outcome:
     headers: dict[str, str] = field(default_factory=dict)
     #: the body as text, decoded once by ``process`` and reused for history
     raw: str | None = None
-    #: the script's whole Store when this call changed it (committed with the rest)
+    #: the script's whole Store when this call changed it
     store: dict[str, Any] | None = None
+    #: the keys of the Store this call set (merged into the database with the rest, per key)
+    store_changes: dict[str, Any] | None = None
 
 
 def js_truthy(value: Any) -> bool:
@@ -134,6 +139,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound, *, sandbox_id:
     logs: list[LogRecord] = []
     result: Any = None
     store: dict[str, Any] | None = None
+    changes: dict[str, Any] | None = None
     ran = False  # the script answered: a refusal from here on is of its result
     try:
         if integ.compile_error is not None:
@@ -141,10 +147,16 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound, *, sandbox_id:
             raise integ.compile_error
         if integ.spec is not None:
             request = script_request(integ, inbound, parsed, _poster(hub, integ))
+            if hub.store.shared and scriptstate.uses_store(integ.spec.source):
+                # other nodes may have changed it: start from what is committed
+                committed = await scriptstate.load(hub.store, integ.id)
+                if committed is not None:
+                    hub.sandbox.restore_store(sandbox_id or integ.id, committed)
             call = await hub.sandbox.call(sandbox_id or integ.id, "process_incoming_request",
                                           {"request": request})
             logs.extend(call.logs)
             store = call.store
+            changes = call.changes if call.changes is not None else call.store
             if not call.ok:
                 hub.metrics.script_failed(integ.id, call)
                 reason = call.reason or "the script failed"
@@ -179,6 +191,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound, *, sandbox_id:
     if inbound.method != "GET":
         outcome.raw = parsed.raw
     outcome.store = store
+    outcome.store_changes = changes if store is not None else None
     return outcome
 
 
@@ -241,7 +254,7 @@ def secret_headers(integ: Integration) -> frozenset[str]:
 
 
 async def commit(hub: Hub, integ: Integration, inbound: Inbound, outcome: Outcome, started: float,
-                 request_id: str, delivery_id: str | None = None) -> None:
+                 request_id: str, delivery_id: str | None = None, *, claimed: bool = False) -> None:
     """Persist messages, logs and the history entry in one transaction."""
     now = time.time()
     rows = store_rows(outcome.drafts, integ.id, now)
@@ -255,12 +268,11 @@ async def commit(hub: Hub, integ: Integration, inbound: Inbound, outcome: Outcom
     }
     ops = [op_insert_messages(rows), op_insert_logs(integ.id, request_id, outcome.logs),
            op_insert_history(history)]
-    if outcome.store is not None:
-        ops.append(op_save_script_state(integ.id, outcome.store))
-    if hub.due_for_pruning(integ.id):
-        storage = hub.config.storage
-        ops.append(op_prune_history(integ.id, max_entries=storage.history_max_entries,
-                                    max_age_s=storage.history_max_age_days * 86400, now=now))
+    if outcome.store_changes:
+        ops.append(scriptstate.op_merge(integ.id, outcome.store_changes))
+    if delivery_id is not None and claimed:
+        # the claim is settled in the same transaction as the messages: exactly once
+        ops.append(admission.op_settle(integ.id, delivery_id, request_id, success=outcome.status < 300, now=now))
     await hub.store.write(combine(*ops))
 
 
@@ -269,7 +281,7 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
     started = time.perf_counter()
     try:
         integ = hub.registry.lookup(inbound.integration_id, inbound.token)
-        hub.check_rate(integ)
+        rate = await hub.rate_limits.hit(integ.id)
         hub.check_quarantine(integ)
     except HookhubError as exc:
         return Outcome(exc.status, exc.body(), headers=dict(getattr(exc, "headers", {})))
@@ -289,20 +301,46 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
     delivery_header = integ.config.delivery_header
     delivery_id = headers.get(delivery_header.lower()) if delivery_header else None
     if delivery_id is not None:
-        if (integ.id, delivery_id) in hub.in_flight or await hub.is_duplicate(integ, delivery_id):
-            hub.metrics.duplicate(integ.id)
-            outcome = Outcome(200, {"success": True, "duplicate": True},
-                              logs=[LogRecord("info", time.time(), f"duplicate delivery {delivery_id} ignored")])
+        dedupe = integ.config.dedupe
+        window = dedupe.window_s if dedupe else 3600
+        decided = await admission.claim(hub.store, integ.id, delivery_id, request_id, window_s=window,
+                                        lease_s=dedupe.lease_s if dedupe else 60.0,
+                                        wait_s=dedupe.wait_s if dedupe else 5.0)
+        if decided is not Claim.WON:
+            if decided is Claim.DUPLICATE:
+                hub.metrics.duplicate(integ.id)
+            outcome = _not_admitted(decided, delivery_id)
             await commit(hub, integ, inbound, outcome, started, request_id)
             return outcome
-        hub.in_flight.add((integ.id, delivery_id))
     try:
-        outcome = await process(hub, integ, inbound)
-        outcome.headers.update(hub.rate_headers(integ))
-        await commit(hub, integ, inbound, outcome, started, request_id, delivery_id)
-    finally:
-        if delivery_id is not None:
-            hub.in_flight.discard((integ.id, delivery_id))
+        source = integ.spec.source if integ.spec is not None else None
+        async with hub.script_sections.section(integ.id, source, shared=hub.store.shared):
+            outcome = await process(hub, integ, inbound)
+            if rate is not None:
+                outcome.headers.update(rate.headers())
+            await commit(hub, integ, inbound, outcome, started, request_id, delivery_id,
+                         claimed=delivery_id is not None)
+    except BaseException:
+        if delivery_id is not None:  # give the claim back so that the sender's retry is processed
+            await asyncio.shield(_release(hub, integ.id, delivery_id, request_id))
+        raise
     for draft in outcome.drafts:
         hub.pm.hook.hookhub_message_posted(hub=hub, message=draft.doc, integration_id=integ.id)
     return outcome
+
+
+def _not_admitted(decided: Claim, delivery_id: str) -> Outcome:
+    if decided is Claim.DUPLICATE:
+        return Outcome(200, {"success": True, "duplicate": True},
+                       logs=[LogRecord("info", time.time(), f"duplicate delivery {delivery_id} ignored")])
+    reason = (f"delivery {delivery_id} is being processed by another request; retry later "
+              "(dedupe.wait_s elapsed)")
+    return Outcome(409, {"success": False, "error": reason}, error=reason, headers={"Retry-After": "5"},
+                   logs=[LogRecord("warn", time.time(), reason)])
+
+
+async def _release(hub: Hub, integration_id: str, delivery_id: str, token: str) -> None:
+    try:
+        await admission.release(hub.store, integration_id, delivery_id, token)
+    except Exception:  # noqa: BLE001 - the claim then expires after dedupe.lease_s
+        log.exception("integration %s: could not release the claim of delivery %s", integration_id, delivery_id)

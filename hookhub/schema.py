@@ -125,6 +125,8 @@ deliveries = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Index("ix_deliveries_due", "kind", "status", "next_attempt_at"),
+    #: target, message, event and URL: one delivery per message and URL (queued once, see outgoing/queue.py)
+    Column("item_key", String(400)),
     Index("ix_deliveries_message", "message_id"),
 )
 
@@ -146,6 +148,38 @@ outbox_state = Table(
     "outbox_state", metadata,
     Column("kind", String(16), primary_key=True),
     Column("clean_stop_at", Float, nullable=False),
+)
+
+
+# -- several nodes on one database (migration v6) -------------------------------
+
+#: De-duplication by delivery id: one row per (integration, delivery id), claimed atomically by the
+#: node that processes it (``INSERT ... ON CONFLICT DO NOTHING``).  ``state`` is "pending" while the
+#: claiming node works on it (``token`` is that request's id, ``ts`` when it was claimed) and "done"
+#: once its success was committed (``ts`` then is the commit time, for the dedupe window).
+delivery_claims = Table(
+    "delivery_claims", metadata,
+    Column("integration_id", String(128), primary_key=True),
+    Column("delivery_id", String(128), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("token", String(32), nullable=False),
+    Column("ts", Float, nullable=False),
+)
+
+#: Shared fixed-window rate-limit counters: ``hits`` calls of ``key`` in the window starting at
+#: ``window_start`` (seconds, a multiple of the window length).
+rate_counters = Table(
+    "rate_counters", metadata,
+    Column("key", String(160), primary_key=True),
+    Column("window_start", Float, primary_key=True),
+    Column("hits", Integer, nullable=False),
+)
+
+#: Periodic jobs run once per interval cluster-wide: when each last ran.
+periodic_jobs = Table(
+    "periodic_jobs", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("last_run", Float, nullable=False),
 )
 
 
@@ -183,5 +217,15 @@ def _v5(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_messages_ts ON messages (ts)")
 
 
+def _v6(conn: Connection) -> None:
+    """Several nodes on one database: delivery claims, shared rate counters, periodic jobs."""
+    for table in (delivery_claims, rate_counters, periodic_jobs):
+        table.create(conn, checkfirst=True)
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_delivery_claims_ts ON delivery_claims (ts)")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_rate_counters_window ON rate_counters (window_start)")
+    _add_column(conn, deliveries, deliveries.c.item_key)
+    conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS ux_deliveries_item ON deliveries (kind, item_key)")
+
+
 #: Ordered migrations; version N is ``MIGRATIONS[N - 1]``.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]

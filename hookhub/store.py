@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
-from . import jsontext, schema
+from . import database, jsontext, schema
 from .engines.base import LogRecord
 from .errors import StoreUnavailable
 from .storehealth import RETRY_AFTER_S, commit_failure
@@ -51,8 +51,16 @@ def iso(ts: float) -> str:
 class Store:
     """The database behind hookhub."""
 
-    def __init__(self, url: str, *, synchronous: str = "FULL", max_batch: int = 512) -> None:
+    def __init__(self, url: str, *, synchronous: str = "FULL", max_batch: int = 512,
+                 shared: bool | None = None) -> None:
         self.url = url
+        #: "sqlite" or "postgresql"
+        self.backend = database.backend(url)
+        #: other processes may write the same database (PostgreSQL, or ``serve --workers N`` on SQLite):
+        #: state that would otherwise live in this process's memory (rate-limit counters, the Store of
+        #: scripts) is read from and merged into the database
+        self.shared = shared if shared is not None else (
+            self.backend != "sqlite" or int(os.environ.get("HOOKHUB_WORKERS", "1") or 1) > 1)
         self._synchronous = synchronous
         self._max_batch = max_batch
         self.engine: Engine = self._make_engine(url)
@@ -60,6 +68,9 @@ class Store:
         self._writer: threading.Thread | None = None
         #: why the last write could not commit (None once one commits again); see ``write``
         self.commit_problem: str | None = None
+        #: reads running in threads right now: close() waits for them before disposing of the pool
+        self._reads = 0
+        self._reads_done = threading.Condition()
         #: called from the writer thread after each batch with (writes, seconds) (metrics)
         self.on_commit: Callable[[int, float], None] | None = None
 
@@ -81,7 +92,8 @@ class Store:
                 cur.close()
 
             return engine
-        return create_engine(url, pool_pre_ping=True, json_serializer=jsontext.dumps)
+        return create_engine(database.engine_url(url), pool_pre_ping=True, json_serializer=jsontext.dumps,
+                             pool_size=8, max_overflow=8)
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -97,10 +109,21 @@ class Store:
             self._queue.put(None)
             self._writer.join(timeout=30)
             self._writer = None
+        with self._reads_done:  # a read abandoned by a cancelled task still holds a connection
+            self._reads_done.wait_for(lambda: self._reads == 0, timeout=10)
         self.engine.dispose()
 
     def migrate(self) -> int:
-        """Bring the schema up to date; returns the version."""
+        """Bring the schema up to date; returns the version.
+
+        Safe when several nodes start at once: the steps run under the migration lock
+        (:func:`hookhub.database.migration_lock`), so the second node waits and then
+        finds nothing left to do.
+        """
+        with database.migration_lock(self.engine, self.url):
+            return self._migrate()
+
+    def _migrate(self) -> int:
         with self.engine.begin() as conn:
             schema.schema_version.create(conn, checkfirst=True)
             current = conn.execute(select(func.max(schema.schema_version.c.version))).scalar() or 0
@@ -192,8 +215,15 @@ class Store:
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         def run() -> T:
-            with self.engine.connect() as conn:
-                return fn(conn)
+            with self._reads_done:
+                self._reads += 1
+            try:
+                with self.engine.connect() as conn:
+                    return fn(conn)
+            finally:
+                with self._reads_done:
+                    self._reads -= 1
+                    self._reads_done.notify_all()
         return await asyncio.to_thread(run)
 
     def read_now(self, fn: Callable[[Connection], T]) -> T:
@@ -356,15 +386,6 @@ def op_insert_logs(integration_id: str, request_id: str | None, records: Iterabl
 
 def op_insert_history(row: dict[str, Any]) -> WriteOp:
     return InsertRows(schema.history, [row])
-
-
-def op_save_script_state(integration_id: str, data: dict[str, Any]) -> WriteOp:
-    t = schema.script_store
-
-    def run(conn: Connection) -> None:
-        conn.execute(delete(t).where(t.c.integration_id == integration_id))
-        conn.execute(insert(t), [{"integration_id": integration_id, "data": data}])
-    return run
 
 
 def op_sync_directory(users: list[dict[str, Any]], channels: list[dict[str, Any]]) -> WriteOp:

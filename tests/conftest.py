@@ -93,3 +93,47 @@ def messages(client: TestClient, channel: str = "general") -> list[dict[str, Any
     response = client.get(f"/api/v1/channels/{channel}/messages", headers=AUTH)
     assert response.status_code == 200, response.text
     return response.json()["messages"]  # type: ignore[no-any-return]
+
+
+# -- PostgreSQL (tests/pg.py): a real server for the session, a fresh database per test ----------
+
+_PG: Any = None
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """The session's PostgreSQL server (started on first use; skipped locally, failing in CI, without one)."""
+    from . import pg
+
+    global _PG
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pg.unavailable("psycopg is not installed (pip install -e '.[test]')")
+    if _PG is None:
+        server = pg.PgServer()
+        try:
+            server.start()
+        except pg.PgUnavailable as exc:
+            server.stop()
+            pg.unavailable(str(exc))
+        _PG = server
+    yield _PG
+    _PG.stop()
+    _PG = None
+
+
+@pytest.fixture
+def pg_url(pg_server: Any) -> Iterator[str]:
+    """The URL of an empty database of the session's PostgreSQL server."""
+    url: str = pg_server.database()
+    yield url
+    pg_server.drop(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store URL on each backend: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hookhub.db'}"
+    return str(request.getfixturevalue("pg_url"))

@@ -1,4 +1,7 @@
-"""The store's group commit: merged inserts, isolation of a bad write, durability before the answer."""
+"""The store's group commit: merged inserts, isolation of a bad write, durability before the answer.
+
+The store tests run on SQLite and on a real PostgreSQL server (``store_url``, tests/pg.py).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Connection
 
-from hookhub import schema
+from hookhub import database, schema
 from hookhub.engines.base import LogRecord
 from hookhub.store import (
     Store,
@@ -40,32 +43,36 @@ def _history(ts: float, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Any:
-    st = Store(f"sqlite:///{tmp_path / 'h.db'}")
+def store(store_url: str) -> Any:
+    st = Store(store_url)
     st.open()
     yield st
     st.close()
 
 
-def _count(path: Path, table: str) -> int:
-    with sqlite3.connect(path) as db:
-        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+def _count(store: Store, table: str, where: str = "", **params: Any) -> int:
+    """Counted on a connection of its own (a new engine: what another process would see)."""
+    engine = create_engine(database.engine_url(store.url))
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(f"SELECT count(*) FROM {table} {where}"), params).scalar_one())
+    finally:
+        engine.dispose()
 
 
-async def test_concurrent_writes_are_committed_when_each_await_returns(store: Store, tmp_path: Path) -> None:
+async def test_concurrent_writes_are_committed_when_each_await_returns(store: Store) -> None:
     async def one(i: int) -> None:
         await store.write(combine(op_insert_messages([_message(ts=i)]),
                                   op_insert_logs("x", None, [LogRecord("info", i, f"log {i}")]),
                                   op_insert_history(_history(i))))
         # another connection (no shared cache) sees it: committed, not only queued
-        with sqlite3.connect(tmp_path / "h.db") as db:
-            assert db.execute("SELECT count(*) FROM logs WHERE message = ?", (f"log {i}",)).fetchone()[0] == 1
+        assert await asyncio.to_thread(_count, store, "logs", "WHERE message = :m", m=f"log {i}") == 1
 
     await asyncio.gather(*(one(i) for i in range(60)))
-    assert [_count(tmp_path / "h.db", t) for t in ("messages", "logs", "history")] == [60, 60, 60]
+    assert [_count(store, t) for t in ("messages", "logs", "history")] == [60, 60, 60]
 
 
-async def test_a_bad_write_does_not_sink_its_neighbours(store: Store, tmp_path: Path) -> None:
+async def test_a_bad_write_does_not_sink_its_neighbours(store: Store) -> None:
     dup = _message()
     await store.write(op_insert_messages([dup]))
 
@@ -77,8 +84,8 @@ async def test_a_bad_write_does_not_sink_its_neighbours(store: Store, tmp_path: 
                                    return_exceptions=True)
     assert isinstance(results[0], Exception)
     assert all(r is None for r in results[1:])
-    assert _count(tmp_path / "h.db", "messages") == 21
-    assert _count(tmp_path / "h.db", "logs") == 0  # the failed write's transaction was rolled back whole
+    assert _count(store, "messages") == 21
+    assert _count(store, "logs") == 0  # the failed write's transaction was rolled back whole
 
 
 def test_merged_inserts_are_flushed_before_an_operation_that_reads(store: Store) -> None:
@@ -137,3 +144,46 @@ def test_a_webhook_answered_200_survives_kill_9(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "data" / "hookhub.db") as db:
         texts = {row[0] for row in db.execute("SELECT json_extract(doc, '$.text') FROM messages")}
     assert {f"crash {i}" for i in range(40)} <= texts
+
+
+_MIGRATE = """
+import sys, time
+from hookhub.store import Store
+start = float(sys.argv[2])
+while time.time() < start:
+    pass
+store = Store(sys.argv[1])
+print(store.migrate())
+store.close()
+"""
+
+
+def test_nodes_starting_at_once_both_migrate(store_url: str) -> None:
+    """Four processes migrate an empty database at the same instant: all succeed, the schema is made once."""
+    import subprocess
+    import sys
+    import time
+
+    at = time.time() + 1.5
+    procs = [subprocess.Popen([sys.executable, "-c", _MIGRATE, store_url, str(at)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err[-2000:] for _, err in results]
+    assert [out.strip() for out, _ in results] == [str(len(schema.MIGRATIONS))] * 4
+    st = Store(store_url)
+    try:
+        assert st.migrate() == len(schema.MIGRATIONS)  # idempotent
+        assert _count(st, "schema_version") == 1
+    finally:
+        st.close()
+
+
+def test_postgresql_urls_use_psycopg_3(pg_url: str) -> None:
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    st = Store(plain)
+    try:
+        assert st.engine.dialect.driver == "psycopg" and st.backend == "postgresql" and st.shared
+        st.open()
+        assert _count(st, "messages") == 0
+    finally:
+        st.close()

@@ -32,7 +32,18 @@ from limits.strategies import MovingWindowRateLimiter
 
 from ..config import BridgeConfig
 from ..outgoing import http, retry
-from ..outgoing.outbox import CANCELLED, DELIVERED, FAILED, PENDING, Clock, Delivery, Outbox, Verdict
+from ..outgoing.outbox import (
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    PENDING,
+    Clock,
+    Delivery,
+    Outbox,
+    Verdict,
+    with_idempotency_key,
+)
+from ..outgoing.queue import item_key
 from ..outgoing.payload import mask_value
 from .render import render
 
@@ -54,6 +65,8 @@ class BridgeService:
         self.clock = clock
         self.bridges: dict[str, BridgeConfig] = {b.name: b for b in hub.config.bridges}
         self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock(), items_for=self.items_for,
+                             lease_s=hub.config.storage.outbox_lease_s,
+                             sweep_s=hub.config.storage.outbox_sweep_s,
                              keep_s=hub.config.storage.history_max_age_days * 86400)
         self.outbox.on_settled = hub.metrics.delivery
         self.blocked_until: dict[str, float] = {}
@@ -84,6 +97,7 @@ class BridgeService:
 
     def items_for(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         return [{"target": name, "message_id": message.get("_id"), "event": "message",
+                 "key": item_key(name, message.get("_id"), "message"),
                  "payload": {"message": message}} for name in self.targets_for(message)]
 
     def secrets_of(self, bridge: BridgeConfig) -> list[str]:
@@ -113,7 +127,8 @@ class BridgeService:
         request = render(bridge, delivery.payload.get("message") or {})
         host = httpx.URL(request.url).host
         reply = await http.send(request.method, request.url, allow_hosts=[host], allow_private=bridge.allow_private,
-                                headers=request.headers, data=request.body, timeout_s=bridge.timeout_ms / 1000)
+                                headers=with_idempotency_key(request.headers, delivery.id), data=request.body,
+                                timeout_s=bridge.timeout_ms / 1000)
         secrets = [secret for b in self.bridges.values() for secret in self.secrets_of(b)]
         error = mask_value(reply.error, secrets) if reply.error else None
         status = reply.status_code

@@ -15,8 +15,16 @@ seconds without deliveries are matched again.  Finished deliveries are
 deleted after ``keep_s``.
 
 Claiming is one write transaction through the store's single writer, so two
-workers of one process never take the same row; with several nodes on one
-PostgreSQL database the lease keeps them apart as well.
+workers of one process never take the same row.  With several nodes on one
+PostgreSQL database the claim selects with ``FOR UPDATE SKIP LOCKED``: two
+nodes claiming at the same moment take different rows, neither waits for the
+other.  A lease lasts ``lease_s`` (``storage.outbox_lease_s``, 30 s by
+default) and is renewed every third of it while this node still holds the
+delivery (a long call, or one waiting behind others of its target); when a
+node dies its leases run out and another node takes the deliveries over.
+Every call carries ``Idempotency-Key: <delivery id>``, the same on every
+attempt and every node, so a receiver can drop the repeat of a call whose
+node died after sending it but before recording it.
 
 The clock is injectable (``clock()`` → seconds) so tests can step through
 hours of backoff in milliseconds; :meth:`Outbox.wake` (thread-safe) makes the
@@ -29,155 +37,58 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
 from .. import schema
-from ..store import Store, iso, new_id
+from ..cluster import op_once
+from ..store import Store
+from .queue import (
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    MAX_INTERNAL_ERRORS,
+    PENDING,
+    STATUSES,
+    Clock,
+    Delivery,
+    Handler,
+    Verdict,
+    delivery_json,
+    list_deliveries,
+    op_claim,
+    op_enqueue,
+    op_finish,
+    op_mark_clean_stop,
+    op_prune,
+    op_renew,
+    op_take_clean_stop,
+    unqueued_messages,
+    with_idempotency_key,
+)
+
+__all__ = ["Outbox", "CANCELLED", "DELIVERED", "FAILED", "MAX_INTERNAL_ERRORS", "PENDING", "STATUSES", "Clock",
+           "Delivery", "Handler", "Verdict", "delivery_json", "list_deliveries", "op_claim", "op_enqueue",
+           "op_finish", "op_mark_clean_stop", "op_prune", "op_renew", "op_take_clean_stop", "unqueued_messages",
+           "with_idempotency_key"]
 
 log = logging.getLogger("hookhub.outbox")
 
-Clock = Callable[[], float]
-
-PENDING, DELIVERED, FAILED, CANCELLED = "pending", "delivered", "failed", "cancelled"
-STATUSES = (PENDING, DELIVERED, FAILED, CANCELLED)
-#: a delivery whose handler keeps crashing is given up after this many attempts
-MAX_INTERNAL_ERRORS = 10
-
-
-@dataclass
-class Delivery:
-    """One row of the outbox."""
-
-    id: str
-    kind: str
-    target: str
-    message_id: str | None
-    event: str | None
-    payload: dict[str, Any]
-    status: str
-    tries: int
-    attempts: int
-    next_attempt_at: float
-    created_at: float
-    last_status: int | None = None
-    last_error: str | None = None
-
-    @classmethod
-    def from_row(cls, row: Any) -> Delivery:
-        m = row._mapping
-        return cls(id=m["id"], kind=m["kind"], target=m["target"], message_id=m["message_id"], event=m["event"],
-                   payload=m["payload"] or {}, status=m["status"], tries=m["tries"], attempts=m["attempts"],
-                   next_attempt_at=m["next_attempt_at"], created_at=m["created_at"],
-                   last_status=m["last_status"], last_error=m["last_error"])
-
-
-@dataclass
-class Verdict:
-    """What a handler decided about one claimed delivery."""
-
-    status: str
-    #: when to try again (status ``pending`` only)
-    next_attempt_at: float | None = None
-    #: the new ``tries`` value (None: unchanged)
-    tries: int | None = None
-    #: False when the handler deferred without calling anyone (rate limit)
-    attempted: bool = True
-    last_status: int | None = None
-    error: str | None = None
-    #: more writes committed in the same transaction as the delivery's new state (history, replies)
-    ops: list[Callable[[Connection], Any]] = field(default_factory=list)
-    #: called once that transaction is committed (e.g. announcing posted replies)
-    after: list[Callable[[], None]] = field(default_factory=list)
-
-
-Handler = Callable[[Delivery], Awaitable[Verdict]]
-
-
-def delivery_json(row: Any, *, show_target: bool = True) -> dict[str, Any]:
-    """A delivery as the API shows it (no payload: it may carry message text only, but never secrets)."""
-    m = row._mapping
-    return {
-        "_id": m["id"], "kind": m["kind"], "target": m["target"] if show_target else None,
-        "message_id": m["message_id"], "event": m["event"], "status": m["status"],
-        "tries": m["tries"], "attempts": m["attempts"],
-        "next_attempt_at": iso(m["next_attempt_at"]) if m["status"] == PENDING else None,
-        "last_status": m["last_status"], "last_error": m["last_error"],
-        "created_at": iso(m["created_at"]), "updated_at": iso(m["updated_at"]),
-    }
-
-
-def op_enqueue(kind: str, items: Iterable[dict[str, Any]], now: float) -> Callable[[Connection], list[str]]:
-    rows = [{"id": new_id(), "kind": kind, "target": item["target"], "message_id": item.get("message_id"),
-             "event": item.get("event"), "payload": item.get("payload") or {}, "status": PENDING,
-             "tries": 0, "attempts": 0, "next_attempt_at": item.get("next_attempt_at", now),
-             "locked_until": None, "created_at": now, "updated_at": now} for item in items]
-
-    def run(conn: Connection) -> list[str]:
-        if rows:
-            conn.execute(insert(schema.deliveries), rows)
-        return [r["id"] for r in rows]
-    return run
-
-
-def op_claim(kind: str, now: float, limit: int, lease_s: float, *, busy: Iterable[str] = (),
-             per_target: int = 8) -> Callable[[Connection], list[Delivery]]:
-    """Lease due deliveries: at most ``limit``, at most ``per_target`` per target, none of a ``busy`` target."""
-    t = schema.deliveries
-    skip = list(busy)
-
-    def run(conn: Connection) -> list[Delivery]:
-        q = select(t).where(t.c.kind == kind, t.c.status == PENDING, t.c.next_attempt_at <= now,
-                            or_(t.c.locked_until.is_(None), t.c.locked_until <= now))
-        if skip:
-            q = q.where(t.c.target.not_in(skip))
-        q = q.order_by(t.c.next_attempt_at, t.c.created_at).limit(limit)
-        claimed: list[Delivery] = []
-        taken: dict[str, int] = {}
-        for delivery in [Delivery.from_row(r) for r in conn.execute(q)]:
-            if taken.get(delivery.target, 0) >= per_target:
-                continue  # stays claimable: one slow target must not hold many leases at once
-            # Conditional per row: on a database where another node may have claimed the row since the
-            # SELECT (PostgreSQL, READ COMMITTED), only the node whose UPDATE matched keeps it.
-            result = conn.execute(update(t).where(
-                t.c.id == delivery.id, t.c.status == PENDING,
-                or_(t.c.locked_until.is_(None), t.c.locked_until <= now)).values(locked_until=now + lease_s))
-            if result.rowcount == 1:
-                claimed.append(delivery)
-                taken[delivery.target] = taken.get(delivery.target, 0) + 1
-        return claimed
-    return run
-
-
-def op_finish(delivery: Delivery, verdict: Verdict, now: float) -> Callable[[Connection], None]:
-    t = schema.deliveries
-    values: dict[str, Any] = {
-        "status": verdict.status, "locked_until": None, "updated_at": now,
-        "attempts": delivery.attempts + (1 if verdict.attempted else 0),
-        "tries": delivery.tries if verdict.tries is None else verdict.tries,
-    }
-    if verdict.attempted or verdict.last_status is not None or verdict.error is not None:
-        values["last_status"] = verdict.last_status
-        values["last_error"] = verdict.error
-    if verdict.status == PENDING:
-        values["next_attempt_at"] = verdict.next_attempt_at if verdict.next_attempt_at is not None else now
-
-    def run(conn: Connection) -> None:
-        conn.execute(update(t).where(t.c.id == delivery.id).values(**values))
-    return run
+#: the recovery sweep leaves the messages of the last seconds to the live path that is queueing them
+SWEEP_GRACE_S = 5.0
 
 
 class Outbox:
     """The pending deliveries of one ``kind`` and the task that works them off."""
 
     def __init__(self, store: Store, kind: str, handler: Handler, *, clock: Clock = time.time,
-                 lease_s: float = 300.0, batch: int = 32, poll_s: float = 2.0, concurrency: int = 8,
+                 lease_s: float = 30.0, batch: int = 32, poll_s: float = 2.0, concurrency: int = 8,
                  items_for: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None,
-                 recover_window_s: float = 600.0, keep_s: float = 0.0, per_target: int = 8) -> None:
+                 recover_window_s: float = 600.0, keep_s: float = 0.0, per_target: int = 8,
+                 sweep_s: float = 60.0) -> None:
         self.store = store
         self.kind = kind
         self.handler = handler
@@ -201,7 +112,13 @@ class Outbox:
         #: finished deliveries are deleted after this many seconds (0: kept)
         self.keep_s = keep_s
         self._pruned_at: float | None = None
+        #: ids of the deliveries this node holds a lease on (renewed until they are finished)
+        self._held: set[str] = set()
+        self._renewer: asyncio.Task[None] | None = None
         self._recovered = False
+        #: on a shared store, a recovery sweep runs once per ``sweep_s`` for the whole cluster
+        self.sweep_s = sweep_s
+        self._sweep_at = time.monotonic() + sweep_s
         #: wall-clock time of :meth:`start`: messages stored later are queued by the live path, not recovery
         self._started_at = time.time()
         #: called with (delivery, verdict, now) once each attempt is committed (metrics)
@@ -218,11 +135,13 @@ class Outbox:
         outbox started by a configuration reload, not a process start).
         """
         clean = self.store.write_now(op_take_clean_stop(self.kind)) is not None
-        self._recovered = clean or not recover
+        # on a shared store the marker may be another node's: every start checks (queueing is idempotent)
+        self._recovered = (clean and not self.store.shared) or not recover
         self._started_at = time.time()
         self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
         self._task = self._loop.create_task(self._work(), name=f"hookhub-outbox-{self.kind}")
+        self._renewer = self._loop.create_task(self._renew_leases(), name=f"hookhub-outbox-{self.kind}-leases")
 
     @property
     def running(self) -> bool:
@@ -233,6 +152,9 @@ class Outbox:
         if self._task is not None:
             self._task.cancel()
             self._task = None
+        if self._renewer is not None:
+            self._renewer.cancel()
+            self._renewer = None
         for group in list(self._groups):
             group.cancel()
         unqueued = [task for task in self._spawned if not task.done()]
@@ -284,6 +206,7 @@ class Outbox:
         groups: dict[str, list[Delivery]] = {}
         for delivery in claimed:
             groups.setdefault(delivery.target, []).append(delivery)
+            self._held.add(delivery.id)
         self._busy.update(groups)
         return groups
 
@@ -330,7 +253,10 @@ class Outbox:
             for op in verdict.ops:
                 op(conn)
             finish(conn)
-        await self.store.write(run)
+        try:
+            await self.store.write(run)
+        finally:
+            self._held.discard(delivery.id)
         if self.on_settled is not None:
             self.on_settled(delivery, verdict, self.clock())
         for callback in verdict.after:
@@ -339,14 +265,33 @@ class Outbox:
             except Exception:  # noqa: BLE001 - the delivery is committed; a failing listener must not undo it
                 log.exception("outbox %s: a callback after delivery %s failed", self.kind, delivery.id)
 
-    async def recover(self, items_for: Callable[[dict[str, Any]], list[dict[str, Any]]], window_s: float) -> int:
+    async def renew(self) -> int:
+        """Extend the leases of the deliveries this node holds; returns how many were extended."""
+        if not self._held:
+            return 0
+        renewed: int = await self.store.write(op_renew(list(self._held), self.clock(), self.lease_s))
+        return renewed
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(max(0.2, self.lease_s / 3))
+            try:
+                await self.renew()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the next turn tries again; at worst a lease runs out
+                log.exception("outbox %s: cannot renew leases", self.kind)
+
+    async def recover(self, items_for: Callable[[dict[str, Any]], list[dict[str, Any]]], window_s: float,
+                      until: float | None = None) -> int:
         """Queue what recent messages should have queued but did not (a crash between the message's
         commit and its deliveries' commit); returns how many deliveries were added.
 
-        Only messages stored before :meth:`start` are looked at: a message of this run whose deliveries
-        are still being queued (``enqueue_soon``) would otherwise be queued twice."""
+        Only messages stored before ``until`` (default: :meth:`start`) are looked at: a message of this run
+        whose deliveries are still being queued (``enqueue_soon``) is left to the live path (and queueing
+        twice is refused anyway, see :func:`~hookhub.outgoing.queue.op_enqueue`)."""
         added = 0
-        until = self._started_at
+        until = self._started_at if until is None else until
         for message in await unqueued_messages(self.store, self.kind, until - window_s, until):
             items = items_for(message)
             if items:
@@ -379,9 +324,18 @@ class Outbox:
                 self._recovered = True
                 if self.items_for is not None:
                     await self.recover(self.items_for, self.recover_window_s)
+            if self.store.shared and self.items_for is not None and time.monotonic() >= self._sweep_at:
+                # another node may have died between a message's commit and its deliveries' commit
+                self._sweep_at = time.monotonic() + self.sweep_s
+                now = time.time()
+                if await self.store.write(op_once(f"recover-outbox-{self.kind}", self.sweep_s, now,
+                                                  lambda conn: None)):
+                    await self.recover(self.items_for, self.recover_window_s, until=now - SWEEP_GRACE_S)
             if self._pruned_at is None or time.monotonic() - self._pruned_at > 3600:
                 self._pruned_at = time.monotonic()
-                await self.prune(self.keep_s)
+                if self.keep_s:  # once an hour for the whole cluster (hookhub.cluster)
+                    job = op_prune(self.kind, self.clock() - self.keep_s)
+                    await self.store.write(op_once(f"prune-outbox-{self.kind}", 3600, time.time(), job))
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - housekeeping must not stop deliveries
@@ -410,60 +364,3 @@ class Outbox:
             wait = max(wait, 0.01)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._event.wait(), wait)
-
-
-def op_take_clean_stop(kind: str) -> Callable[[Connection], float | None]:
-    """Remove and return the clean-shutdown marker of ``kind`` (None: the last run did not stop cleanly)."""
-    t = schema.outbox_state
-
-    def run(conn: Connection) -> float | None:
-        value = conn.execute(select(t.c.clean_stop_at).where(t.c.kind == kind)).scalar()
-        conn.execute(delete(t).where(t.c.kind == kind))
-        return float(value) if value is not None else None
-    return run
-
-
-def op_mark_clean_stop(kind: str, now: float) -> Callable[[Connection], None]:
-    t = schema.outbox_state
-
-    def run(conn: Connection) -> None:
-        conn.execute(delete(t).where(t.c.kind == kind))
-        conn.execute(insert(t).values(kind=kind, clean_stop_at=now))
-    return run
-
-
-def op_prune(kind: str, before: float) -> Callable[[Connection], int]:
-    """Delete finished deliveries last updated before ``before``."""
-    t = schema.deliveries
-
-    def run(conn: Connection) -> int:
-        result = conn.execute(delete(t).where(t.c.kind == kind, t.c.status != PENDING, t.c.updated_at < before))
-        return int(result.rowcount or 0)
-    return run
-
-
-async def unqueued_messages(store: Store, kind: str, since: float, until: float) -> list[dict[str, Any]]:
-    """Messages stored in [``since``, ``until``) that have no delivery of ``kind`` (oldest first)."""
-    m, d = schema.messages, schema.deliveries
-    queued = select(d.c.message_id).where(d.c.kind == kind, d.c.message_id.is_not(None))
-    q = (select(m.c.doc).where(m.c.ts >= since, m.c.ts < until, m.c.id.not_in(queued))
-         .order_by(m.c.ts, m.c.id))
-    return await store.read(lambda c: [row.doc for row in c.execute(q)])
-
-
-async def list_deliveries(store: Store, *, message_id: str | None = None, kind: str | None = None,
-                          target: str | None = None, status: str | None = None,
-                          limit: int = 100) -> list[Any]:
-    """Rows of the outbox, newest first, filtered."""
-    t = schema.deliveries
-    q = select(t)
-    if message_id is not None:
-        q = q.where(t.c.message_id == message_id)
-    if kind is not None:
-        q = q.where(t.c.kind == kind)
-    if target is not None:
-        q = q.where(t.c.target == target)
-    if status is not None:
-        q = q.where(t.c.status == status)
-    q = q.order_by(t.c.created_at.desc(), t.c.id).limit(limit)
-    return await store.read(lambda c: list(c.execute(q)))

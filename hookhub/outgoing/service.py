@@ -47,9 +47,10 @@ from ..errors import HookhubError
 from ..message import Draft, stamp, store_rows
 from ..pipeline import js_truthy
 from ..registry import Integration, Registry
-from ..store import new_id, op_insert_history, op_insert_logs, op_insert_messages, op_prune_history
+from ..store import new_id, op_insert_history, op_insert_logs, op_insert_messages
 from . import events, http, payload, retry, state
-from .outbox import CANCELLED, DELIVERED, FAILED, PENDING, Clock, Delivery, Outbox, Verdict
+from .outbox import CANCELLED, DELIVERED, FAILED, PENDING, Clock, Delivery, Outbox, Verdict, with_idempotency_key
+from .queue import item_key
 from .replies import reply_drafts
 from .triggers import OutgoingIndex, Room, channel_matches, matches, room_of
 
@@ -90,7 +91,8 @@ class OutgoingService:
         self.hub = hub
         self.clock = clock
         self.outbox = Outbox(hub.store, KIND, self.attempt, clock=lambda: self.clock(),
-                             items_for=self.deliveries_for,
+                             items_for=self.deliveries_for, lease_s=hub.config.storage.outbox_lease_s,
+                             sweep_s=hub.config.storage.outbox_sweep_s,
                              keep_s=hub.config.storage.history_max_age_days * 86400)
         self.outbox.on_settled = hub.metrics.delivery
         self.yaml_enabled = {i.id: i.config.enabled for i in hub.registry.integrations.values()}
@@ -163,6 +165,7 @@ class OutgoingService:
             indexes: list[int | None] = list(range(len(integ.config.urls))) or [None]
             for index in indexes:
                 items.append({"target": integ.id, "message_id": message.get("_id"), "event": "sendMessage",
+                              "key": item_key(integ.id, message.get("_id"), "sendMessage", index),
                               "payload": {"message": message, "url_index": index,
                                           "trigger_word": match.trigger_word}})
         return items
@@ -307,7 +310,8 @@ class OutgoingService:
         timeout_ms = opts.get("timeout")
         if not isinstance(timeout_ms, (int, float)) or isinstance(timeout_ms, bool) or timeout_ms <= 0:
             timeout_ms = DEFAULT_TIMEOUT_MS
-        headers = opts.get("headers") if isinstance(opts.get("headers"), dict) else {}
+        given = opts.get("headers")
+        headers = with_idempotency_key(given if isinstance(given, dict) else {}, run.delivery.id)
         params = opts.get("params") if isinstance(opts.get("params"), dict) else None
         auth = opts.get("auth") if isinstance(opts.get("auth"), str) and opts.get("auth") else None
         reply = await http.send(str(opts.get("method") or "POST"), str(opts["url"]),
@@ -399,10 +403,6 @@ class OutgoingService:
         }
         ops = [op_insert_messages(rows), op_insert_logs(integ.id, run.history_id, run.logs),
                op_insert_history(entry)]
-        if self.hub.due_for_pruning(integ.id):
-            storage = self.hub.config.storage
-            ops.append(op_prune_history(integ.id, max_entries=storage.history_max_entries,
-                                        max_age_s=storage.history_max_age_days * 86400, now=now))
         verdict.ops.extend(ops)
 
         def announce() -> None:

@@ -80,6 +80,8 @@ class CallOutcome:
     duration_ms: float = 0.0
     #: the integration's whole ``Store`` after the call, when the call changed it (else None)
     store: dict[str, Any] | None = None
+    #: only the keys this call set (merged per key into the database; see hookhub.scriptstate)
+    changes: dict[str, Any] | None = None
 
 
 class Sandbox(Protocol):

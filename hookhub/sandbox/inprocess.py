@@ -178,4 +178,6 @@ class InProcessSandbox:
         after = slot.store.snapshot()
         return CallOutcome(result.ok, value=result.value, reason=result.reason, logs=logs,
                            duration_ms=(time.perf_counter() - started) * 1000.0,
-                           store=after if after != before else None)
+                           store=after if after != before else None,
+                           changes={k: v for k, v in after.items() if k not in before or before[k] != v}
+                           if after != before else None)

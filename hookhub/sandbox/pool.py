@@ -598,6 +598,7 @@ class WorkerPool:
         logs = [log_record(r) for r in reply.get("logs") or [] if isinstance(r, dict)]
         store = reply.get("store")
         changed: dict[str, Any] | None = None
+        delta: dict[str, Any] | None = None
         if isinstance(store, dict) and store:
             merged = {**integ.store, **store}
             if encoded_size(merged) > STORE_MAX_BYTES:
@@ -605,6 +606,7 @@ class WorkerPool:
                                                             f"{STORE_MAX_BYTES} bytes of JSON"))
             else:
                 integ.store = changed = merged
+                delta = store
         if reply.get("recycle"):
             self._retire(worker, kill=False)  # it exits by itself after this reply
         reason = reply.get("reason")
@@ -612,10 +614,10 @@ class WorkerPool:
             try:
                 value = checked_json_result(reply.get("value"), integ.spec.limits.max_output_bytes)
             except HookhubError as exc:
-                return CallOutcome(False, reason=str(exc), logs=logs, store=changed)
-            return CallOutcome(True, value=value, logs=logs, store=changed)
+                return CallOutcome(False, reason=str(exc), logs=logs, store=changed, changes=delta)
+            return CallOutcome(True, value=value, logs=logs, store=changed, changes=delta)
         return CallOutcome(False, reason=str(reason) if reason is not None else "the script failed", logs=logs,
-                           store=changed)
+                           store=changed, changes=delta)
 
 
 def _json_bytes(message: dict[str, Any]) -> bytes:

@@ -122,3 +122,16 @@ def test_github_payload_is_70_kb_and_reproducible() -> None:
     assert json.loads(stored) == payload
     assert 70 * 1024 <= len(stored) < 75 * 1024
     assert len(payload["commits"]) == 20
+
+
+@pytest.mark.slow
+def test_processes_rows_run_on_sqlite_and_postgresql(tmp_path: Path) -> None:
+    """1 process vs --workers 2, on SQLite and on a PostgreSQL server the bench starts (tests/pg.py)."""
+    data, text = run_bench(tmp_path, "--scenarios", "processes")
+    rows = data["processes"]["rows"]
+    assert [(r["backend"], r["workers"]) for r in rows] == [("sqlite", 1), ("sqlite", 2),
+                                                            ("postgresql", 1), ("postgresql", 2)], rows
+    for row in rows:
+        assert_measured(row)
+    assert all(r["db_cpu_us_per_req"] > 0 for r in rows[2:])
+    assert "## Processes: 1 server process vs `--workers 2`" in text

@@ -25,6 +25,8 @@ def test_default_body_is_the_contract_body(start_hub, receiver: Receiver) -> Non
     }
     entry = wait_history(client, "out", 1)[0]
     assert entry["kind"] == "outgoing" and entry["step"] == "sent" and entry["status"] == 200
+    # the receiver can de-duplicate: the delivery id, the same on every attempt and node
+    assert got.headers["idempotency-key"] == entry["request"]["delivery_id"]
     # the token never reaches history or the API
     assert "s3cret-token" not in client.get("/api/v1/integrations/out/history", headers=AUTH).text
     assert entry["request"]["data"]["token"] == "••••"
