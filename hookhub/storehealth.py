@@ -51,7 +51,7 @@ _SQLSTATE = {"53100": "the database server's disk is full", "53": "the database 
 
 #: Seconds a caller is asked to wait before retrying when the store cannot commit.
 RETRY_AFTER_S = 10
-_PROBE_ID = "\x00hookhub-probe"
+_PROBE_ID = "~hookhub-probe"  # not a valid integration id (ids are letters, digits, -_.); no NUL: PostgreSQL text refuses it
 
 
 def commit_failure(exc: BaseException) -> str | None:
