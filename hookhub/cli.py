@@ -97,12 +97,12 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
     configure(log_level, config.server.log_format, config_secrets(config))
     server = config.server.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     config = config.model_copy(update={"server": server})
+    _store_ready(config.storage_url())  # driver, server, migrations: one line each
     unusable = preflight(config.storage_url())
     if unusable is not None:
         click.echo(f"hookhub: {shown_url(config.storage_url())}: {unusable}; check storage.url in {config_path} "
                    "and that its directory exists and is writable", err=True)
         raise SystemExit(1)
-    _store_ready(config.storage_url())
     try:
         hub = Hub(config)
     except ConfigError as exc:
@@ -128,10 +128,15 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
 
 
 def _store_ready(url: str) -> None:
-    """Exit with one clear line when the store cannot be used (driver missing, server unreachable)."""
-    from .serving import prepare_store
+    """Exit with one clear line when the store cannot be used (bad URL, driver missing, server unreachable).
 
-    reason = prepare_store(url)
+    What the store's own files or schema say (a directory that cannot be made, a read-only disk, the
+    migrations) is :func:`hookhub.storehealth.preflight`'s, which runs next and migrates once before
+    any server process starts.
+    """
+    from .database import problem
+
+    reason = problem(url)
     if reason is not None:
         click.echo(f"error: {reason}", err=True)
         raise SystemExit(1)

@@ -437,7 +437,7 @@ def parse_config(src: yamlsource.Source, base_dir: Path) -> Config:
                 # drop pydantic's union/validator markers from the path
                 loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
                 problem = src.problem(loc, _message(err, _fields_at(loc)))
-                if problem.path not in secrets:
+                if not _restates(problem, secrets):
                     problems.append(problem)
     if config is not None:
         already = {p.path for p in problems}
@@ -446,6 +446,13 @@ def parse_config(src: yamlsource.Source, base_dir: Path) -> Config:
         raise ConfigError(problems)
     assert config is not None
     return config
+
+
+def _restates(problem: Problem, secrets: set[str]) -> bool:
+    """Whether a schema complaint only repeats a missing secret already reported (the key itself, or
+    its parent saying the key is required, e.g. ``verify: verify.secret is required``)."""
+    return problem.path in secrets or any(
+        s.startswith(problem.path + ".") and s.rsplit(".", 1)[-1] in problem.message for s in secrets)
 
 
 def load_config(path: str | Path, *, dev: bool = False) -> Config:

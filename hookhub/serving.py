@@ -300,31 +300,6 @@ def prepare_run_dir() -> Path:
     return path
 
 
-def prepare_store(url: str) -> str | None:
-    """Check the store and apply its migrations once, before any server process starts.
-
-    Returns None when the store is ready, else one line saying what is wrong
-    (no traceback, no password).
-    """
-    from .database import mask_secret, problem
-    from .redact import mask_url
-    from .store import Store
-
-    reason = problem(url)
-    if reason is not None:
-        return reason
-    try:
-        store = Store(url)
-        try:
-            store.migrate()
-        finally:
-            store.close()
-    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
-        first = (mask_secret(str(exc), url).splitlines() or [type(exc).__name__])[0]
-        return f"storage.url {mask_url(url)}: cannot prepare the schema: {first}"
-    return None
-
-
 def uvicorn_options(log_level: str) -> dict[str, Any]:
     """The uvicorn settings every hookhub server process uses (logging is hookhub's: hookhub.logs)."""
     return {"log_level": log_level, "access_log": False, "server_header": False, "proxy_headers": False,

@@ -49,7 +49,6 @@ def _config(tmp_path: Path, url: str) -> Path:
     return path
 
 
-@pytest.mark.xfail(reason='fails after the last merge of #12/#13/#14 (see the closing note); to fix next session', strict=False)
 def test_check_and_serve_report_the_store_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"postgresql://hub:hunter2@127.0.0.1:{free_port()}/hookhub"
     config = _config(tmp_path, url)
