@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-import threading
 import time
 from pathlib import Path
 
@@ -41,27 +38,20 @@ integrations:
 """
 
 
-@pytest.mark.xfail(reason='fails after the last merge of #12/#13/#14 (see the closing note); to fix next session', strict=False)
 def test_busy_script_defers_then_sends(tmp_path: Path, receiver: Receiver) -> None:
     path = tmp_path / "hookhub.yaml"
     path.write_text(CONFIG.format(url=receiver.url()), encoding="utf-8")
     with TestClient(make_app(Hub(load_config(path)))) as client:
+        # The "slow" message's call keeps the script busy for 2 s (the sandbox queue is 0) ...
         client.post("/api/v1/chat.postMessage", json={"channel": "#general", "text": "slow"}, headers=AUTH)
-        receiver.wait_for(1, timeout=20)
-        entry = wait_until(lambda: client.get("/api/v1/integrations/out/history", headers=AUTH).json()["history"],
-                           what="history")[0]
-        # A dry-run replay keeps the script busy for 2 s (the sandbox queue is 0) ...
-        replay = threading.Thread(target=client.post, args=(
-            f"/api/v1/integrations/out/history/{entry['_id']}/replay?dry_run=1",), kwargs={"headers": AUTH})
-        replay.start()
         time.sleep(0.3)
         # ... so this message's call finds it saturated: deferred (not failed), sent once the script is free.
+        # (A dry-run replay no longer occupies the live script: it runs in a fresh instance of its own.)
         posted = time.monotonic()
         message = client.post("/api/v1/chat.postMessage", json={"channel": "#general", "text": "fast"},
                               headers=AUTH).json()["message"]
         got = receiver.wait_for(2, timeout=20)
-        replay.join()
-        assert got[1].json["text"] == "fast" and got[1].at - posted >= 0.9
+        assert [g.json["text"] for g in got] == ["slow", "fast"] and got[1].at - posted >= 0.9
         wait_until(lambda: deliveries(client, message_id=message["_id"])[0]["status"] == "delivered",
                    what="delivered")
         history = client.get("/api/v1/integrations/out/history", headers=AUTH).json()["history"]
