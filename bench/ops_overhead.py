@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hookhub.app import make_app  # noqa: E402
+from hookhub.web.app import make_app  # noqa: E402
 from hookhub.config import load_config  # noqa: E402
 from hookhub.hub import Hub  # noqa: E402
 from hookhub.logs import configure  # noqa: E402

@@ -8,7 +8,7 @@ The public surface, for embedding hookhub or writing extensions::
 
 from __future__ import annotations
 
-from .app import make_app
+from .web import make_app
 from .config import Config, load_config
 from .errors import (
     ConfigError,

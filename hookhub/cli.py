@@ -88,7 +88,7 @@ def main() -> None:
 def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_level: str, workers: int) -> None:
     """Serve the integrations of a YAML file."""
     from . import serving
-    from .app import make_app
+    from .web import make_app
     from .hub import Hub
     from .logs import config_secrets, configure
     from .storehealth import preflight, shown_url

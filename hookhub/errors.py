@@ -18,8 +18,12 @@ class HookhubError(Exception):
 
     status: int = 500
     error: Any = "internal-error"
+    #: extra HTTP headers of the answer (``Retry-After``, ...), read by the one renderer
+    #: (:func:`hookhub.web.responses.error_response`)
+    headers: dict[str, str]
 
     def __init__(self, error: Any = None, *, status: int | None = None) -> None:
+        self.__dict__.setdefault("headers", {})  # a subclass may have set its own before calling this
         if error is not None:
             self.error = error
         if status is not None:

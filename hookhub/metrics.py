@@ -350,7 +350,7 @@ class _OutboxCollector:
 
 def routes(hub: Hub) -> list[Route]:
     """``GET /metrics``: admin token required unless ``server.metrics_public: true``."""
-    from .outgoing.routes import require_admin
+    from .web.auth import require_admin
 
     async def metrics(request: Request) -> Response:
         if not hub.config.server.metrics_public:

@@ -175,7 +175,7 @@ async def process(hub: Hub, integ: Integration, inbound: Inbound, *, sandbox_id:
             outcome = deliver(hub, integ, parsed.content, None, None)
     except HookhubError as exc:
         error = str(exc) if isinstance(exc, ScriptRunError) else None
-        outcome = Outcome(exc.status, exc.body(), error=error, headers=dict(getattr(exc, "headers", {}) or {}))
+        outcome = Outcome(exc.status, exc.body(), error=error, headers=dict(exc.headers))
         if isinstance(exc, MessageError):
             logs.append(LogRecord("error", time.time(), explain(exc, script=ran)))
         elif ran and isinstance(exc, ScriptRunError):
@@ -284,7 +284,7 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
         rate = await hub.rate_limits.hit(integ.id)
         hub.check_quarantine(integ)
     except HookhubError as exc:
-        return Outcome(exc.status, exc.body(), headers=dict(getattr(exc, "headers", {})))
+        return Outcome(exc.status, exc.body(), headers=dict(exc.headers))
     request_id = new_id()
     headers = inbound.lower_headers()
     if not inbound.headers_lower:

@@ -326,7 +326,7 @@ def run_workers(*, config_path: str, dev: bool, host: str, port: int, log_level:
 
 def app_from_env() -> Any:
     """The application of one worker process, built from the supervisor's environment (uvicorn factory)."""
-    from .app import make_app
+    from .web import make_app
     from .config import load_config
     from .hub import Hub
     from .logs import config_secrets, configure

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from hookhub import hookspecs
-from hookhub.app import make_app
+from hookhub.web.app import make_app
 from hookhub.cli import main
 from hookhub.config import load_config
 from hookhub.hub import Hub

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from starlette.testclient import TestClient
 
-from hookhub.app import make_app
+from hookhub.web.app import make_app
 from hookhub.config import load_config
 from hookhub.hub import Hub
 

@@ -289,7 +289,7 @@ def test_blank_form_fields_are_unset_and_the_import_serves_unchanged(tmp_path: P
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from starlette.testclient import TestClient
 
-    from hookhub.app import make_app
+    from hookhub.web.app import make_app
     from hookhub.cli import main
     from hookhub.hub import Hub
 

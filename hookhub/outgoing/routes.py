@@ -10,15 +10,17 @@ Both need ``Authorization: Bearer <admin.token>`` like the rest of ``/api/v1/``.
 
 from __future__ import annotations
 
-import hmac
 import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from ..errors import NotFound, RequestError, Unauthorized
+from ..errors import NotFound, RequestError
+from ..web.auth import require_admin
+from ..web.paging import parse_limit
+from ..web.responses import json_response
 from . import state
 from .outbox import STATUSES, delivery_json, list_deliveries
 
@@ -26,30 +28,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..hub import Hub
 
 
-def _json(body: dict[str, Any], status: int = 200) -> Response:
-    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
-
-
-def require_admin(hub: Hub, request: Request) -> None:
-    """401 unless the request carries the admin Bearer token (constant-time comparison)."""
-    admin = hub.config.admin.token
-    expected = admin.get_secret_value().encode("utf-8") if admin is not None else b""
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if not (expected and scheme.lower() == "bearer"
-            and hmac.compare_digest(given.strip().encode("utf-8", "surrogatepass"), expected)):
-        raise Unauthorized()
-
-
 def routes(hub: Hub) -> list[Route]:
+    """``/api/v1/deliveries`` and ``/api/v1/integrations/{id}/enable``, behind the admin token."""
     async def deliveries(request: Request) -> Response:
         require_admin(hub, request)
         q = request.query_params
-        try:
-            limit = int(q.get("limit", "100"))
-        except ValueError:
-            limit = 0
-        if not 1 <= limit <= 1000:
-            raise RequestError("limit must be an integer between 1 and 1000")
+        limit = parse_limit(q.get("limit"), 100)
         status = q.get("status")
         if status is not None and status not in STATUSES:
             raise RequestError(f"status must be one of: {', '.join(STATUSES)}")
@@ -58,7 +42,7 @@ def routes(hub: Hub) -> list[Route]:
             raise RequestError("kind must be outgoing or bridge")
         rows = await list_deliveries(hub.store, message_id=q.get("message_id"), kind=kind,
                                      target=q.get("target"), status=status, limit=limit)
-        return _json({"success": True, "deliveries": [delivery_json(r) for r in rows]})
+        return json_response({"success": True, "deliveries": [delivery_json(r) for r in rows]})
 
     async def enable(request: Request) -> Response:
         require_admin(hub, request)
@@ -73,7 +57,7 @@ def routes(hub: Hub) -> list[Route]:
         body: dict[str, Any] = {"success": True, "integration": integ.public()}
         if not enabled:
             body["note"] = "the integration stays disabled: it has enabled: false in the YAML file"
-        return _json(body)
+        return json_response(body)
 
     return [
         Route("/api/v1/deliveries", deliveries, methods=["GET"]),

@@ -1,6 +1,6 @@
 """The admin web UI under ``/ui/`` (docs/ui.md): server-rendered Jinja2 pages, a session cookie, CSRF tokens.
 
-:func:`routes` gives the Starlette routes that :func:`hookhub.app.make_app`
+:func:`routes` gives the Starlette routes that :func:`hookhub.web.make_app`
 mounts.  Pages: integrations (``/ui/``), one integration with its history and
 live tail, a request's detail, logs, replay with a dry-run diff, script test,
 outgoing deliveries with retry-now, channels.

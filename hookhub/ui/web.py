@@ -130,7 +130,7 @@ async def read_form(request: Request, limit: int = MAX_FORM_BYTES) -> dict[str, 
     cached = getattr(request.state, "ui_form", None)
     if isinstance(cached, dict):
         return cached
-    from ..app import read_body  # the app imports this package
+    from ..web.hooks import read_body
 
     body = await read_body(request, limit)
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from hookhub.app import make_app
+from hookhub.web.app import make_app
 from hookhub.config import load_config
 from hookhub.hub import Hub
 from tests.conftest import AUTH, integration

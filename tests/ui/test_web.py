@@ -6,7 +6,7 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from hookhub.app import make_app
+from hookhub.web.app import make_app
 from hookhub.config import load_config
 from hookhub.hub import Hub
 from hookhub.ui.web import MAX_FORM_BYTES, next_target

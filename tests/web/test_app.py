@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from .conftest import AUTH, integration, messages
+from ..conftest import AUTH, integration, messages
 
 ECHO = """
 import json

@@ -1,4 +1,4 @@
-"""The direct ASGI path for hook URLs answers exactly like the Starlette route did."""
+"""The hook endpoint (hookhub/web/hooks.py): the one way a webhook comes in, served straight through ASGI."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from hookhub import app as app_module
-from hookhub.app import HookhubApp, json_response, make_app, send_json
+from hookhub.web import hooks as hooks_module
+from hookhub.web.app import HookhubApp, make_app
+from hookhub.web.responses import json_response, send_json
 from hookhub.config import load_config
 from hookhub.hub import Hub
 
-from .conftest import AUTH, integration, messages
+from ..conftest import AUTH, integration, messages
 
 Client = Callable[..., TestClient]
 
@@ -100,9 +101,10 @@ def raw_app(write_config: Callable[..., Path]) -> Any:
         yield app
 
 
-def _scope(path: str, method: str = "POST", headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
+def _scope(path: str, method: str = "POST", headers: list[tuple[bytes, bytes]] | None = None,
+           root_path: str = "") -> dict[str, Any]:
     return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-            "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
+            "path": path, "raw_path": path.encode(), "root_path": root_path, "query_string": b"",
             "headers": headers or [(b"content-type", b"application/json")], "client": ("127.0.0.1", 1),
             "server": ("127.0.0.1", 80), "state": {}}
 
@@ -149,8 +151,33 @@ async def test_an_unexpected_error_is_a_500_envelope_without_traceback(raw_app: 
     async def broken(hub: Hub, inbound: Any) -> Any:
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(app_module, "receive", broken)
+    monkeypatch.setattr(hooks_module, "receive", broken)
     sent = await _call(raw_app, _scope("/hooks/plain/plain-token"),
                        [{"type": "http.request", "body": b"{}", "more_body": False}])
     assert sent[0]["status"] == 500
     assert json.loads(sent[1]["body"]) == {"success": False, "error": "internal-error"}
+
+
+async def test_mounted_under_a_root_path_the_same_endpoint_answers(raw_app: HookhubApp) -> None:
+    body = json.dumps({"text": "mounted"}).encode()
+    sent = await _call(raw_app, _scope("/chat/hooks/plain/plain-token", root_path="/chat"),
+                       [{"type": "http.request", "body": body, "more_body": False}])
+    assert sent[0]["status"] == 200 and json.loads(sent[1]["body"]) == {"success": True}
+    sent = await _call(raw_app, _scope("/chat/hooks/plain/plain-token", method="HEAD", root_path="/chat"), [])
+    assert sent[0]["status"] == 405
+    stored = await raw_app.hub.store.messages("#general")
+    assert [m["text"] for m in stored] == ["mounted"]
+    history = await raw_app.hub.store.history("plain", 10)
+    assert history[0]["request"]["path"] == "/hooks/plain/••••"
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/hooks/a/b", ("/hooks/a/b", ["a", "b"])),
+    ("/hooks/a/u/b", ("/hooks/a/u/b", ["a", "u", "b"])),
+    ("/hooks/a/b/", ("/hooks/a/b", ["a", "b"])),
+    ("/hooks/a/", ("/hooks/a/", None)),
+    ("/hooks/a//b", ("/hooks/a//b", None)),
+    ("/hooks/a/b/c/d", ("/hooks/a/b/c/d", None)),
+])
+def test_hook_parts(path: str, expected: tuple[str, list[str] | None]) -> None:
+    assert hooks_module.hook_parts(path) == expected

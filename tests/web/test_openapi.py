@@ -15,7 +15,7 @@ import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from hookhub.apimodels import Deliveries, History, Integrations, Logs, Messages
+from hookhub.web.apimodels import Deliveries, History, Integrations, Logs, Messages
 from tests.conftest import AUTH, integration
 from tests.test_ops_e2e import ADMIN_TOKEN, CONFIG, HOOK_TOKEN, Serve, environment
 

@@ -1,6 +1,6 @@
 """The shapes of the ``/api/v1/`` bodies, as pydantic models.
 
-:mod:`hookhub.openapi` builds ``GET /api/v1/openapi.json`` from them.  The
+:mod:`hookhub.web.openapi` builds ``GET /api/v1/openapi.json`` from them.  The
 handlers build their answers as dicts (the hot read paths stay cheap);
 ``tests/test_openapi.py`` keeps the two in step: answers of every route parse
 with these models, and schemathesis checks live answers against the

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from starlette.testclient import TestClient
 
-from .conftest import ADMIN, AUTH, integration, messages
+from ..conftest import ADMIN, AUTH, integration, messages
 
 Client = Callable[..., TestClient]
 
@@ -34,7 +34,7 @@ def test_every_route_requires_the_admin_token(make_client: Client, method: str, 
 
 
 def test_api_is_closed_without_an_admin_token(make_client: Client, write_config) -> None:  # type: ignore[no-untyped-def]
-    from hookhub.app import make_app
+    from hookhub.web.app import make_app
     from hookhub.config import load_config
     from hookhub.hub import Hub
     path = write_config(integration("plain"))

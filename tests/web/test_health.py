@@ -1,4 +1,4 @@
-"""GET /readyz (hookhub/health.py) and GET /healthz."""
+"""GET /readyz (hookhub/web/health.py) and GET /healthz."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from collections.abc import Callable
 import pytest
 from starlette.testclient import TestClient
 
-from hookhub import health
+from hookhub.web import health
 
-from hookhub.health import not_ready
+from hookhub.web.health import not_ready
 from tests.conftest import integration
 from tests.outgoing.receiver import wait_until
 

@@ -1,4 +1,4 @@
-"""The access log (hookhub/accesslog.py): one line per request, token masked."""
+"""The access log (hookhub/web/accesslog.py): one line per request, token masked."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from starlette.testclient import TestClient
 
-from hookhub.accesslog import masked_path
+from hookhub.web.accesslog import masked_path
 from tests.conftest import AUTH, integration
 
 

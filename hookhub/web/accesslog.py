@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from starlette.types import Message, Receive, Scope, Send
 
-from .redact import MASK
+from ..redact import MASK
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .hub import Hub
+    from ..hub import Hub
 
 log = logging.getLogger("hookhub.access")
 

@@ -1,6 +1,6 @@
 """``GET /api/v1/openapi.json``: an OpenAPI 3.1 description of every ``/api/v1/`` route.
 
-Schemas come from :mod:`hookhub.apimodels` (pydantic); :data:`OPERATIONS`
+Schemas come from :mod:`hookhub.web.apimodels` (pydantic); :data:`OPERATIONS`
 lists each route with its parameters and answers.  ``tests/test_openapi.py``
 checks that it names every API route the application serves and runs
 schemathesis against a live server with it.
@@ -20,7 +20,7 @@ from starlette.routing import Route
 from . import apimodels as m
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .hub import Hub
+    from ..hub import Hub
 
 REF = "#/components/schemas/{model}"
 
@@ -139,7 +139,7 @@ def routes(hub: Hub) -> list[Route]:
     """``GET /api/v1/openapi.json`` (admin token, like the rest of ``/api/v1/``)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from .outgoing.routes import require_admin
+    from .auth import require_admin
 
     try:
         current = version("hookhub")

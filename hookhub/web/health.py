@@ -4,7 +4,7 @@ Ready means: the configuration is loaded and the hub started, the sandbox
 pool has live workers, and the store commits (a transaction through the
 store's writer thread, within :data:`STORE_TIMEOUT_S`; and no "cannot commit"
 state the store reports, e.g. a full disk).  ``GET /healthz`` (the process
-answers and the store is readable) stays in :mod:`hookhub.app`.
+answers and the store is readable) stays in :mod:`hookhub.web.app`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .errors import StoreUnavailable
-from .logs import Redactor, config_secrets
-from .storehealth import op_probe
+from ..errors import StoreUnavailable
+from ..logs import Redactor, config_secrets
+from ..storehealth import op_probe
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .hub import Hub
+    from ..hub import Hub
 
 STORE_TIMEOUT_S = 5.0
 

@@ -2,59 +2,30 @@
 
 from __future__ import annotations
 
-import hmac
 import time
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from .bodies import loads_untrusted
-from .dryrun import dry_run
-from .errors import ConfigError, HookhubError, MessageError, NotFound, RequestError, Unauthorized
-from .message import build_doc, check_allowed, resolve, split_targets, stamp, store_rows, Draft
-from .pipeline import Inbound, commit, process
-from .store import new_id, op_insert_messages
+from ..bodies import loads_untrusted
+from ..dryrun import dry_run
+from ..errors import ConfigError, HookhubError, MessageError, NotFound, RequestError
+from ..message import build_doc, check_allowed, resolve, split_targets, stamp, store_rows, Draft
+from ..pipeline import Inbound, commit, process
+from ..store import new_id, op_insert_messages
+
+from .auth import admin_only
+from .paging import page_limit
+from .responses import json_response
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .hub import Hub
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def _json(body: dict[str, Any], status: int = 200) -> Response:
-    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
-
-
-def _limit(request: Request, default: int, maximum: int = 1000) -> int:
-    raw = request.query_params.get("limit")
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= maximum:
-        raise RequestError(f"limit must be an integer between 1 and {maximum}")
-    return value
+    from ..hub import Hub
 
 
 def routes(hub: Hub) -> list[Route]:
-    admin = hub.config.admin.token
-    expected = admin.get_secret_value().encode("utf-8") if admin is not None else b""
-
-    def authenticated(handler: Handler) -> Handler:
-        async def wrapper(request: Request) -> Response:
-            header = request.headers.get("authorization", "")
-            scheme, _, given = header.partition(" ")
-            ok = bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(
-                given.strip().encode("utf-8", "surrogatepass"), expected)
-            if not ok:
-                raise Unauthorized()
-            return await handler(request)
-        return wrapper
+    """The routes under ``/api/v1/`` (CONTRACT §9), each behind the admin token."""
 
     def integration(request: Request) -> Any:
         integ = hub.registry.integrations.get(request.path_params["id"])
@@ -66,24 +37,24 @@ def routes(hub: Hub) -> list[Route]:
         name = request.path_params["name"]
         if name not in hub.registry.channels:
             raise NotFound(f"channel {name!r} not found (channels are declared in the YAML file)")
-        return _json({"success": True, "messages": await hub.store.messages(f"#{name}", _limit(request, 50))})
+        return json_response({"success": True, "messages": await hub.store.messages(f"#{name}", page_limit(request, 50))})
 
     async def user_messages(request: Request) -> Response:
         name = request.path_params["username"]
         if name not in hub.registry.users:
             raise NotFound(f"user {name!r} not found (users are declared in the YAML file)")
-        return _json({"success": True, "messages": await hub.store.messages(f"@{name}", _limit(request, 50))})
+        return json_response({"success": True, "messages": await hub.store.messages(f"@{name}", page_limit(request, 50))})
 
     async def list_integrations(request: Request) -> Response:
-        return _json({"success": True, "integrations": [i.public() for i in hub.registry.integrations.values()]})
+        return json_response({"success": True, "integrations": [i.public() for i in hub.registry.integrations.values()]})
 
     async def logs(request: Request) -> Response:
         integ = integration(request)
-        return _json({"success": True, "logs": await hub.store.logs(integ.id, _limit(request, 100))})
+        return json_response({"success": True, "logs": await hub.store.logs(integ.id, page_limit(request, 100))})
 
     async def history(request: Request) -> Response:
         integ = integration(request)
-        return _json({"success": True, "history": await hub.store.history(integ.id, _limit(request, 50))})
+        return json_response({"success": True, "history": await hub.store.history(integ.id, page_limit(request, 50))})
 
     async def replay(request: Request) -> Response:
         integ = integration(request)
@@ -94,7 +65,7 @@ def routes(hub: Hub) -> list[Route]:
             replayer = hub.replayers.get(entry["kind"])
             if replayer is None:
                 raise RequestError(f"history entries of kind {entry['kind']!r} cannot be replayed")
-            return _json(await replayer(hub, integ, entry, request.query_params.get("dry_run") in ("1", "true")))
+            return json_response(await replayer(hub, integ, entry, request.query_params.get("dry_run") in ("1", "true")))
         stored = entry["request"] or {}
         token = integ.config.token.get_secret_value() if integ.config.token else ""
         inbound = Inbound(
@@ -108,7 +79,7 @@ def routes(hub: Hub) -> list[Route]:
             # the script as it is on disk now, in a fresh instance with a copy of the Store: changes nothing
             dry = await dry_run(hub, integ, inbound, allow_http=request.query_params.get("http") in ("1", "true"))
             new = dry.to_json()
-            return _json({"success": True, "dry_run": True, "script": new["script"], "old": old, "new": new,
+            return json_response({"success": True, "dry_run": True, "script": new["script"], "old": old, "new": new,
                           "changed": _changes(old, new)})
         started = time.perf_counter()
         outcome = await process(hub, integ, inbound)
@@ -118,7 +89,7 @@ def routes(hub: Hub) -> list[Route]:
         await commit(hub, integ, inbound, outcome, started, request_id)
         for draft in outcome.drafts:
             hub.pm.hook.hookhub_message_posted(hub=hub, message=draft.doc, integration_id=integ.id)
-        return _json({"success": True, "dry_run": False, "history_id": request_id, "old": old, "new": new,
+        return json_response({"success": True, "dry_run": False, "history_id": request_id, "old": old, "new": new,
                       "changed": _changes(old, new)})
 
     async def post_message(request: Request) -> Response:
@@ -137,30 +108,27 @@ def routes(hub: Hub) -> list[Route]:
         body: dict[str, Any] = {"success": True, "message": drafts[0].doc}
         if len(drafts) > 1:
             body["messages"] = [d.doc for d in drafts]
-        return _json(body)
+        return json_response(body)
 
     async def reload(request: Request) -> Response:
         try:
             changes = await hub.reload_file()
         except ConfigError as exc:
-            return _json({"success": False, "error": "the configuration is invalid; nothing was changed",
+            return json_response({"success": False, "error": "the configuration is invalid; nothing was changed",
                           "problems": [str(p) for p in exc.problems]}, 400)
         report = hub.last_reload
-        return _json({"success": True, "changes": changes, "restart": report.get("restart", []),
+        return json_response({"success": True, "changes": changes, "restart": report.get("restart", []),
                       "compile_errors": report.get("compile_errors", {})})
 
-    def guarded(handler: Handler) -> Handler:
-        return authenticated(handler)
-
     return [
-        Route("/api/v1/channels/{name}/messages", guarded(channel_messages), methods=["GET"]),
-        Route("/api/v1/users/{username}/messages", guarded(user_messages), methods=["GET"]),
-        Route("/api/v1/integrations", guarded(list_integrations), methods=["GET"]),
-        Route("/api/v1/integrations/{id}/logs", guarded(logs), methods=["GET"]),
-        Route("/api/v1/integrations/{id}/history", guarded(history), methods=["GET"]),
-        Route("/api/v1/integrations/{id}/history/{hid}/replay", guarded(replay), methods=["POST"]),
-        Route("/api/v1/chat.postMessage", guarded(post_message), methods=["POST"]),
-        Route("/api/v1/reload", guarded(reload), methods=["POST"]),
+        Route("/api/v1/channels/{name}/messages", admin_only(hub, channel_messages), methods=["GET"]),
+        Route("/api/v1/users/{username}/messages", admin_only(hub, user_messages), methods=["GET"]),
+        Route("/api/v1/integrations", admin_only(hub, list_integrations), methods=["GET"]),
+        Route("/api/v1/integrations/{id}/logs", admin_only(hub, logs), methods=["GET"]),
+        Route("/api/v1/integrations/{id}/history", admin_only(hub, history), methods=["GET"]),
+        Route("/api/v1/integrations/{id}/history/{hid}/replay", admin_only(hub, replay), methods=["POST"]),
+        Route("/api/v1/chat.postMessage", admin_only(hub, post_message), methods=["POST"]),
+        Route("/api/v1/reload", admin_only(hub, reload), methods=["POST"]),
     ]
 
 
