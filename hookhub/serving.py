@@ -40,9 +40,13 @@ directory (:func:`prepare_run_dir`) exported as ``HOOKHUB_RUN_DIR`` and handed
 to the functions in :data:`RUN_DIR_HOOKS`, for anything else that must exist
 before the workers do; both are removed when the supervisor exits.
 
-With ``--workers N`` the worker processes run uvicorn's own httptools protocol (the
-guarded protocol is built per process and cannot cross the spawn): the keep-alive
-timeout applies, the header/body deadlines and the connection cap do not yet.
+Every worker process runs the same guards as a single process: uvicorn is
+given the import string :data:`WORKER_HTTP` as its protocol, which each
+spawned worker imports (a class built in the supervisor could not cross the
+spawn).  The worker builds its guarded protocol from the configuration it
+loaded itself (:func:`app_from_env`, so a ``SIGHUP`` rolling restart picks up
+new ``server.*`` deadlines too), raises its own ``RLIMIT_NOFILE`` and keeps
+its own connection cap: ``server.max_connections`` applies **per process**.
 """
 
 from __future__ import annotations
@@ -103,6 +107,7 @@ def guarded_protocol(server: ServerConfig, max_connections: int) -> type[asyncio
     """A protocol class for uvicorn's ``Config(http=...)`` enforcing ``server``'s limits."""
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+    keep_alive = int(server.keep_alive_s)
     header_timeout = float(server.header_timeout_s)
     body_timeout = float(server.body_timeout_s)
     max_block = int(server.max_header_bytes)
@@ -121,6 +126,10 @@ def guarded_protocol(server: ServerConfig, max_connections: int) -> type[asyncio
         _header_bytes = 0
         _too_large: str | None = None
         _answering = False
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.timeout_keep_alive = keep_alive  # (the Config of a --workers process is the supervisor's)
 
         # -- connection ---------------------------------------------------
 
@@ -250,22 +259,28 @@ def guarded_protocol(server: ServerConfig, max_connections: int) -> type[asyncio
     return GuardedProtocol
 
 
-def uvicorn_config(app: Any, server: ServerConfig, log_level: str = "info",
-                   nofile: int | None = None) -> uvicorn.Config:
-    """The uvicorn configuration ``hookhub serve`` runs ``app`` with."""
-    import uvicorn
-
+def process_protocol(server: ServerConfig, nofile: int | None = None) -> type[asyncio.Protocol] | str:
+    """This process's guarded protocol class (``"h11"`` without httptools); raises ``RLIMIT_NOFILE`` first
+    unless ``nofile`` is given, and lowers the connection cap to fit it."""
     nofile = raise_nofile_limit() if nofile is None else nofile
     cap = connection_cap(server.max_connections, nofile)
     if cap < server.max_connections:
         log.warning("server.max_connections lowered from %d to %d to fit the open-file limit (%d)",
                     server.max_connections, cap, nofile)
     try:
-        http: Any = guarded_protocol(server, cap)
+        return guarded_protocol(server, cap)
     except ImportError:  # no httptools: h11 has a header-size limit, not the deadlines
         log.warning("httptools is not installed: header and body deadlines are not enforced "
                     "(pip install 'uvicorn[standard]')")
-        http = "h11"
+        return "h11"
+
+
+def uvicorn_config(app: Any, server: ServerConfig, log_level: str = "info",
+                   nofile: int | None = None) -> uvicorn.Config:
+    """The uvicorn configuration ``hookhub serve`` runs ``app`` with."""
+    import uvicorn
+
+    http = process_protocol(server, nofile)
     return uvicorn.Config(app, host=server.host, port=server.port, log_level=log_level, access_log=False,
                           server_header=False, proxy_headers=False, http=http, log_config=None,
                           timeout_keep_alive=server.keep_alive_s, h11_max_incomplete_event_size=server.max_header_bytes)
@@ -319,9 +334,34 @@ def run_workers(*, config_path: str, dev: bool, host: str, port: int, log_level:
     prepare_multiprocess()  # one PROMETHEUS_MULTIPROC_DIR for the processes of this run (docs/operations.md)
     try:
         uvicorn.run("hookhub.serving:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    **uvicorn_options(log_level))
+                    http=WORKER_HTTP, **uvicorn_options(log_level))
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+#: the protocol of a ``--workers N`` process, as uvicorn imports it in each spawned worker
+WORKER_HTTP = "hookhub.serving:worker_protocol"
+#: this worker process's protocol class, built by :func:`app_from_env` from the configuration it loaded
+_worker_http: list[Callable[..., asyncio.Protocol]] = []
+
+
+def worker_protocol(**kwargs: Any) -> asyncio.Protocol:
+    """uvicorn's protocol factory in a ``--workers N`` process: a connection of this process's guarded protocol."""
+    if not _worker_http:  # (app_from_env runs first: uvicorn loads the application before it serves)
+        from .config import load_config
+
+        install_worker_protocol(load_config(os.environ[ENV_CONFIG], dev=bool(os.environ.get(ENV_DEV))).server)
+    return _worker_http[0](**kwargs)
+
+
+def install_worker_protocol(server: ServerConfig) -> None:
+    """Build this worker process's guarded protocol (its own open-file limit and connection cap)."""
+    http = process_protocol(server)
+    if isinstance(http, str):
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
+        http = H11Protocol
+    _worker_http[:] = [http]
 
 
 def app_from_env() -> Any:
@@ -337,4 +377,5 @@ def app_from_env() -> Any:
     server = config.server.model_copy(update={"host": os.environ.get(ENV_HOST, config.server.host),
                                               "port": int(os.environ.get(ENV_PORT, config.server.port))})
     config = config.model_copy(update={"server": server})
+    install_worker_protocol(server)
     return make_app(Hub(config))

@@ -118,3 +118,83 @@ def test_the_run_directory_is_made_before_the_workers_and_hooks_see_it(monkeypat
     finally:
         path.rmdir()
         monkeypatch.delenv(serving.ENV_RUN_DIR)
+
+
+GUARDED = """\
+server:
+  header_timeout_s: 2
+  body_timeout_s: 2
+  max_connections: 64
+storage:
+  url: sqlite:///data/hookhub.db
+sandbox:
+  workers: 1
+users:
+  - username: rocket.cat
+channels:
+  - name: general
+integrations:
+  - id: plain
+    type: incoming
+    token: plain-token
+    channel: "#general"
+    username: rocket.cat
+    script_enabled: false
+"""
+
+
+def test_every_worker_process_has_the_deadlines_and_the_connection_cap(tmp_path: Path) -> None:
+    """Each of the N processes runs the guarded protocol: 408 on slow headers, the cap sheds idle ones."""
+    import select
+    import socket
+
+    config = tmp_path / "hookhub.yaml"
+    config.write_text(GUARDED, encoding="utf-8")
+    port = free_port()
+    hookhub = Path(sys.executable).with_name("hookhub")
+    proc = subprocess.Popen([str(hookhub), "serve", "--config", str(config), "--port", str(port), "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    sockets: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200 and len(_children(proc.pid)) >= 2:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.communicate()[0].decode(errors="replace")
+            time.sleep(0.2)
+        # slow headers: every connection gets 408 within the header deadline, whichever process took it
+        slow = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(6)]
+        started = time.monotonic()
+        for sock in slow:
+            sock.sendall(b"POST /hooks/plain/plain-token HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+        for sock in slow:
+            sock.settimeout(8)
+            answer = b""
+            try:
+                while chunk := sock.recv(65536):
+                    answer += chunk
+            except (ConnectionResetError, socket.timeout):
+                pass
+            assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+            assert b"server.header_timeout_s" in answer
+            sock.close()
+        assert time.monotonic() - started < 6
+        # the cap: 200 idle connections, 64 per process at most; the oldest are closed to make room
+        sockets = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(200)]
+        time.sleep(0.5)
+        r = httpx.post(f"{url}/hooks/plain/plain-token", json={"text": "still answered"}, timeout=10)
+        assert r.status_code == 200 and r.json() == {"success": True}
+        readable, _, _ = select.select(sockets, [], [], 0.2)
+        closed = sum(1 for sock in readable if sock.recv(1) == b"")
+        assert closed >= 200 - 2 * 64 - 2, closed
+    finally:
+        for sock in sockets:
+            sock.close()
+        os.killpg(proc.pid, signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    text = out.decode(errors="replace")
+    assert "connection cap reached (server.max_connections=64)" in text and "Traceback" not in text, text
