@@ -41,7 +41,7 @@ from .hookspecs import hookimpl
 
 if TYPE_CHECKING:  # pragma: no cover
     from .hub import Hub
-    from .outgoing.outbox import Delivery, Verdict
+    from .delivery.outbox import Delivery, Verdict
     from .registry import Registry
     from .sandbox.base import CallOutcome
 

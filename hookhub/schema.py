@@ -125,7 +125,7 @@ deliveries = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Index("ix_deliveries_due", "kind", "status", "next_attempt_at"),
-    #: target, message, event and URL: one delivery per message and URL (queued once, see outgoing/queue.py)
+    #: target, message, event and URL: one delivery per message and URL (queued once, see delivery/queue.py)
     Column("item_key", String(400)),
     Index("ix_deliveries_message", "message_id"),
 )

@@ -31,8 +31,8 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from ..config import BridgeConfig
-from ..outgoing import http, retry
-from ..outgoing.outbox import (
+from ..delivery import http, retry
+from ..delivery.outbox import (
     CANCELLED,
     DELIVERED,
     FAILED,
@@ -43,8 +43,8 @@ from ..outgoing.outbox import (
     Verdict,
     with_idempotency_key,
 )
-from ..outgoing.queue import item_key
-from ..outgoing.payload import mask_value
+from ..delivery.queue import item_key
+from ..redact import mask_value
 from .render import render
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from ..hookspecs import hookimpl
-from .outbox import Delivery, Outbox, Verdict
+from ..delivery.outbox import Delivery, Outbox, Verdict
 from .service import OutgoingService
 
 __all__ = ["Delivery", "Outbox", "OutgoingService", "Verdict"]

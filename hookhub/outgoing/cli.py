@@ -17,7 +17,7 @@ from ..configcheck import load_without_secrets
 from ..redact import mask_url
 from ..errors import ConfigError
 from ..store import Store
-from .outbox import STATUSES, delivery_json, list_deliveries
+from ..delivery.outbox import STATUSES, delivery_json, list_deliveries
 
 
 @click.command("deliveries")

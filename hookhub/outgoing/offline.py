@@ -27,10 +27,10 @@ from ..message import Draft
 from ..store import iso
 from ..toolkit import load_fixture
 from . import payload
-from .http import Reply
-from .outbox import Delivery
+from ..delivery.http import Reply
+from ..delivery.outbox import Delivery
 from .replies import reply_drafts
-from .retry import SUCCESS
+from ..delivery.retry import SUCCESS
 from .service import Attempt, OutgoingService
 from .triggers import matches, room_of
 

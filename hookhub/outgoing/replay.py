@@ -21,7 +21,7 @@ from ..dryrun import fresh_instance
 from ..errors import HookhubError, NotFound, RequestError
 from ..registry import Integration
 from . import payload
-from .outbox import Delivery
+from ..delivery.outbox import Delivery
 from .service import Attempt, OutgoingService
 
 if TYPE_CHECKING:  # pragma: no cover

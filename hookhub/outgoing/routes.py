@@ -22,7 +22,7 @@ from ..web.auth import require_admin
 from ..web.paging import parse_limit
 from ..web.responses import json_response
 from . import state
-from .outbox import STATUSES, delivery_json, list_deliveries
+from ..delivery.outbox import STATUSES, delivery_json, list_deliveries
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..hub import Hub

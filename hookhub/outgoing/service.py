@@ -48,9 +48,10 @@ from ..message import Draft, stamp, store_rows
 from ..pipeline import js_truthy
 from ..registry import Integration, Registry
 from ..store import new_id, op_insert_history, op_insert_logs, op_insert_messages
-from . import events, http, payload, retry, state
-from .outbox import CANCELLED, DELIVERED, FAILED, PENDING, Clock, Delivery, Outbox, Verdict, with_idempotency_key
-from .queue import item_key
+from ..delivery import http, retry
+from ..delivery.outbox import CANCELLED, DELIVERED, FAILED, PENDING, Clock, Delivery, Outbox, Verdict, with_idempotency_key
+from ..delivery.queue import item_key
+from . import events, payload, state
 from .replies import reply_drafts
 from .triggers import OutgoingIndex, Room, channel_matches, matches, room_of
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import NotFound, RequestError
-from ..outgoing.outbox import STATUSES, delivery_json, list_deliveries
+from ..delivery.outbox import STATUSES, delivery_json, list_deliveries
 from ..redact import MASK
 from ..registry import Integration
 from . import queries

@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from .. import schema
-from ..outgoing.outbox import FAILED, PENDING, Delivery
+from ..delivery.outbox import FAILED, PENDING, Delivery
 from ..store import Store, history_json, iso
 
 #: log levels a script can write (CONTRACT §4), in the order the filter offers them

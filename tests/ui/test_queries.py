@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hookhub.engines.base import LogRecord
-from hookhub.outgoing.outbox import op_enqueue
+from hookhub.delivery.outbox import op_enqueue
 from hookhub.store import Store, op_insert_history, op_insert_logs, op_insert_messages
 from hookhub.ui import queries
 

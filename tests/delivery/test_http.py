@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from hookhub.outgoing.http import retry_after, send
-from hookhub.outgoing.retry import delay_ms, retryable
+from hookhub.delivery.http import retry_after, send
+from hookhub.delivery.retry import delay_ms, retryable
 
-from .receiver import Receiver
+from ..outgoing.receiver import Receiver
 
 
 async def test_private_addresses_refused_unless_allowed(receiver: Receiver) -> None:

@@ -289,7 +289,7 @@ class Outbox:
 
         Only messages stored before ``until`` (default: :meth:`start`) are looked at: a message of this run
         whose deliveries are still being queued (``enqueue_soon``) is left to the live path (and queueing
-        twice is refused anyway, see :func:`~hookhub.outgoing.queue.op_enqueue`)."""
+        twice is refused anyway, see :func:`~hookhub.delivery.queue.op_enqueue`)."""
         added = 0
         until = self._started_at if until is None else until
         for message in await unqueued_messages(self.store, self.kind, until - window_s, until):

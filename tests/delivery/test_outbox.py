@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from hookhub.outgoing.outbox import DELIVERED, FAILED, PENDING, Delivery, Outbox, Verdict, list_deliveries
+from hookhub.delivery.outbox import DELIVERED, FAILED, PENDING, Delivery, Outbox, Verdict, list_deliveries
 from hookhub.store import Store
 
-from .receiver import FakeClock
+from ..outgoing.receiver import FakeClock
 
 
 @pytest.fixture
@@ -249,14 +249,14 @@ async def test_a_held_lease_is_renewed_and_a_dead_nodes_lease_runs_out(store: St
 
 
 def test_calls_carry_a_stable_idempotency_key() -> None:
-    from hookhub.outgoing.outbox import with_idempotency_key
+    from hookhub.delivery.outbox import with_idempotency_key
 
     assert with_idempotency_key({"A": "1"}, "d1") == {"A": "1", "Idempotency-Key": "d1"}
     assert with_idempotency_key({"idempotency-key": "mine"}, "d1") == {"idempotency-key": "mine"}
 
 
 async def test_queueing_an_item_twice_keeps_one(store: Store) -> None:
-    from hookhub.outgoing.queue import item_key
+    from hookhub.delivery.queue import item_key
 
     async def never(d: Delivery) -> Verdict:
         return Verdict(PENDING, next_attempt_at=10**12)

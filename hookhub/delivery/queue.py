@@ -1,7 +1,7 @@
 """The outbox's rows: one delivery per row of ``deliveries``, and the operations on them.
 
 Every function here builds one write (or read) in the store's transaction;
-:class:`~hookhub.outgoing.outbox.Outbox` schedules them.  Claims lease rows
+:class:`~hookhub.delivery.outbox.Outbox` schedules them.  Claims lease rows
 with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (two nodes never take the same
 row, neither waits for the other); enqueueing is idempotent per (target,
 message, event, URL), so a crash recovery run by two nodes queues a call once.

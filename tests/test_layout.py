@@ -1,0 +1,51 @@
+"""Package boundaries that read as the architecture (docs/architecture.md), checked on the imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import hookhub
+
+ROOT = Path(hookhub.__file__).parent
+
+
+def imported_modules(package: str) -> set[str]:
+    """Every ``hookhub.*`` module imported by the files of ``package`` (relative imports resolved)."""
+    found: set[str] = set()
+    base = ROOT / package.replace(".", "/")
+    files = [base.with_suffix(".py")] if base.with_suffix(".py").exists() else sorted(base.rglob("*.py"))
+    for path in files:
+        # the package a file's relative imports start from: hookhub.<folders>
+        package_parts = ["hookhub", *path.relative_to(ROOT).parent.parts]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    anchor = package_parts[: len(package_parts) - node.level + 1]
+                    name = ".".join(anchor + ([node.module] if node.module else []))
+                else:
+                    name = node.module or ""
+                found.add(name)
+                found.update(f"{name}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+    return {name for name in found if name == "hookhub" or name.startswith("hookhub.")}
+
+
+@pytest.mark.parametrize(("package", "forbidden"), [
+    ("delivery", ("hookhub.outgoing", "hookhub.bridges", "hookhub.web")),
+    ("bridges", ("hookhub.outgoing",)),
+    ("web", ("hookhub.outgoing", "hookhub.bridges")),
+])
+def test_a_package_does_not_import_its_users(package: str, forbidden: tuple[str, ...]) -> None:
+    bad = sorted(name for name in imported_modules(package)
+                 if any(name == f or name.startswith(f + ".") for f in forbidden))
+    assert bad == [], f"hookhub/{package} imports {bad}"
+
+
+def test_the_resolver_sees_relative_imports() -> None:
+    # the check above would pass vacuously if relative imports were not resolved
+    assert "hookhub.store" in imported_modules("delivery")
+    assert "hookhub.delivery.outbox" in imported_modules("bridges")
