@@ -49,7 +49,8 @@ sys.path.insert(0, str(ROOT))
 
 from hookhub.engines.base import ScriptEnv
 from hookhub.engines.python import PythonEngine
-from hookhub.sandbox import Limits, ScriptSpec
+from hookhub.sandbox import ScriptSpec
+from hookhub.records import Limits
 from hookhub.sandbox.boundary import to_json_result
 from hookhub.sandbox.inprocess import InProcessSandbox
 from hookhub.sandbox.pool import WorkerPool

@@ -30,7 +30,7 @@ from pydantic.alias_generators import to_camel
 
 from . import yamlsource
 from .errors import ConfigError, Problem
-from .sandbox.base import Limits
+from .records import Limits
 
 
 def _camel_or_snake(name: str) -> AliasChoices:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from . import admission, redact, scriptstate
 from .admission import Claim
 from .bodies import ParsedBody, parse_body
-from .engines.base import LogRecord
+from .records import HISTORY_MAX_HEADER_CHARS, HISTORY_MAX_HEADERS, LogRecord
 from .errors import (HookhubError, MessageError, ScriptQuarantined, ScriptReturnedError, ScriptRunError,
                      ScriptUnavailable)
 from .message import Draft, build_messages, stamp, store_rows
@@ -41,9 +41,6 @@ log = logging.getLogger("hookhub.pipeline")
 
 # Headers never stored in history (their values are secrets): :data:`hookhub.redact.SECRET_HEADERS`.
 
-#: What history keeps of a request's headers: at most this many, each value cut to this many characters.
-HISTORY_MAX_HEADERS = 64
-HISTORY_MAX_HEADER_CHARS = 2048
 
 
 @dataclass

@@ -26,7 +26,7 @@ from sqlalchemy import Table, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from . import database, jsontext, schema
-from .engines.base import LogRecord
+from .records import LogRecord
 from .errors import StoreUnavailable
 from .storehealth import RETRY_AFTER_S, commit_failure
 from .redact import mask_text

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Connection
 
 from hookhub import database, schema
-from hookhub.engines.base import LogRecord
+from hookhub.records import LogRecord
 from hookhub.store import (
     Store,
     combine,

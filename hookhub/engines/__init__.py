@@ -6,6 +6,7 @@ and the JavaScript compatibility engine are registered by default.
 
 from __future__ import annotations
 
-from .base import Console, LogRecord, ScriptEngine, ScriptEnv, ScriptInstance, ScriptStore
+from .base import Console, ScriptEngine, ScriptEnv, ScriptInstance, ScriptStore
 
-__all__ = ["Console", "LogRecord", "ScriptEngine", "ScriptEnv", "ScriptInstance", "ScriptStore"]
+
+__all__ = ["Console", "ScriptEngine", "ScriptEnv", "ScriptInstance", "ScriptStore"]

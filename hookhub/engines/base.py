@@ -22,26 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, runtime_checkable
 
-LEVELS = ("log", "info", "warn", "error", "debug")
-
-
-@dataclass(frozen=True)
-class LogRecord:
-    """One line of an integration's log."""
-
-    level: str
-    ts: float
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        """The record as sent between processes (``ts`` in epoch seconds)."""
-        return {"level": self.level, "ts": self.ts, "message": self.message}
-
-    def to_api(self) -> dict[str, Any]:
-        """The record as the API and ``hookhub test --json`` show it: ``ts`` in ISO 8601 UTC, like the logs API."""
-        whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.ts))
-        return {"level": self.level, "ts": f"{whole}.{int((self.ts % 1) * 1000):03d}Z", "message": self.message}
-
+from ..records import LogRecord
 
 def _render(arg: Any) -> str:
     if isinstance(arg, str):

@@ -29,7 +29,8 @@ import quickjs
 
 from ..errors import ScriptCompileError, ScriptRunError
 from ..hookspecs import hookimpl
-from .base import LEVELS, ScriptEnv, ScriptOutline
+from .base import ScriptEnv, ScriptOutline
+from ..records import LEVELS
 from .js_source import LINE_OFFSET, clean_stack, compile_script, runtime_sources, uses_host_calls, zone
 from .js_thread import JsThread, release
 from .outlines import javascript_outline

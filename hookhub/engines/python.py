@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import ScriptCompileError
 from ..hookspecs import hookimpl
+from ..records import STORE_MAX_BYTES
 from ..request import freeze, thaw
 from ..sandbox.boundary import encoded_size
 from ..sandbox.guards import guard_globals, is_script_class, make_builtins
@@ -28,7 +29,6 @@ from .outlines import python_outline
 #: Largest JSON text a single ``Store.set`` value may take.
 STORE_VALUE_MAX_BYTES = 256 * 1024
 #: Largest JSON text the whole Store of one integration may take (the sandbox pool enforces it too).
-STORE_MAX_BYTES = 1024 * 1024
 
 
 class ScriptConsole:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..engines.base import LogRecord
+from ..records import LogRecord
 from ..errors import HookhubError
 from ..engines.outlines import javascript_outline, python_outline
 from ..message import Draft

@@ -14,7 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..config import UserConfig
-from ..engines.base import LogRecord
+from ..records import LogRecord
 from ..errors import MessageError
 from ..message import Draft, build_doc, check_allowed, drop_none, resolve, split_targets
 from ..registry import Integration

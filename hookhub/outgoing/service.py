@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..engines.base import LogRecord
+from ..records import LogRecord
 from ..errors import HookhubError
 from ..message import Draft, stamp, store_rows
 from ..pipeline import js_truthy

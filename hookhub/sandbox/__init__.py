@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .base import CallOutcome, Limits, Sandbox, ScriptSpec
+from .base import CallOutcome, Sandbox, ScriptSpec
+
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engines.base import ScriptEngine
@@ -41,4 +42,4 @@ def make_sandbox(kind: str, engines: Mapping[str, ScriptEngine], *, workers: int
     raise ValueError(f"unknown sandbox kind {kind!r}; use one of: {', '.join(KINDS)}")
 
 
-__all__ = ["KINDS", "CallOutcome", "Limits", "Sandbox", "ScriptSpec", "make_sandbox"]
+__all__ = ["KINDS", "CallOutcome", "Sandbox", "ScriptSpec", "make_sandbox"]

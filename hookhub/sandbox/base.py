@@ -14,29 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
 
-from ..engines.base import LogRecord
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-integration limits (``sandbox:`` in YAML, overridable per integration)."""
-
-    timeout_ms: int = 3000
-    memory_mb: int = 128
-    max_output_bytes: int = 1024 * 1024
-    max_log_bytes: int = 64 * 1024
-    #: calls of one integration running at the same time
-    concurrency: int = 2
-    #: calls of one integration waiting for a slot before 503
-    queue: int = 64
-    #: timeout of each ``HTTP()`` call a script makes (not counted in ``timeout_ms``)
-    http_timeout_ms: int = 20000
-    #: comma-separated names of the limits the integration sets itself (the others are ``sandbox:``'s)
-    own: str = ""
-
-    def origin(self, name: str) -> str:
-        """Where limit *name* comes from, for messages: ``sandbox.timeout_ms`` or the integration's key."""
-        return f"the integration's {name}" if name in self.own.split(",") else f"sandbox.{name}"
+from ..records import Limits, LogRecord
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from ..engines.base import LogRecord, ScriptEngine, ScriptStore
+from ..engines.base import ScriptEngine, ScriptStore
+
+from ..records import LogRecord
 from . import hookkit
 from .base import CallOutcome, ScriptSpec
 from .runner import GlobalsFor, RunResult, ScriptRunner, ScriptTimeout

@@ -36,8 +36,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engines.base import LogRecord, ScriptEngine, outline_of
-from ..engines.python import STORE_MAX_BYTES
+from ..engines.base import ScriptEngine, outline_of
+
+from ..records import STORE_MAX_BYTES, LogRecord
 from ..errors import HookhubError
 from . import channel
 from .base import CallOutcome, ScriptSpec

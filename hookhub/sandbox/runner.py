@@ -15,7 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engines.base import Console, LogRecord, ScriptEngine, ScriptEnv, ScriptInstance, ScriptStore
+from ..engines.base import Console, ScriptEngine, ScriptEnv, ScriptInstance, ScriptStore
+
+from ..records import LogRecord
 from ..errors import ScriptCompileError, ScriptRunError
 from .base import ScriptSpec
 from .boundary import to_json_result

@@ -6,7 +6,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from ..engines.base import LEVELS, LogRecord
+from ..records import LEVELS, LogRecord
 from .base import ScriptSpec
 
 

@@ -24,7 +24,8 @@ from typing import Any
 
 from ..engines.base import ScriptEngine, ScriptStore
 from . import channel
-from .base import Limits, ScriptSpec
+from .base import ScriptSpec
+from ..records import Limits
 from .boundary import to_json_result
 from .limits import (
     RECYCLE_GROWTH_MB,

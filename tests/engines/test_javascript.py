@@ -21,7 +21,8 @@ from hookhub.engines.javascript import JavaScriptEngine, JavaScriptScript
 from hookhub.errors import ScriptCompileError, ScriptRunError
 from hookhub.plugins import engines, make_plugin_manager
 from hookhub.request import build_request, freeze
-from hookhub.sandbox.base import Limits, ScriptSpec
+from hookhub.sandbox.base import ScriptSpec
+from hookhub.records import Limits
 from hookhub.sandbox.inprocess import InProcessSandbox
 
 from ..conftest import AUTH, integration, messages

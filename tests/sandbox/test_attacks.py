@@ -30,7 +30,8 @@ import pytest_asyncio
 
 from hookhub.engines.python import PythonEngine
 from hookhub.errors import ScriptCompileError
-from hookhub.sandbox import Limits, ScriptSpec
+from hookhub.sandbox import ScriptSpec
+from hookhub.records import Limits
 from hookhub.sandbox.pool import WorkerPool
 
 ATTACKS = Path(__file__).with_name("attacks")

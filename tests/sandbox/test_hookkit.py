@@ -14,7 +14,8 @@ import pytest
 
 from hookhub.engines.python import PythonEngine
 from hookhub.request import freeze
-from hookhub.sandbox import Limits, ScriptSpec, hookkit
+from hookhub.sandbox import ScriptSpec, hookkit
+from hookhub.records import Limits
 from hookhub.sandbox.inprocess import InProcessSandbox
 from hookhub.sandbox.modules import KIT_MODULES, ModuleImporter, _kit_attrs
 from hookhub.sandbox.policy import ALLOWED_MODULES

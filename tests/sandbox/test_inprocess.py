@@ -11,7 +11,8 @@ import pytest
 
 from hookhub.engines.python import PythonEngine
 from hookhub.errors import ScriptCompileError
-from hookhub.sandbox import Limits, ScriptSpec, make_sandbox
+from hookhub.sandbox import ScriptSpec, make_sandbox
+from hookhub.records import Limits
 from hookhub.sandbox.inprocess import InProcessSandbox
 
 COUNTER = """

@@ -20,7 +20,8 @@ import pytest
 from hookhub.engines.python import PythonEngine
 from hookhub.errors import ScriptCompileError
 from hookhub.plugins import engines, make_plugin_manager
-from hookhub.sandbox import Limits, ScriptSpec, make_sandbox
+from hookhub.sandbox import ScriptSpec, make_sandbox
+from hookhub.records import Limits
 from hookhub.sandbox.pool import WorkerPool
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hookhub.engines.base import LogRecord
+from hookhub.records import LogRecord
 from hookhub.delivery.outbox import op_enqueue
 from hookhub.store import Store, op_insert_history, op_insert_logs, op_insert_messages
 from hookhub.ui import queries
