@@ -22,7 +22,7 @@ from .hookspecs import hookimpl
 from .hub import Hub
 from .pipeline import Inbound, Outcome, process, receive
 from .toolkit import ScriptRunner
-from .verifiers import VerificationFailed
+from .errors import VerificationFailed
 
 __all__ = [
     "Config",

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from . import database, schema
-from .admission import op_prune_claims, op_prune_counters
+from .pipeline.admission import op_prune_claims, op_prune_counters
 from .store import Store, op_prune_history
 
 log = logging.getLogger("hookhub.cluster")

@@ -166,6 +166,16 @@ class NotFound(RequestError):
     status = 404
 
 
+class VerificationFailed(RequestError):
+    """The request does not carry a valid signature (``verify:``); the message says why, never the secret.
+
+    Raised by verifiers (:class:`hookhub.ext.Verifier`); the request is answered 401 and kept in history.
+    """
+
+    status = 401
+    error = "signature verification failed"
+
+
 class RateLimited(RequestError):
     status = 429
     error = "rate limit exceeded"

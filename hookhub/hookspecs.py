@@ -52,7 +52,7 @@ def hookhub_request_verifiers() -> dict[str, Any]:
     """Return request verifiers by type name (the ``verify.type`` of an integration).
 
     A verifier is ``verifier(options, headers, body, now) -> None`` that raises
-    :class:`hookhub.verifiers.VerificationFailed` with a reason (never the
+    :class:`hookhub.errors.VerificationFailed` with a reason (never the
     secret) when the request is not authentic.  ``options`` is the
     integration's ``verify:`` mapping with the secret revealed, ``headers``
     have lower-case names, ``body`` is the raw bytes.  Later plugins override

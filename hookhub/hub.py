@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 import pluggy
 
 from . import logs, plugins
-from .admission import RateLimits, limits_of
 from .cluster import Housekeeper, standard_jobs
+from .pipeline.admission import RateLimits, limits_of
 from .metrics import Metrics
 from .config import Config, load_config
-from .errors import ConfigError, ScriptCompileError, ScriptQuarantined
+from .errors import ConfigError, ScriptCompileError
 from .registry import Integration, Registry, plugin_problems
 from .scriptstate import Sections
 from .reloadplan import settings_plan
@@ -56,7 +55,7 @@ class Hub:
         self.store = store or Store(config.storage_url())
         self.metrics = Metrics()
         self.store.on_commit = self.metrics.store_commit
-        #: rate limits (hookhub.admission: in the database when the store is shared)
+        #: rate limits (hookhub.pipeline.admission: in the database when the store is shared)
         self.rate_limits = RateLimits(self.store, limits_of(self.registry.integrations))
         #: Store-using scripts: one call at a time per process from load to commit (hookhub.scriptstate)
         self.script_sections = Sections()
@@ -162,26 +161,6 @@ class Hub:
         self.pm.hook.hookhub_shutdown(hub=self)
         await self.sandbox.close()
         self.store.close()
-
-    def check_quarantine(self, integ: Integration) -> None:
-        """503 with ``Retry-After`` at once while the integration is quarantined (nothing runs or is stored)."""
-        quarantine = getattr(self.sandbox, "quarantine", None)
-        wait = quarantine.retry_after(integ.id) if quarantine is not None and integ.spec is not None else None
-        if wait:
-            raise ScriptQuarantined(wait)
-
-    def verify(self, integ: Integration, headers: dict[str, str], body: bytes) -> None:
-        """Raise VerificationFailed unless the request passes the integration's ``verify:``."""
-        spec = integ.config.verify
-        if spec is not None:
-            self.verifiers[spec.type](spec.options(), headers, body, time.time())
-
-    def hook_url(self, integ: Integration, token: str | None = None) -> str:
-        base = self.config.server.public_url or f"http://{self.config.server.host}:{self.config.server.port}"
-        return f"{base.rstrip('/')}/hooks/{integ.id}/{token if token is not None else '••••'}"
-
-    def info(self) -> dict[str, Any]:
-        return {"integrations": len(self.registry.integrations)}
 
 
 def _script_of(integ: Integration) -> tuple[Any, ...]:

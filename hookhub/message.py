@@ -373,9 +373,3 @@ def stamp(drafts: list[Draft], now: float) -> None:
         dest = draft.destination
         draft.doc.update({"_id": new_id(), "ts": iso(now), "rid": dest.room_id,
                           "channel": dest.name if dest.kind == "channel" else dest.label})
-
-
-def store_rows(drafts: list[Draft], integration_id: str | None, now: float) -> list[dict[str, Any]]:
-    """Rows of the ``messages`` table for stamped drafts."""
-    return [{"id": d.doc["_id"], "ts": now, "room": d.destination.label, "integration_id": integration_id,
-             "doc": d.doc} for d in drafts]

@@ -21,7 +21,8 @@ from datetime import datetime
 from typing import Any
 
 from .hookspecs import hookimpl
-from .verifiers import VerificationFailed, Verifier, hmac_check
+from .errors import VerificationFailed
+from .verifiers import Verifier, hmac_check
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:

@@ -34,7 +34,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from . import egress
 from .hookspecs import hookimpl
-from .verifiers import VerificationFailed, Verifier
+from .errors import VerificationFailed
+from .verifiers import Verifier
 
 #: Where SNS certificates live (AWS regions, China regions included).
 CERT_URL = r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[^?#]*\.pem$"

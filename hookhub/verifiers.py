@@ -19,13 +19,10 @@ import hmac
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from .errors import VerificationFailed
 from .hookspecs import hookimpl
 
 ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha512": hashlib.sha512}
-
-
-class VerificationFailed(Exception):
-    """The request does not carry a valid signature; the message says why (never the secret)."""
 
 
 class Verifier(Protocol):

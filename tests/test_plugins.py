@@ -78,7 +78,7 @@ def test_plugins_dir_modules_are_loaded(write_config, tmp_path: Path) -> None:  
         "import pluggy\nhookimpl = pluggy.HookimplMarker('hookhub')\n"
         "@hookimpl\ndef hookhub_request_verifiers():\n"
         "    def never(options, headers, body, now):\n"
-        "        from hookhub.verifiers import VerificationFailed\n"
+        "        from hookhub.errors import VerificationFailed\n"
         "        raise VerificationFailed('never valid')\n"
         "    return {'never': never}\n")
     path = write_config(integration("p", verify="{type: never, secret: s}"), extra="plugins_dir: extensions\n")

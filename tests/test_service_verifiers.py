@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from hookhub import service_verifiers as sv
 from hookhub.plugins import make_plugin_manager, verifiers
-from hookhub.verifiers import VerificationFailed
+from hookhub.errors import VerificationFailed
 
 from .conftest import integration, messages
 

@@ -26,7 +26,7 @@ from cryptography.x509.oid import NameOID
 from hookhub.config import VerifyConfig
 from hookhub.plugins import make_plugin_manager, verifiers
 from hookhub.sns_verifier import SnsVerifier, fetch_certificate, string_to_sign
-from hookhub.verifiers import VerificationFailed
+from hookhub.errors import VerificationFailed
 
 FIXTURES = Path(__file__).parent.parent / "plugins" / "sns" / "fixtures"
 TOPIC = "arn:aws:sns:us-west-2:123456789012:MyTopic"

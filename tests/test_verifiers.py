@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from hookhub import verifiers
-from hookhub.verifiers import VerificationFailed
+from hookhub.errors import VerificationFailed
 
 from .conftest import AUTH, integration, messages
 

@@ -44,10 +44,11 @@ import httpx
 
 from ..records import LogRecord
 from ..errors import HookhubError
-from ..message import Draft, stamp, store_rows
+from ..message import Draft
 from ..pipeline import js_truthy
+from ..pipeline.posting import Post, announce
 from ..registry import Integration, Registry
-from ..store import new_id, op_insert_history, op_insert_logs, op_insert_messages
+from ..store import new_id
 from ..delivery import http, retry
 from ..delivery.outbox import CANCELLED, DELIVERED, FAILED, PENDING, Clock, Delivery, Outbox, Verdict, with_idempotency_key
 from ..delivery.queue import item_key
@@ -390,23 +391,13 @@ class OutgoingService:
     def _record(self, integ: Integration, run: Attempt, verdict: Verdict) -> None:
         """History entry, logs and replies, committed with the delivery's new state; after the commit the
         replies trigger their own hooks."""
-        now = time.time()
-        stamp(run.drafts, now)
-        rows = store_rows(run.drafts, integ.id, now)
         request = run.request or {"message_id": (run.delivery.payload.get("message") or {}).get("_id")}
         request = {**request, "delivery_id": run.delivery.id, "attempt": run.delivery.attempts + 1}
         entry = {
-            "id": run.history_id, "integration_id": integ.id, "ts": now, "kind": KIND, "step": run.step,
+            "id": run.history_id, "integration_id": integ.id, "kind": KIND, "step": run.step,
             "request": request, "result": run.result, "status": run.status, "response": run.response,
-            "message_ids": [r["id"] for r in rows], "error": run.error,
-            "duration_ms": round((time.perf_counter() - run.started) * 1000, 3),
+            "error": run.error, "duration_ms": round((time.perf_counter() - run.started) * 1000, 3),
             "delivery_id": run.delivery.id,
         }
-        ops = [op_insert_messages(rows), op_insert_logs(integ.id, run.history_id, run.logs),
-               op_insert_history(entry)]
-        verdict.ops.extend(ops)
-
-        def announce() -> None:
-            for draft in run.drafts:
-                self.hub.pm.hook.hookhub_message_posted(hub=self.hub, message=draft.doc, integration_id=integ.id)
-        verdict.after.append(announce)
+        verdict.ops.extend(Post(integ.id, run.drafts, history=entry, logs=run.logs).ops(time.time()))
+        verdict.after.append(lambda: announce(self.hub, run.drafts, integ.id))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..dryrun import dry_run as _dry_run
 from ..errors import RequestError
-from ..pipeline import Inbound, Outcome, commit, process
+from ..pipeline import Inbound, Outcome, process, record
 from ..registry import Integration
 from ..store import iso, new_id
 from . import queries
@@ -102,9 +102,7 @@ async def replay(hub: Hub, integ: Integration, entry: dict[str, Any], *, dry: bo
         outcome = await process(hub, integ, inbound)
         run = _run(outcome, started)
         run.history_id = new_id()
-        await commit(hub, integ, inbound, outcome, started, run.history_id)
-        for draft in outcome.drafts:
-            hub.pm.hook.hookhub_message_posted(hub=hub, message=draft.doc, integration_id=integ.id)
+        await record(hub, integ, inbound, outcome, started, run.history_id)
     old_messages = await queries.messages_by_id(hub.store, entry.get("message_ids") or [])
     old = _shown(entry.get("status"), entry.get("response"), old_messages)
     new = _shown(run.status, run.response, run.messages)

@@ -12,9 +12,10 @@ from starlette.routing import Route
 from ..bodies import loads_untrusted
 from ..dryrun import dry_run
 from ..errors import ConfigError, HookhubError, MessageError, NotFound, RequestError
-from ..message import build_doc, check_allowed, resolve, split_targets, stamp, store_rows, Draft
-from ..pipeline import Inbound, commit, process
-from ..store import new_id, op_insert_messages
+from ..message import build_doc, check_allowed, resolve, split_targets, Draft
+from ..pipeline import Inbound, process, record
+from ..pipeline.posting import Post, post
+from ..store import new_id
 
 from .auth import admin_only
 from .paging import page_limit
@@ -86,9 +87,7 @@ def routes(hub: Hub) -> list[Route]:
         new = {"status": outcome.status, "response": outcome.body, "result": outcome.result,
                "messages": [d.doc for d in outcome.drafts], "logs": [r.to_api() for r in outcome.logs]}
         request_id = new_id()
-        await commit(hub, integ, inbound, outcome, started, request_id)
-        for draft in outcome.drafts:
-            hub.pm.hook.hookhub_message_posted(hub=hub, message=draft.doc, integration_id=integ.id)
+        await record(hub, integ, inbound, outcome, started, request_id)
         return json_response({"success": True, "dry_run": False, "history_id": request_id, "old": old, "new": new,
                       "changed": _changes(old, new)})
 
@@ -100,11 +99,7 @@ def routes(hub: Hub) -> list[Route]:
         if not isinstance(content, dict):
             raise RequestError("the JSON body must be an object with channel and text")
         drafts = post_drafts(hub, content)
-        now = time.time()
-        stamp(drafts, now)
-        await hub.store.write(op_insert_messages(store_rows(drafts, None, now)))
-        for draft in drafts:
-            hub.pm.hook.hookhub_message_posted(hub=hub, message=draft.doc, integration_id=None)
+        await post(hub, Post(None, drafts))
         body: dict[str, Any] = {"success": True, "message": drafts[0].doc}
         if len(drafts) > 1:
             body["messages"] = [d.doc for d in drafts]

@@ -23,7 +23,7 @@ SEEN: dict[str, list[Any]] = {"posted": [], "startup": [], "shutdown": []}
 
 def shared_header(options: dict[str, Any], headers: dict[str, str], body: bytes, now: float) -> None:
     """Accept requests whose X-Shared-Secret header equals the secret."""
-    from hookhub.verifiers import VerificationFailed
+    from hookhub.errors import VerificationFailed
 
     given = headers.get("x-shared-secret", "").encode()
     if not hmac.compare_digest(given, str(options["secret"]).encode()):

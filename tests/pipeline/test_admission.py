@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from hookhub.admission import Claim, ClaimLost, RateLimits, claim, op_settle, release
+from hookhub.pipeline.admission import Claim, ClaimLost, RateLimits, claim, op_settle, release
 from hookhub.errors import RateLimited
 from hookhub.store import Store
 

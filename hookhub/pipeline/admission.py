@@ -1,4 +1,9 @@
-"""Admission: the store queries that decide whether a webhook is processed at all.
+"""Admission, the pipeline's first stage: whether a webhook is processed at all.
+
+:func:`admit` looks the hook up (unknown id or wrong token: 404), counts it
+against its rate limit (429) and refuses it while its integration is
+quarantined (503); :func:`verify` checks its signature (401);
+:func:`claim` de-duplicates it by delivery id.
 
 Two questions answered *in the database*, so they hold when several
 processes or nodes share one store:
@@ -30,7 +35,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
@@ -38,11 +43,17 @@ from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import and_, delete, or_, update
 from sqlalchemy.engine import Connection
 
-from . import database, schema
-from .errors import RateLimited
-from .store import Store
+from .. import database, schema
+from ..errors import RateLimited, ScriptQuarantined
+from ..registry import Integration
+from ..store import Store
 
-__all__ = ["Claim", "ClaimLost", "RateLimits", "RateStats", "claim", "op_settle", "release"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..hub import Hub
+    from .inbound import Inbound
+
+__all__ = ["Claim", "ClaimLost", "RateLimits", "RateStats", "admit", "check_quarantine", "claim", "op_settle",
+           "release", "verify"]
 
 
 class Claim(enum.Enum):
@@ -220,3 +231,34 @@ def limits_of(integrations: dict[str, Any]) -> dict[str, tuple[int, int]]:
     """``(calls, per_seconds)`` of the integrations with ``rate_limit:``, by id."""
     return {i.id: (i.config.rate_limit.calls, i.config.rate_limit.per_seconds)
             for i in integrations.values() if i.config.rate_limit}
+
+
+# -- the stage ---------------------------------------------------------------------
+
+
+async def admit(hub: Hub, inbound: Inbound) -> tuple[Integration, RateStats | None]:
+    """The integration a hook URL names, counted against its rate limit.
+
+    Raises ``NotFound`` (unknown id or wrong token, compared in constant
+    time), :class:`RateLimited` (429) or :class:`ScriptQuarantined` (503);
+    nothing is stored for a request refused here.
+    """
+    integ = hub.registry.lookup(inbound.integration_id, inbound.token)
+    rate = await hub.rate_limits.hit(integ.id)
+    check_quarantine(hub, integ)
+    return integ, rate
+
+
+def check_quarantine(hub: Hub, integ: Integration) -> None:
+    """503 with ``Retry-After`` at once while the integration is quarantined (nothing runs or is stored)."""
+    quarantine = getattr(hub.sandbox, "quarantine", None)
+    wait = quarantine.retry_after(integ.id) if quarantine is not None and integ.spec is not None else None
+    if wait:
+        raise ScriptQuarantined(wait)
+
+
+def verify(hub: Hub, integ: Integration, headers: dict[str, str], body: bytes) -> None:
+    """Raise ``VerificationFailed`` unless the request passes the integration's ``verify:``."""
+    spec = integ.config.verify
+    if spec is not None:
+        hub.verifiers[spec.type](spec.options(), headers, body, time.time())

@@ -15,7 +15,7 @@ from hookhub.config import load_config
 from hookhub.hub import Hub
 from hookhub.pipeline import Inbound, receive
 
-from .conftest import integration
+from ..conftest import integration
 
 STORE_SCRIPT = """
 class Script:
