@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+import time
+from typing import Any, Callable
 
 import pluggy
 
@@ -22,6 +23,7 @@ from .config import Config, load_config
 from .errors import ConfigError, ScriptCompileError
 from .registry import Integration, Registry, plugin_problems
 from .scriptstate import Sections
+from .services import Services
 from .reloadplan import settings_plan
 from .sandbox import make_sandbox
 from .sandbox.base import Sandbox
@@ -62,6 +64,10 @@ class Hub:
         #: periodic jobs, once per interval cluster-wide (hookhub.cluster)
         self.housekeeper = Housekeeper(self.store, standard_jobs(lambda: self.config))
         self.started = False
+        #: services plugins add at start-up (outgoing, bridges), by typed key (hookhub.services)
+        self.services = Services()
+        #: the wall clock plugins' workers schedule retries with (tests set a fake one before start)
+        self.clock: Callable[[], float] = time.time
         #: replay handlers for history kinds other than incoming (outgoing registers one)
         self.replayers: dict[str, Any] = {}
         #: what the last reload did: changes, restart-only settings, scripts that do not compile

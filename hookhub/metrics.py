@@ -365,6 +365,4 @@ def routes(hub: Hub) -> list[Route]:
 
 @hookimpl
 def hookhub_message_posted(hub: Any, message: dict[str, Any], integration_id: str | None) -> None:
-    metrics = getattr(hub, "metrics", None)
-    if metrics is not None:
-        metrics.message_posted(integration_id)
+    hub.metrics.message_posted(integration_id)

@@ -34,10 +34,6 @@ class Integration:
     def id(self) -> str:
         return self.config.id
 
-    @property
-    def has_script(self) -> bool:
-        return self.config.script_enabled and (self.spec is not None or self.compile_error is not None)
-
     def token_matches(self, candidate: str) -> bool:
         """Constant-time comparison of a token from a URL."""
         return bool(self._token) and hmac.compare_digest(self._token, candidate.encode("utf-8", "surrogatepass"))

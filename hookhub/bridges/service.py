@@ -45,6 +45,7 @@ from ..delivery.outbox import (
 )
 from ..delivery.queue import item_key
 from ..redact import mask_value
+from ..services import ServiceKey
 from .render import render
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -155,3 +156,7 @@ class BridgeService:
         wait_s = min(bridge.max_delay_s, 2.0 ** delivery.tries)
         return Verdict(PENDING, next_attempt_at=now + wait_s, tries=delivery.tries + 1, last_status=status,
                        error=error)
+
+
+#: the running service in ``hub.services`` (added by the plugin at start-up, removed at shutdown)
+BRIDGES: ServiceKey[BridgeService] = ServiceKey("bridges")

@@ -2,55 +2,54 @@
 
 Registered as ``outgoing`` in :data:`hookhub.plugins.DEFAULT_PLUGINS`; a
 deployment can block it by name (``disable_plugins: [outgoing]``).  At
-start-up it creates the hub's :class:`OutgoingService` (``hub.outgoing``),
-applies persisted state (integrations disabled by a 410), starts the outbox
-worker and registers the replayer for ``kind: "outgoing"`` history entries.
-Posted messages are matched and queued without blocking the request that
-posted them.
+start-up it adds the hub's :class:`OutgoingService` to ``hub.services`` under
+:data:`OUTGOING`, applies persisted state (integrations disabled by a 410),
+starts the outbox worker and registers the replayer for ``kind: "outgoing"``
+history entries.  Posted messages are matched and queued without blocking
+the request that posted them.
 
-Tests may set ``hub.clock`` (a callable returning seconds) before the hub
-starts to drive retries without waiting.
+Retries are scheduled on ``hub.clock``; tests set a fake clock before the hub
+starts to drive them without waiting.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from ..hookspecs import hookimpl
 from ..delivery.outbox import Delivery, Outbox, Verdict
-from .service import OutgoingService
+from .service import OUTGOING, OutgoingService
 
-__all__ = ["Delivery", "Outbox", "OutgoingService", "Verdict"]
+__all__ = ["OUTGOING", "Delivery", "Outbox", "OutgoingService", "Verdict"]
 
 
 @hookimpl
 def hookhub_startup(hub: Any) -> None:
     from .replay import replay
 
-    service = OutgoingService(hub, clock=getattr(hub, "clock", time.time))
-    hub.outgoing = service
+    service = OutgoingService(hub, clock=hub.clock)
+    hub.services.add(OUTGOING, service)
     hub.replayers["outgoing"] = replay
     service.start()
 
 
 @hookimpl
 def hookhub_shutdown(hub: Any) -> None:
-    service = getattr(hub, "outgoing", None)
+    service = hub.services.remove(OUTGOING)
     if service is not None:
         service.stop()
 
 
 @hookimpl
 def hookhub_config_reloaded(hub: Any, changes: list[str]) -> None:
-    service = getattr(hub, "outgoing", None)
+    service = hub.services.get(OUTGOING)
     if service is not None:
         service.reloaded()
 
 
 @hookimpl
 def hookhub_message_posted(hub: Any, message: dict[str, Any], integration_id: str | None) -> None:
-    service = getattr(hub, "outgoing", None)
+    service = hub.services.get(OUTGOING)
     if service is not None:
         service.on_message(message)
 

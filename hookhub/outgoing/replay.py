@@ -22,7 +22,7 @@ from ..errors import HookhubError, NotFound, RequestError
 from ..registry import Integration
 from . import payload
 from ..delivery.outbox import Delivery
-from .service import Attempt, OutgoingService
+from .service import OUTGOING, Attempt, OutgoingService
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..hub import Hub
@@ -35,9 +35,7 @@ async def _delivery(hub: Hub, delivery_id: str) -> Delivery | None:
 
 
 async def replay(hub: Hub, integ: Integration, entry: dict[str, Any], dry_run: bool) -> dict[str, Any]:
-    service: OutgoingService | None = getattr(hub, "outgoing", None)
-    if service is None:
-        raise RequestError("outgoing integrations are not running (the 'outgoing' plugin is disabled)")
+    service = hub.services.require(OUTGOING)
     delivery_id = (entry.get("request") or {}).get("delivery_id")
     delivery = await _delivery(hub, delivery_id) if isinstance(delivery_id, str) else None
     if delivery is None:

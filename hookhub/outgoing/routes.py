@@ -22,6 +22,7 @@ from ..web.auth import require_admin
 from ..web.paging import parse_limit
 from ..web.responses import json_response
 from . import state
+from .service import OUTGOING
 from ..delivery.outbox import STATUSES, delivery_json, list_deliveries
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,7 +50,7 @@ def routes(hub: Hub) -> list[Route]:
         integ = hub.registry.integrations.get(request.path_params["id"])
         if integ is None:
             raise NotFound(f"integration {request.path_params['id']!r} not found")
-        service = getattr(hub, "outgoing", None)
+        service = hub.services.get(OUTGOING)
         yaml_enabled = service.yaml_enabled.get(integ.id, True) if service is not None else True
         enabled = await state.enable(hub, integ, time.time(), yaml_enabled=yaml_enabled)
         if service is not None:

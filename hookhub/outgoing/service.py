@@ -48,6 +48,7 @@ from ..message import Draft
 from ..pipeline import js_truthy
 from ..pipeline.posting import Post, announce
 from ..registry import Integration, Registry
+from ..services import ServiceKey
 from ..store import new_id
 from ..delivery import http, retry
 from ..delivery.outbox import CANCELLED, DELIVERED, FAILED, PENDING, Clock, Delivery, Outbox, Verdict, with_idempotency_key
@@ -401,3 +402,7 @@ class OutgoingService:
         }
         verdict.ops.extend(Post(integ.id, run.drafts, history=entry, logs=run.logs).ops(time.time()))
         verdict.after.append(lambda: announce(self.hub, run.drafts, integ.id))
+
+
+#: the running service in ``hub.services`` (added by the plugin at start-up, removed at shutdown)
+OUTGOING: ServiceKey[OutgoingService] = ServiceKey("outgoing")

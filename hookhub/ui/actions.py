@@ -8,7 +8,9 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ..bridges.service import BRIDGES
 from ..errors import HookhubError, NotFound, RequestError
+from ..outgoing.service import OUTGOING
 from . import queries, runs
 from .pages import entry_of, integration_of, script_lines
 from .render import error_line
@@ -90,10 +92,8 @@ class Actions:
         delivery = await queries.delivery(self.hub.store, request.path_params["did"])
         if delivery is None:
             raise NotFound(f"delivery {request.path_params['did']!r} not found (finished ones are pruned)")
-        service = getattr(self.hub, "outgoing" if delivery.kind == "outgoing" else "bridges", None)
-        if service is None:
-            raise RequestError(f"{delivery.kind} deliveries are not running (the plugin is disabled)")
-        outbox = service.outbox
+        services = self.hub.services
+        outbox = (services.require(OUTGOING) if delivery.kind == "outgoing" else services.require(BRIDGES)).outbox
         if not await self.hub.store.write(queries.op_retry_now(delivery.id, outbox.clock())):
             raise RequestError(f"delivery {delivery.id} is {delivery.status} or being attempted right now; "
                                "only pending or failed deliveries can be retried", status=409)

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from ..errors import NotFound, RequestError
 from ..delivery.outbox import STATUSES, delivery_json, list_deliveries
 from ..redact import MASK
+from ..outgoing.service import OUTGOING
 from ..registry import Integration
 from . import queries
 from .render import error_line, pretty
@@ -45,7 +46,7 @@ def script_lines(integ: Integration) -> list[str]:
 
 def enabled(hub: Hub, integ: Integration) -> bool:
     """Enabled in the YAML file and not disabled at runtime (an outgoing integration after a 410)."""
-    service = getattr(hub, "outgoing", None)
+    service = hub.services.get(OUTGOING)
     return integ.config.enabled and not (service is not None and integ.id in service.disabled)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from hookhub.bridges import BRIDGES
+
 from tests.conftest import AUTH, integration
 from tests.outgoing.conftest import deliveries, post, stop
 from tests.outgoing.receiver import FakeClock, Receiver, wait_until
@@ -83,7 +85,7 @@ def test_429_blocks_the_target_until_retry_after(start_hub, receiver: Receiver, 
     row = deliveries(client, message_id=first["_id"])[0]
     assert row["status"] == "pending" and row["tries"] == 0
     clock.advance(20)
-    client.hub.bridges.outbox.wake()
+    client.hub.services.require(BRIDGES).outbox.wake()
     got = receiver.wait_for(3)
     assert [r.json["text"] for r in got[1:]] == ["first", "second"]
     _delivered(client, second["_id"])
@@ -109,7 +111,7 @@ def test_5xx_retried_with_backoff_then_4xx_fails(start_hub, receiver: Receiver, 
     row = deliveries(client, message_id=message["_id"])[0]
     assert row["status"] == "pending" and row["last_status"] == 502 and "bad gateway" in row["last_error"]
     clock.advance(1)
-    client.hub.bridges.outbox.wake()
+    client.hub.services.require(BRIDGES).outbox.wake()
     wait_until(lambda: _row(client, message["_id"]).get("status") == "failed", what="failed")
     row = deliveries(client, message_id=message["_id"])[0]
     assert row["last_status"] == 404 and row["attempts"] == 2
@@ -124,7 +126,7 @@ def test_restart_keeps_pending_bridge_deliveries(start_hub, receiver: Receiver, 
     stop(client)
     again = start_hub(integration("in"), clock=clock, extra=extra)
     clock.advance(1)
-    again.hub.bridges.outbox.wake()
+    again.hub.services.require(BRIDGES).outbox.wake()
     assert receiver.wait_for(2)[1].json["text"] == "keep me"
     _delivered(again, message["_id"])
 

@@ -54,7 +54,7 @@ def start_hub(write_config: Callable[..., Path]) -> Iterator[Callable[..., TestC
         config = load_config(write_config(*integrations, extra=extra, mode=mode))
         hub = Hub(config)
         if clock is not None:
-            hub.clock = clock  # type: ignore[attr-defined]
+            hub.clock = clock
         client = TestClient(make_app(hub), raise_server_exceptions=False)
         client.__enter__()
         client.hub = hub  # type: ignore[attr-defined]

@@ -6,13 +6,15 @@ import time
 
 import pytest
 
+from hookhub.outgoing import OUTGOING
+
 from .conftest import deliveries, outgoing, post, stop, wait_delivery, wait_history
 from .receiver import FakeClock, Receiver, wait_until
 
 
 def _advance(client, clock: FakeClock, seconds: float) -> None:  # type: ignore[no-untyped-def]
     clock.advance(seconds)
-    client.hub.outgoing.outbox.wake()
+    client.hub.services.require(OUTGOING).outbox.wake()
 
 
 def _pending(client, message_id: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
@@ -43,7 +45,7 @@ def test_each_strategy_waits_then_gives_up(start_hub, receiver: Receiver, clock:
         assert len(receiver.requests) == attempt
         # ... and on time
         clock.now = scheduled_at + delay / 1000
-        client.hub.outgoing.outbox.wake()
+        client.hub.services.require(OUTGOING).outbox.wake()
     receiver.wait_for(5)  # the first call and retry_count (4) retries
     entries = wait_history(client, "out", 5)
     assert entries[0]["step"] == "failed-and-retry-count-exceeded"
