@@ -1,45 +1,36 @@
 """hookhub: a self-hosted webhook integration engine.
 
-The public surface, for embedding hookhub or writing extensions::
+The public surface is small and kept stable across releases:
 
-    from hookhub import Hub, load_config, make_app
-    app = make_app(Hub(load_config("config/hookhub.yaml")))
+* this package, for embedding hookhub in an application::
+
+      from hookhub import Hub, load_config, make_app
+      app = make_app(Hub(load_config("config/hookhub.yaml")))
+
+* :mod:`hookhub.ext`, everything a plugin may import (docs/plugin_hooks.md);
+* :class:`ScriptRunner` and the ``check`` pytest fixture (:mod:`hookhub.testing`),
+  for testing scripts offline.
+
+Every other module is internal and may change without notice.
 """
 
 from __future__ import annotations
 
-from .web import make_app
 from .config import Config, load_config
-from .errors import (
-    ConfigError,
-    HookhubError,
-    Problem,
-    RequestError,
-    ScriptCompileError,
-    ScriptRunError,
-)
-from .hookspecs import hookimpl
+from .errors import ConfigError, HookhubError, RequestError, ScriptCompileError, ScriptRunError
 from .hub import Hub
-from .pipeline import Inbound, Outcome, process, receive
 from .toolkit import ScriptRunner
-from .errors import VerificationFailed
+from .web import make_app
 
 __all__ = [
     "Config",
     "ConfigError",
     "Hub",
     "HookhubError",
-    "Inbound",
-    "Outcome",
-    "Problem",
     "RequestError",
     "ScriptCompileError",
     "ScriptRunError",
     "ScriptRunner",
-    "VerificationFailed",
-    "hookimpl",
     "load_config",
     "make_app",
-    "process",
-    "receive",
 ]

@@ -6,7 +6,7 @@ import logging
 import secrets
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,9 @@ from .config import Config, load_config
 from .errors import ConfigError
 from .redact import mask_url
 from .registry import compile_problems, plugin_problems
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .hub import Hub
 
 DEFAULT_CONFIG = "config/hookhub.yaml"
 
@@ -142,7 +145,7 @@ def _store_ready(url: str) -> None:
         raise SystemExit(1)
 
 
-def _banner(config: Config, hub: Any, workers: int = 1) -> None:
+def _banner(config: Config, hub: Hub, workers: int = 1) -> None:
     from .redact import mask_url
 
     base = config.server.public_url or f"http://{config.server.host}:{config.server.port}"

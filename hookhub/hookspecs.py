@@ -2,7 +2,8 @@
 
 Every hook is prefixed ``hookhub_``.  Implement them in a module or package
 and register it through the ``hookhub`` entry-point group or the YAML
-``plugins_dir``; see ``docs/plugin_hooks.md``.
+``plugins_dir``; see ``docs/plugin_hooks.md``.  Plugins import the marker and
+the types named here from :mod:`hookhub.ext`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engines.base import ScriptEngine
+    from .ext import HubView
 
 hookspec = pluggy.HookspecMarker("hookhub")
 hookimpl = pluggy.HookimplMarker("hookhub")
@@ -64,52 +66,52 @@ def hookhub_request_verifiers() -> dict[str, Any]:
 
 
 @hookspec
-def hookhub_startup(hub: Any) -> None:
+def hookhub_startup(hub: HubView) -> None:
     """Called once the hub has started (store open, scripts loaded).
 
-    :param hub: the :class:`hookhub.hub.Hub`.
+    :param hub: the running hub, as a :class:`hookhub.ext.HubView`.
     """
 
 
 @hookspec
-def hookhub_shutdown(hub: Any) -> None:
+def hookhub_shutdown(hub: HubView) -> None:
     """Called when the hub stops, before the store and the sandbox close.
 
-    :param hub: the :class:`hookhub.hub.Hub`.
+    :param hub: the running hub, as a :class:`hookhub.ext.HubView`.
     """
 
 
 @hookspec
-def hookhub_config_reloaded(hub: Any, changes: list[str]) -> None:
+def hookhub_config_reloaded(hub: HubView, changes: list[str]) -> None:
     """Called after the hub switched to a reloaded configuration (``hub.config``, ``hub.registry``).
 
     Plugins keeping state derived from the old configuration refresh it here
     (outgoing integrations re-apply their persisted disabled state, bridges
     pick up their new targets).  Must not block.
 
-    :param hub: the :class:`hookhub.hub.Hub`, already using the new configuration.
+    :param hub: the running hub, as a :class:`hookhub.ext.HubView`, already using the new configuration.
     :param changes: what changed, as returned by ``Hub.reload``.
     """
 
 
 @hookspec
-def hookhub_message_posted(hub: Any, message: dict[str, Any], integration_id: str | None) -> None:
+def hookhub_message_posted(hub: HubView, message: dict[str, Any], integration_id: str | None) -> None:
     """React to a message that was just committed to the store.
 
     Outgoing integrations and onward delivery use this.  Must not block:
     schedule work (e.g. with ``asyncio.get_running_loop().create_task``).
 
-    :param hub: the :class:`hookhub.hub.Hub`.
+    :param hub: the running hub, as a :class:`hookhub.ext.HubView`.
     :param message: the stored message document (``_id``, ``channel``, ``text``, ...).
     :param integration_id: the incoming integration that posted it, or None.
     """
 
 
 @hookspec
-def hookhub_routes(hub: Any) -> list[Any]:
+def hookhub_routes(hub: HubView) -> list[Any]:
     """Return extra Starlette routes to mount in the application.
 
-    :param hub: the :class:`hookhub.hub.Hub`.
+    :param hub: the running hub, as a :class:`hookhub.ext.HubView`.
     :return: a list of ``starlette.routing.Route`` / ``Mount`` objects.
     """
     raise NotImplementedError

@@ -364,5 +364,5 @@ def routes(hub: Hub) -> list[Route]:
 
 
 @hookimpl
-def hookhub_message_posted(hub: Any, message: dict[str, Any], integration_id: str | None) -> None:
+def hookhub_message_posted(hub: Hub, message: dict[str, Any], integration_id: str | None) -> None:
     hub.metrics.message_posted(integration_id)

@@ -23,7 +23,7 @@ from hookhub.config import load_config
 from hookhub.hub import Hub
 from hookhub.plugins import DEFAULT_PLUGINS, engines, make_plugin_manager, verifiers
 
-from .conftest import integration, messages
+from .conftest import AUTH, integration, messages
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted(name for name in dir(hookspecs) if name.startswith("hookhub_"))
@@ -75,11 +75,10 @@ def test_misspelled_hook_fails_at_start_up() -> None:
 def test_plugins_dir_modules_are_loaded(write_config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "extensions").mkdir()
     (tmp_path / "extensions" / "loud.py").write_text(
-        "import pluggy\nhookimpl = pluggy.HookimplMarker('hookhub')\n"
-        "@hookimpl\ndef hookhub_request_verifiers():\n"
+        "from hookhub import ext\n"
+        "@ext.hookimpl\ndef hookhub_request_verifiers():\n"
         "    def never(options, headers, body, now):\n"
-        "        from hookhub.errors import VerificationFailed\n"
-        "        raise VerificationFailed('never valid')\n"
+        "        raise ext.VerificationFailed('never valid')\n"
         "    return {'never': never}\n")
     path = write_config(integration("p", verify="{type: never, secret: s}"), extra="plugins_dir: extensions\n")
     with TestClient(make_app(Hub(load_config(path)))) as client:
@@ -102,10 +101,14 @@ def test_entry_point_plugin_end_to_end(example_plugin: Any, write_config) -> Non
         # hookhub_message_posted
         assert example_plugin.SEEN["posted"][-1] == ("shared", "let in")
         assert messages(client)[0]["text"] == "let in"
-        # hookhub_routes
-        assert client.get("/example/ping").json() == {"success": True, "integrations": 1}
+        # hookhub_routes, behind the admin token (ext.require_admin), reading the plugin's own service
+        assert client.get("/example/ping").status_code == 401
+        r = client.get("/example/ping", headers=AUTH)
+        assert r.json() == {"success": True, "integrations": 1, "posted": 1}
+        assert hub.services.get(example_plugin.COUNTER) is not None
     # hookhub_shutdown
     assert example_plugin.SEEN["shutdown"][-1] is hub
+    assert hub.services.get(example_plugin.COUNTER) is None
     # hookhub_cli_commands
     result = CliRunner().invoke(main, ["example-hello", "plugins"])
     assert result.exit_code == 0 and result.output == "hello, plugins\n"
@@ -171,8 +174,8 @@ def test_every_hookspec_has_a_test(name: str) -> None:
 def test_sandbox_globals_reach_python_and_javascript_scripts(write_config, tmp_path: Path, mode: str) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "extensions").mkdir()
     (tmp_path / "extensions" / "helpers.py").write_text(
-        "import pluggy\nhookimpl = pluggy.HookimplMarker('hookhub')\n"
-        "@hookimpl\ndef hookhub_sandbox_globals(integration_id, engine):\n"
+        "from hookhub import ext\n"
+        "@ext.hookimpl\ndef hookhub_sandbox_globals(integration_id, engine):\n"
         "    return {'shout': lambda text: f'{text.upper()}! ({engine} {integration_id})'}\n")
     (tmp_path / "shout.js").write_text(
         "class Script { process_incoming_request({ request }) {"

@@ -10,17 +10,20 @@ every bridge forwarding that channel.  Retries are scheduled on ``hub.clock``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..hookspecs import hookimpl
 from .render import Outbound, render
 from .service import BRIDGES, BridgeService
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..hub import Hub
+
 __all__ = ["BRIDGES", "BridgeService", "Outbound", "render"]
 
 
 @hookimpl
-def hookhub_startup(hub: Any) -> None:
+def hookhub_startup(hub: Hub) -> None:
     service = BridgeService(hub, clock=hub.clock)
     hub.services.add(BRIDGES, service)
     if service.bridges:
@@ -28,21 +31,21 @@ def hookhub_startup(hub: Any) -> None:
 
 
 @hookimpl
-def hookhub_shutdown(hub: Any) -> None:
+def hookhub_shutdown(hub: Hub) -> None:
     service = hub.services.remove(BRIDGES)
     if service is not None:
         service.stop()
 
 
 @hookimpl
-def hookhub_config_reloaded(hub: Any, changes: list[str]) -> None:
+def hookhub_config_reloaded(hub: Hub, changes: list[str]) -> None:
     service = hub.services.get(BRIDGES)
     if service is not None:
         service.reloaded()
 
 
 @hookimpl
-def hookhub_message_posted(hub: Any, message: dict[str, Any], integration_id: str | None) -> None:
+def hookhub_message_posted(hub: Hub, message: dict[str, Any], integration_id: str | None) -> None:
     service = hub.services.get(BRIDGES)
     if service is None:
         return

@@ -14,17 +14,20 @@ starts to drive them without waiting.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..hookspecs import hookimpl
 from ..delivery.outbox import Delivery, Outbox, Verdict
 from .service import OUTGOING, OutgoingService
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..hub import Hub
+
 __all__ = ["OUTGOING", "Delivery", "Outbox", "OutgoingService", "Verdict"]
 
 
 @hookimpl
-def hookhub_startup(hub: Any) -> None:
+def hookhub_startup(hub: Hub) -> None:
     from .replay import replay
 
     service = OutgoingService(hub, clock=hub.clock)
@@ -34,28 +37,28 @@ def hookhub_startup(hub: Any) -> None:
 
 
 @hookimpl
-def hookhub_shutdown(hub: Any) -> None:
+def hookhub_shutdown(hub: Hub) -> None:
     service = hub.services.remove(OUTGOING)
     if service is not None:
         service.stop()
 
 
 @hookimpl
-def hookhub_config_reloaded(hub: Any, changes: list[str]) -> None:
+def hookhub_config_reloaded(hub: Hub, changes: list[str]) -> None:
     service = hub.services.get(OUTGOING)
     if service is not None:
         service.reloaded()
 
 
 @hookimpl
-def hookhub_message_posted(hub: Any, message: dict[str, Any], integration_id: str | None) -> None:
+def hookhub_message_posted(hub: Hub, message: dict[str, Any], integration_id: str | None) -> None:
     service = hub.services.get(OUTGOING)
     if service is not None:
         service.on_message(message)
 
 
 @hookimpl
-def hookhub_routes(hub: Any) -> list[Any]:
+def hookhub_routes(hub: Hub) -> list[Any]:
     from .routes import routes
 
     return routes(hub)

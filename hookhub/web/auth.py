@@ -16,7 +16,7 @@ from starlette.responses import Response
 from ..errors import Unauthorized
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..hub import Hub
+    from ..ext import HubView
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -28,19 +28,19 @@ def bearer_matches(authorization: str, expected: bytes) -> bool:
         given.strip().encode("utf-8", "surrogatepass"), expected)
 
 
-def admin_secret(hub: Hub) -> bytes:
+def admin_secret(hub: HubView) -> bytes:
     """The configured admin token as bytes (empty when none is set: then nobody is admin)."""
     admin = hub.config.admin.token
     return admin.get_secret_value().encode("utf-8") if admin is not None else b""
 
 
-def require_admin(hub: Hub, request: Request) -> None:
+def require_admin(hub: HubView, request: Request) -> None:
     """Raise :class:`~hookhub.errors.Unauthorized` (401) unless ``request`` carries the admin token."""
     if not bearer_matches(request.headers.get("authorization", ""), admin_secret(hub)):
         raise Unauthorized()
 
 
-def admin_only(hub: Hub, handler: Handler) -> Handler:
+def admin_only(hub: HubView, handler: Handler) -> Handler:
     """``handler`` behind :func:`require_admin` (the token is read at each call: a reload applies)."""
     async def wrapper(request: Request) -> Response:
         require_admin(hub, request)
