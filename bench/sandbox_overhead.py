@@ -51,7 +51,7 @@ from hookhub.engines.base import ScriptEnv
 from hookhub.engines.python import PythonEngine
 from hookhub.sandbox import ScriptSpec
 from hookhub.records import Limits
-from hookhub.sandbox.boundary import to_json_result
+from hookhub.engines.boundary import to_json_result
 from hookhub.sandbox.inprocess import InProcessSandbox
 from hookhub.sandbox.pool import WorkerPool
 
@@ -205,13 +205,13 @@ async def _replacement(pool: WorkerPool) -> dict[str, Any]:
     samples = []
     for _ in range(20):
         started = time.perf_counter()
-        await pool._spawn_worker()  # the path taken after a worker is killed
+        await pool.supervisor.spawn_worker()  # the path taken after a worker is killed
         samples.append(time.perf_counter() - started)
     fresh = []
     for _ in range(3):
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import hookhub.sandbox.zygote, hookhub.engines.python; "
-                        "from hookhub.sandbox.modules import warm_up; warm_up()"], check=True, cwd=ROOT)
+                        "from hookhub.engines.python.modules import warm_up; warm_up()"], check=True, cwd=ROOT)
         fresh.append(time.perf_counter() - started)
     return {"payload": "-", "mode": "replace a worker", "median_us": statistics.median(samples) * 1e6,
             "p99_us": max(samples) * 1e6, "overhead_us": None,

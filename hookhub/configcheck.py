@@ -21,7 +21,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import yamlsource
-from .config import Config, _fields_at, _message, cross_check, parse_config
+from .config import Config, _fields_at, _message, parse_config
+from .crosscheck import cross_check
 from .errors import Problem
 
 __all__ = ["check_file", "load_without_secrets"]

@@ -38,6 +38,13 @@ def imported_modules(package: str) -> set[str]:
     ("delivery", ("hookhub.outgoing", "hookhub.bridges", "hookhub.web")),
     ("bridges", ("hookhub.outgoing",)),
     ("web", ("hookhub.outgoing", "hookhub.bridges")),
+    # the pipeline is below every front end and plugin
+    ("pipeline", ("hookhub.web", "hookhub.ui", "hookhub.outgoing", "hookhub.bridges", "hookhub.cli")),
+    # the sandbox runs engines; engines know nothing of where they run
+    ("engines", ("hookhub.sandbox", "hookhub.pipeline", "hookhub.web", "hookhub.store")),
+    ("sandbox", ("hookhub.pipeline", "hookhub.web", "hookhub.ui", "hookhub.store", "hookhub.hub")),
+    ("store", ("hookhub.sandbox", "hookhub.engines", "hookhub.pipeline", "hookhub.web")),
+    ("config", ("hookhub.sandbox", "hookhub.engines", "hookhub.pipeline", "hookhub.web")),
 ])
 def test_a_package_does_not_import_its_users(package: str, forbidden: tuple[str, ...]) -> None:
     bad = sorted(name for name in imported_modules(package)
@@ -49,3 +56,24 @@ def test_the_resolver_sees_relative_imports() -> None:
     # the check above would pass vacuously if relative imports were not resolved
     assert "hookhub.store" in imported_modules("delivery")
     assert "hookhub.delivery.outbox" in imported_modules("bridges")
+
+
+def test_the_records_module_is_a_leaf() -> None:
+    assert imported_modules("records") == set()
+
+
+def test_no_module_is_over_500_lines() -> None:
+    long = {str(p.relative_to(ROOT)): n for p in ROOT.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500}
+    assert long == {}, f"split these modules: {long}"
+
+
+def test_one_class_per_name() -> None:
+    seen: dict[str, list[str]] = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                seen.setdefault(node.name, []).append(str(path.relative_to(ROOT)))
+    twice = {name: where for name, where in seen.items() if len(where) > 1}
+    assert twice == {}, f"two classes share a name: {twice}"
+

@@ -27,7 +27,7 @@ def make_sandbox(kind: str, engines: Mapping[str, ScriptEngine], *, workers: int
     :param plugins: how worker processes rebuild that manager (``block``, ``plugins_dir``).
     :param quarantine: a :class:`~hookhub.sandbox.quarantine.QuarantinePolicy` (``process`` only).
     """
-    from .runner import plugin_globals
+    from .host import plugin_globals
 
     globals_for = plugin_globals(pm) if pm is not None else None
     if kind == "inprocess":

@@ -31,9 +31,9 @@ from typing import Any
 from ..engines.base import ScriptEngine, ScriptStore
 
 from ..records import LogRecord
-from . import hookkit
+from ..engines.python import hookkit
 from .base import CallOutcome, ScriptSpec
-from .runner import GlobalsFor, RunResult, ScriptRunner, ScriptTimeout
+from .host import GlobalsFor, RunResult, ScriptHost, ScriptTimeout
 
 #: Extra time given to a thread after its deadline before the caller gives up on it.
 GRACE_S = 0.5
@@ -97,7 +97,7 @@ class InProcessSandbox:
 
     def __init__(self, engines: Mapping[str, ScriptEngine], *, threads: int = 4,
                  globals_for: GlobalsFor | None = None) -> None:
-        self._runner = ScriptRunner(engines, globals_for)
+        self._runner = ScriptHost(engines, globals_for)
         self._threads = threads
         self._executor: ThreadPoolExecutor | None = None
         self._slots: dict[str, _Slot] = {}

@@ -1,7 +1,7 @@
 """A worker process: runs script calls sent by the server, one at a time.
 
 Forked from the zygote (:mod:`hookhub.sandbox.zygote`), it seals itself
-(:mod:`hookhub.sandbox.limits`), says ``ready`` and then serves ``call``
+(:mod:`hookhub.sandbox.oslimits`), says ``ready`` and then serves ``call``
 messages until its channel closes.  Any worker can serve any integration:
 Script instances are cached per integration and re-created when the spec's
 digest changes.  The Store travels with each call: the server keeps the
@@ -26,8 +26,8 @@ from ..engines.base import ScriptEngine, ScriptStore
 from . import channel
 from .base import ScriptSpec
 from ..records import Limits
-from .boundary import to_json_result
-from .limits import (
+from ..engines.boundary import to_json_result
+from .oslimits import (
     RECYCLE_GROWTH_MB,
     CallLimits,
     MemoryMeter,
@@ -36,7 +36,7 @@ from .limits import (
     install_seccomp,
     isolate_descriptors,
 )
-from .runner import GlobalsFor, RunResult, ScriptRunner, ScriptTimeout
+from .host import GlobalsFor, RunResult, ScriptHost, ScriptTimeout
 
 #: Largest frame a worker accepts from the server (requests are capped by the server's body limit).
 MAX_REQUEST_FRAME = 256 * 1024 * 1024
@@ -92,7 +92,7 @@ class Worker:
     def __init__(self, sock: socket.socket, engines: Mapping[str, ScriptEngine], meter: MemoryMeter,
                  sealed: str | None, globals_for: GlobalsFor | None = None) -> None:
         self.sock = sock
-        self.runner = ScriptRunner(engines, globals_for)
+        self.runner = ScriptHost(engines, globals_for)
         self.meter = meter
         self.baseline_rss = meter.rss_bytes()
         self.limits = CallLimits(meter)

@@ -30,8 +30,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .limits import describe_status, die_with_parent
-from .modules import warm_up
+from .oslimits import describe_status, die_with_parent
+from ..engines.python.modules import warm_up
 from .worker import run_worker
 
 MAX_PACKET = 1 << 20
@@ -78,7 +78,7 @@ def _plugin_globals(options: dict[str, Any] | None) -> Any:
     if options is None:
         return None
     from ..plugins import make_plugin_manager
-    from .runner import plugin_globals
+    from .host import plugin_globals
 
     plugins_dir = options.get("plugins_dir")
     pm = make_plugin_manager(block=options.get("block") or (),

@@ -109,7 +109,7 @@ class History(_Closed):
     history: list[HistoryEntry]
 
 
-class Replay(_Open):
+class ReplayOutcome(_Open):
     """A replay: the stored outcome (``old``) and the new one (``new``) side by side."""
 
     success: Literal[True]
@@ -151,7 +151,7 @@ class Reloaded(_Closed):
                                                        "compile, by id")
 
 
-class Delivery(_Closed):
+class DeliveryView(_Closed):
     """One outgoing call or bridge delivery of the outbox."""
 
     id: str = Field(alias="_id")
@@ -171,7 +171,7 @@ class Delivery(_Closed):
 
 class Deliveries(_Closed):
     success: Literal[True]
-    deliveries: list[Delivery]
+    deliveries: list[DeliveryView]
 
 
 class Enabled(_Closed):
@@ -181,6 +181,6 @@ class Enabled(_Closed):
 
 
 MODELS: tuple[type[BaseModel], ...] = (
-    Error, Message, Messages, IntegrationInfo, Integrations, LogEntry, Logs, HistoryEntry, History, Replay,
-    PostMessage, Posted, Reloaded, Delivery, Deliveries, Enabled,
+    Error, Message, Messages, IntegrationInfo, Integrations, LogEntry, Logs, HistoryEntry, History, ReplayOutcome,
+    PostMessage, Posted, Reloaded, DeliveryView, Deliveries, Enabled,
 )

@@ -72,7 +72,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("get", "/api/v1/integrations/{id}/history", "Requests received (or outgoing attempts)", m.History,
               (_ID, _limit(50)), errors=(400, 401, 404)),
     Operation("post", "/api/v1/integrations/{id}/history/{hid}/replay",
-              "Run a stored request again through the current script (dry_run=1: post nothing)", m.Replay,
+              "Run a stored request again through the current script (dry_run=1: post nothing)", m.ReplayOutcome,
               (_ID, Param("hid", "path", _STRING, "history entry id"),
                Param("dry_run", "query", {"type": "string", "enum": ["0", "1", "true", "false"]})),
               errors=(400, 401, 404)),

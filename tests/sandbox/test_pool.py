@@ -121,8 +121,8 @@ async def test_no_secret_reaches_the_zygote(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("HOOKHUB_TEST_SECRET", "s3cr3t")
     p = await make_pool(1)
     try:
-        assert p._zygote is not None
-        assert "s3cr3t" not in proc(p._zygote.pid, "environ")
+        assert p.supervisor.zygote is not None
+        assert "s3cr3t" not in proc(p.supervisor.zygote.pid, "environ")
     finally:
         await p.close()
 
@@ -296,15 +296,15 @@ async def test_a_call_waiting_too_long_for_a_worker_is_saturated() -> None:
         out = await pool.call("quick", "process_incoming_request", req(text="hi"))
         assert out.saturated and "waited 2.0 s for a worker" in (out.reason or "")
         assert 1.9 < time.monotonic() - began < 4.5
-        assert not pool._integrations["quick"].waiters
+        assert not pool.scheduler.integrations["quick"].waiters
 
         waiting = asyncio.create_task(pool.call("quick", "process_incoming_request", req(text="hi")))
         await asyncio.sleep(0.05)
-        assert len(pool._integrations["quick"].waiters) == 1
+        assert len(pool.scheduler.integrations["quick"].waiters) == 1
         waiting.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiting
-        assert not pool._integrations["quick"].waiters, "a cancelled call leaves the queue"
+        assert not pool.scheduler.integrations["quick"].waiters, "a cancelled call leaves the queue"
     finally:
         await pool.close()
     assert not (await slow).ok
@@ -328,9 +328,9 @@ async def test_calls_do_not_block_the_event_loop(pool: WorkerPool) -> None:
 
 async def test_zygote_death_is_survived(pool: WorkerPool) -> None:
     await pool.load(spec(ECHO))
-    assert pool._zygote is not None
+    assert pool.supervisor.zygote is not None
     before = set(pool.pids)
-    os.kill(pool._zygote.pid, signal.SIGKILL)
+    os.kill(pool.supervisor.zygote.pid, signal.SIGKILL)
     await wait_for_workers(pool, 2, exclude=before)  # its workers died with it and were replaced
     out = await pool.call("it", "process_incoming_request", req(text="x"))
     assert out.ok, out.reason
@@ -455,7 +455,7 @@ async def test_a_proven_fast_integration_may_use_every_worker(pool: WorkerPool) 
         calls = asyncio.gather(*(pool.call("it", "process_incoming_request", req(spin=0.3)) for _ in range(2)))
         seen = 0
         while not calls.done():
-            seen = max(seen, pool._integrations["it"].inflight)
+            seen = max(seen, pool.scheduler.integrations["it"].inflight)
             await asyncio.sleep(0.01)
         assert all(o.ok for o in await calls)
         return seen
@@ -469,7 +469,7 @@ async def test_a_proven_fast_integration_may_use_every_worker(pool: WorkerPool) 
 async def test_a_worker_failing_internally_says_why_and_exits(pool: WorkerPool) -> None:
     from hookhub.sandbox import channel
 
-    worker = pool._idle[-1]
+    worker = pool.supervisor.idle[-1]
     worker.channel.write(channel.encode({"op": "call", "id": 1}))  # no spec: a bug, not a script error
     reply = await asyncio.wait_for(worker.channel.read(), 5)
     assert reply["op"] == "fatal" and "KeyError: 'spec'" in reply["error"]

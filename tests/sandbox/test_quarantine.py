@@ -105,7 +105,7 @@ async def test_a_looping_integration_is_quarantined_and_refused_without_a_worker
         await asyncio.sleep(1.6)
         probe = asyncio.create_task(pool.call("loop", "process_incoming_request", req()))  # probation: it runs
         await asyncio.sleep(0.1)
-        [busy] = [w for w in pool._workers.values() if w.suspect]
+        [busy] = [w for w in pool.supervisor.workers.values() if w.suspect]
         assert os.getpriority(os.PRIO_PROCESS, busy.pid) == 19  # known to time out: lowest CPU priority
         out = await probe
         assert not out.saturated and is_timeout(out.reason)  # ... and times out again
@@ -127,18 +127,18 @@ async def test_integrations_without_a_clean_record_share_the_unreserved_workers(
         assert (await pool.call("echo", "process_incoming_request", req(text="warm"))).ok  # proven now
         loops = [asyncio.create_task(pool.call(n, "process_incoming_request", req())) for n in ("l1", "l2", "l3")]
         await asyncio.sleep(0.3)
-        assert pool._suspect_busy == 1  # three new looping integrations hold one worker between them
-        [busy] = [w for w in pool._workers.values() if w.suspect]
+        assert pool.scheduler.suspect_busy == 1  # three new looping integrations hold one worker between them
+        [busy] = [w for w in pool.supervisor.workers.values() if w.suspect]
         assert os.getpriority(os.PRIO_PROCESS, busy.pid) == 0  # new, not known to time out: normal priority
         await asyncio.sleep(1.5)  # l1 timed out; l2 runs now, l1 would run niced
-        assert pool._suspect_busy == 1
+        assert pool.scheduler.suspect_busy == 1
         for _ in range(10):
             began = time.perf_counter()
             assert (await pool.call("echo", "process_incoming_request", req(text="x"))).ok
             assert time.perf_counter() - began < 0.5  # the reserved worker was free
         outs = await asyncio.gather(*loops)
         assert all(is_timeout(o.reason) or o.saturated for o in outs)
-        assert pool._suspect_busy == 0
+        assert pool.scheduler.suspect_busy == 0
         assert all(os.getpriority(os.PRIO_PROCESS, pid) == 0 for pid in pool.pids)
     finally:
         await pool.close()

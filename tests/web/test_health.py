@@ -26,7 +26,7 @@ def test_ready_when_started(make_client: Callable[..., TestClient]) -> None:
 def test_not_ready_without_live_workers(make_client: Callable[..., TestClient]) -> None:
     client = make_client(integration("plain"), mode="process")
     pool = client.app.hub.sandbox  # type: ignore[attr-defined]
-    pool._replace_later = lambda: None  # keep the killed workers dead (normally they are replaced in ms)
+    pool.supervisor.replace_later = lambda: None  # keep the killed workers dead (normally they are replaced in ms)
     for pid in pool.pids:
         os.kill(pid, signal.SIGKILL)
     wait_until(lambda: not pool.pids, 10, "no live workers")

@@ -14,13 +14,14 @@ import pytest
 
 from hookhub.engines.python import PythonEngine
 from hookhub.request import freeze
-from hookhub.sandbox import ScriptSpec, hookkit
+from hookhub.engines.python import hookkit
+from hookhub.sandbox import ScriptSpec
 from hookhub.records import Limits
 from hookhub.sandbox.inprocess import InProcessSandbox
-from hookhub.sandbox.modules import KIT_MODULES, ModuleImporter, _kit_attrs
-from hookhub.sandbox.policy import ALLOWED_MODULES
+from hookhub.engines.python.modules import KIT_MODULES, ModuleImporter, _kit_attrs
+from hookhub.engines.python.policy import ALLOWED_MODULES
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "writing-scripts.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "writing-scripts.md"
 FUNCTIONS = [name for name in hookkit.__all__ if callable(getattr(hookkit, name))]
 CONSTANTS = [name for name in hookkit.__all__ if not callable(getattr(hookkit, name))]
 

@@ -68,11 +68,6 @@ def is_script_class(cls: Any) -> bool:
     return isinstance(cls, type) and cls in _script_classes
 
 
-def is_script_object(ob: Any) -> bool:
-    """True for instances of classes defined by a script."""
-    return type(ob) in _script_classes
-
-
 class GuardedType:
     """A builtin type as scripts see it (``dict``, ``list``, ``set``...).
 

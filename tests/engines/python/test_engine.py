@@ -12,8 +12,8 @@ from hookhub.engines.base import ScriptEnv, ScriptStore
 from hookhub.engines.python import PythonEngine, hookhub_script_engines
 from hookhub.errors import ScriptCompileError
 from hookhub.plugins import engines, make_plugin_manager
-from hookhub.sandbox.boundary import to_json_result
-from hookhub.sandbox.policy import ALLOWED_MODULES
+from hookhub.engines.boundary import to_json_result
+from hookhub.engines.python.policy import ALLOWED_MODULES
 
 
 def load(body: str, env: ScriptEnv | None = None, filename: str = "script.py") -> Any:

@@ -8,7 +8,7 @@ globals, sub-modules and the few dangerous functions listed in
 :data:`_DENIED` are left out.
 
 Besides standard modules, scripts may import ``hookkit`` (hookhub's helpers,
-:mod:`hookhub.sandbox.hookkit`): its proxy exposes exactly the names in the
+:mod:`hookhub.engines.python.hookkit`): its proxy exposes exactly the names in the
 module's ``__all__``, each a plain function of that module or an immutable
 constant (checked when the proxy's attributes are built).
 """

@@ -8,7 +8,7 @@ import pytest
 
 from hookhub.errors import ScriptRunError
 from hookhub.request import freeze
-from hookhub.sandbox.boundary import MAX_DEPTH, to_json_result
+from hookhub.engines.boundary import MAX_DEPTH, to_json_result
 
 
 def test_plain_json_and_frozen_views_are_converted() -> None:
@@ -78,13 +78,13 @@ def test_depth_limit_is_inclusive() -> None:
     [1, 2.5, None, "é", {"a": []}], None, "s", 3, {"big": 2**70},
 ])
 def test_checked_results_equal_converted_results(value: Any) -> None:
-    from hookhub.sandbox.boundary import checked_json_result
+    from hookhub.engines.boundary import checked_json_result
 
     assert checked_json_result(value, 10_000) == to_json_result(value, 10_000)
 
 
 def test_checked_results_refuse_what_conversion_refuses() -> None:
-    from hookhub.sandbox.boundary import checked_json_result
+    from hookhub.engines.boundary import checked_json_result
 
     deep: Any = "x"
     for _ in range(MAX_DEPTH + 1):

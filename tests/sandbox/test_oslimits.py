@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hookhub.sandbox.limits import DENIED_SYSCALLS, describe_status, scrubbed_env
+from hookhub.sandbox.oslimits import DENIED_SYSCALLS, describe_status, scrubbed_env
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Linux limits")
 needs_seccomp = pytest.mark.skipif(ctypes.util.find_library("seccomp") is None,
@@ -19,7 +19,7 @@ needs_seccomp = pytest.mark.skipif(ctypes.util.find_library("seccomp") is None,
 
 PROBE = r"""
 import errno, json, os, resource, socket, sys, threading
-from hookhub.sandbox.limits import CallLimits, MemoryMeter, apply_rlimits, install_seccomp
+from hookhub.sandbox.oslimits import CallLimits, MemoryMeter, apply_rlimits, install_seccomp
 meter = MemoryMeter()
 apply_rlimits(meter)
 problem = install_seccomp()

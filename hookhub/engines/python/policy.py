@@ -24,10 +24,10 @@ from typing import Any
 from RestrictedPython.compile import compile_restricted_exec
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer
 
-from ..errors import ScriptCompileError
+from ...errors import ScriptCompileError
 
 #: Modules a script may import (``import x`` / ``from x import y``): standard modules
-#: and ``hookkit``, hookhub's helpers for scripts (:mod:`hookhub.sandbox.hookkit`).
+#: and ``hookkit``, hookhub's helpers for scripts (:mod:`hookhub.engines.python.hookkit`).
 ALLOWED_MODULES: tuple[str, ...] = (
     "base64", "collections", "datetime", "decimal", "functools", "hashlib", "hmac",
     "html", "itertools", "json", "math", "random", "re", "string", "textwrap", "time",

@@ -6,7 +6,7 @@ safely, write Markdown links, shorten text, build attachment fields and the
 
 Scripts see this module as ``hookkit`` (``import hookkit``): a read-only proxy
 exposing only the names in :data:`__all__` (see
-:mod:`hookhub.sandbox.modules`).  Everything here is a pure function over JSON
+:mod:`hookhub.engines.python.modules`).  Everything here is a pure function over JSON
 data (dicts, lists, strings, numbers) or an immutable constant: no I/O, no
 state, nothing a script could change to affect another integration.  The
 functions never look up attributes by a name the caller chooses and never use

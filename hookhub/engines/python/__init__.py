@@ -1,9 +1,9 @@
 """The Python script engine: Rocket.Chat-style ``class Script`` in restricted Python.
 
 Scripts are compiled with hookhub's RestrictedPython policy
-(:mod:`hookhub.sandbox.policy`) and run with hookhub's guards
-(:mod:`hookhub.sandbox.guards`) and guarded modules
-(:mod:`hookhub.sandbox.modules`).  The engine is a pluggy plugin: this
+(:mod:`hookhub.engines.python.policy`) and run with hookhub's guards
+(:mod:`hookhub.engines.python.guards`) and guarded modules
+(:mod:`hookhub.engines.python.modules`).  The engine is a pluggy plugin: this
 module's :func:`hookhub_script_engines` registers it.
 """
 
@@ -15,16 +15,16 @@ from collections.abc import Callable
 from types import CodeType
 from typing import Any
 
-from ..errors import ScriptCompileError
-from ..hookspecs import hookimpl
-from ..records import STORE_MAX_BYTES
-from ..request import freeze, thaw
-from ..sandbox.boundary import encoded_size
-from ..sandbox.guards import guard_globals, is_script_class, make_builtins
-from ..sandbox.modules import ModuleImporter
-from ..sandbox.policy import compile_script
-from .base import Console, ScriptEnv, ScriptOutline, ScriptStore
-from .outlines import python_outline
+from ...errors import ScriptCompileError
+from ...hookspecs import hookimpl
+from ...records import STORE_MAX_BYTES
+from ...request import freeze, thaw
+from ..boundary import encoded_size
+from .guards import guard_globals, is_script_class, make_builtins
+from .modules import ModuleImporter
+from .policy import compile_script
+from ..base import Console, ScriptEnv, ScriptOutline, ScriptStore
+from ..outlines import python_outline
 
 #: Largest JSON text a single ``Store.set`` value may take.
 STORE_VALUE_MAX_BYTES = 256 * 1024
@@ -50,7 +50,7 @@ class ScriptConsole:
 
 def _json_copy(value: Any, what: str) -> Any:
     # Imported here: the boundary module imports nothing from engines, keep it that way.
-    from ..sandbox.boundary import to_json_result
+    from ..boundary import to_json_result
 
     try:
         return to_json_result(value, STORE_VALUE_MAX_BYTES)

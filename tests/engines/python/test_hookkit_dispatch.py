@@ -8,7 +8,8 @@ import pytest
 
 from hookhub.engines.python import PythonEngine
 from hookhub.request import freeze
-from hookhub.sandbox import ScriptSpec, hookkit
+from hookhub.engines.python import hookkit
+from hookhub.sandbox import ScriptSpec
 from hookhub.records import Limits
 from hookhub.sandbox.inprocess import InProcessSandbox
 

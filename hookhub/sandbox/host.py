@@ -1,6 +1,6 @@
 """Run one call of one integration's script, wherever the sandbox executes it.
 
-:class:`ScriptRunner` is shared by the in-process sandbox and the worker
+:class:`ScriptHost` is shared by the in-process sandbox and the worker
 processes: it keeps one ``Script`` instance per integration (re-created when
 ``ScriptSpec.digest`` changes), gives it a fresh console per call and the
 integration's Store, converts the result at the boundary and turns every
@@ -10,7 +10,6 @@ failure into a reason for the integration log.
 from __future__ import annotations
 
 import decimal
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,7 @@ from ..engines.base import Console, ScriptEngine, ScriptEnv, ScriptInstance, Scr
 from ..records import LogRecord
 from ..errors import ScriptCompileError, ScriptRunError
 from .base import ScriptSpec
-from .boundary import to_json_result
+from ..engines.boundary import to_json_result
 from .tracebacks import format_script_error
 
 
@@ -68,7 +67,7 @@ def plugin_globals(pm: Any) -> GlobalsFor | None:
     return globals_for
 
 
-class ScriptRunner:
+class ScriptHost:
     """Script instances by integration, and the call procedure."""
 
     def __init__(self, engines: Mapping[str, ScriptEngine], globals_for: GlobalsFor | None = None) -> None:
@@ -88,10 +87,6 @@ class ScriptRunner:
     def forget(self, integration_id: str) -> None:
         """Drop the cached instance (next call re-creates it)."""
         self._loaded.pop(integration_id, None)
-
-    def cached_digest(self, integration_id: str) -> str | None:
-        loaded = self._loaded.get(integration_id)
-        return loaded.digest if loaded else None
 
     def _instance(self, spec: ScriptSpec, store: ScriptStore, http: Http | None) -> _Loaded:
         loaded = self._loaded.get(spec.integration_id)
@@ -166,6 +161,3 @@ def _describe(exc: BaseException, spec: ScriptSpec) -> str:
     except BaseException:  # noqa: BLE001 - a hostile __str__ must not escape
         return f"{type(exc).__name__} (its message could not be rendered)"
 
-
-def now_ms() -> float:
-    return time.perf_counter() * 1000.0
