@@ -51,6 +51,8 @@ class Message(_Open):
 
 
 class Messages(_Closed):
+    """GET /api/v1/channels/{name}/messages: the newest messages of a channel first."""
+
     success: Literal[True]
     messages: list[Message]
 
@@ -71,11 +73,15 @@ class IntegrationInfo(_Closed):
 
 
 class Integrations(_Closed):
+    """GET /api/v1/integrations: every integration, never its token."""
+
     success: Literal[True]
     integrations: list[IntegrationInfo]
 
 
 class LogEntry(_Closed):
+    """One line of an integration's log (console output, errors, tracebacks)."""
+
     level: str
     ts: str
     message: str
@@ -83,6 +89,8 @@ class LogEntry(_Closed):
 
 
 class Logs(_Closed):
+    """GET /api/v1/integrations/{id}/logs: the newest lines first."""
+
     success: Literal[True]
     logs: list[LogEntry]
 
@@ -105,6 +113,8 @@ class HistoryEntry(_Closed):
 
 
 class History(_Closed):
+    """GET /api/v1/integrations/{id}/history: the newest requests first, secrets masked."""
+
     success: Literal[True]
     history: list[HistoryEntry]
 
@@ -136,12 +146,16 @@ class PostMessage(_Open):
 
 
 class Posted(_Closed):
+    """POST /api/v1/chat.postMessage: the message posted (``messages`` when several destinations)."""
+
     success: Literal[True]
     message: Message
     messages: list[Message] | None = None
 
 
 class Reloaded(_Closed):
+    """POST /api/v1/reload: what changed, what needs a restart, which scripts do not compile."""
+
     success: Literal[True]
     changes: list[str]
     restart: list[str] = Field(default_factory=list, description="settings that keep their running value "
@@ -170,11 +184,15 @@ class DeliveryView(_Closed):
 
 
 class Deliveries(_Closed):
+    """GET /api/v1/deliveries: outgoing and bridge deliveries (filtered by status, kind, target, message_id)."""
+
     success: Literal[True]
     deliveries: list[DeliveryView]
 
 
 class Enabled(_Closed):
+    """POST /api/v1/integrations/{id}/enable: the integration after clearing a runtime disable."""
+
     success: Literal[True]
     integration: IntegrationInfo
     note: str | None = None
