@@ -15,7 +15,7 @@ from ..records import HISTORY_MAX_HEADER_CHARS, HISTORY_MAX_HEADERS, LogRecord
 from ..redact import MASK, SECRET_HEADERS
 from ..registry import Integration
 
-__all__ = ["Inbound", "Outcome", "history_request", "secret_headers"]
+__all__ = ["Inbound", "Outcome", "history_request", "replayed", "secret_headers"]
 
 
 @dataclass
@@ -87,6 +87,14 @@ def history_request(inbound: Inbound, parsed_raw: str | None = None,
         "headers": headers,
         "body": parsed_raw if parsed_raw is not None else inbound.body.decode("utf-8", "replace"),
     }
+
+
+def replayed(integ: Integration, stored: Mapping[str, Any]) -> Inbound:
+    """The hook request a stored history ``request`` stands for, with the integration's token again (replays)."""
+    token = integ.config.token.get_secret_value() if integ.config.token else ""
+    return Inbound(integration_id=integ.id, token=token, method=stored.get("method", "POST"),
+                   path=f"/hooks/{integ.id}/{token}", query_string=stored.get("query_string", ""),
+                   headers=stored.get("headers") or {}, body=(stored.get("body") or "").encode("utf-8"))
 
 
 def secret_headers(integ: Integration) -> frozenset[str]:

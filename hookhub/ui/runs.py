@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..dryrun import dry_run as _dry_run
 from ..errors import RequestError
 from ..pipeline import Inbound, Outcome, process, record
+from ..pipeline.inbound import replayed
 from ..registry import Integration
 from ..store import iso, new_id
 from . import queries
@@ -56,14 +57,6 @@ class Replay:
     delivery_id: str | None = None
 
 
-def inbound_of(integ: Integration, stored: dict[str, Any]) -> Inbound:
-    """The hook request a stored history request stands for (with the integration's token)."""
-    token = integ.config.token.get_secret_value() if integ.config.token else ""
-    return Inbound(integration_id=integ.id, token=token, method=stored.get("method", "POST"),
-                   path=f"/hooks/{integ.id}/{token}", query_string=stored.get("query_string", ""),
-                   headers=stored.get("headers") or {}, body=(stored.get("body") or "").encode("utf-8"))
-
-
 def _run(outcome: Outcome, started: float) -> Run:
     return Run(status=outcome.status, response=outcome.body, result=outcome.result,
                messages=[d.doc for d in outcome.drafts],
@@ -94,7 +87,7 @@ async def replay(hub: Hub, integ: Integration, entry: dict[str, Any], *, dry: bo
         old, new = answer.get("old") or {}, answer.get("new") or {}
         return Replay(old=old, new=new, diff=side_by_side(old, new) if dry else [], changed=old != new,
                       delivery_id=answer.get("delivery_id"))
-    inbound = inbound_of(integ, entry.get("request") or {})
+    inbound = replayed(integ, entry.get("request") or {})
     if dry:
         run = await dry_run(hub, integ, inbound)
     else:

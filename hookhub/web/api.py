@@ -13,7 +13,8 @@ from ..bodies import loads_untrusted
 from ..dryrun import dry_run
 from ..errors import ConfigError, HookhubError, MessageError, NotFound, RequestError
 from ..message import build_doc, check_allowed, resolve, split_targets, Draft
-from ..pipeline import Inbound, process, record
+from ..pipeline import process, record
+from ..pipeline.inbound import replayed
 from ..pipeline.posting import Post, post
 from ..store import new_id
 
@@ -29,35 +30,47 @@ def routes(hub: Hub) -> list[Route]:
     """The routes under ``/api/v1/`` (CONTRACT §9), each behind the admin token."""
 
     def integration(request: Request) -> Any:
+        """The integration named by ``{id}`` in the path, or 404."""
         integ = hub.registry.integrations.get(request.path_params["id"])
         if integ is None:
             raise NotFound(f"integration {request.path_params['id']!r} not found")
         return integ
 
     async def channel_messages(request: Request) -> Response:
+        """``GET /api/v1/channels/{name}/messages``: the newest messages of a declared channel (``?limit=``)."""
         name = request.path_params["name"]
         if name not in hub.registry.channels:
             raise NotFound(f"channel {name!r} not found (channels are declared in the YAML file)")
         return json_response({"success": True, "messages": await hub.store.messages(f"#{name}", page_limit(request, 50))})
 
     async def user_messages(request: Request) -> Response:
+        """``GET /api/v1/users/{username}/messages``: the newest direct messages to a declared user."""
         name = request.path_params["username"]
         if name not in hub.registry.users:
             raise NotFound(f"user {name!r} not found (users are declared in the YAML file)")
         return json_response({"success": True, "messages": await hub.store.messages(f"@{name}", page_limit(request, 50))})
 
     async def list_integrations(request: Request) -> Response:
+        """``GET /api/v1/integrations``: every integration as :meth:`Integration.public` shows it (no token)."""
         return json_response({"success": True, "integrations": [i.public() for i in hub.registry.integrations.values()]})
 
     async def logs(request: Request) -> Response:
+        """``GET /api/v1/integrations/{id}/logs``: the integration's newest log lines."""
         integ = integration(request)
         return json_response({"success": True, "logs": await hub.store.logs(integ.id, page_limit(request, 100))})
 
     async def history(request: Request) -> Response:
+        """``GET /api/v1/integrations/{id}/history``: the newest requests, secrets masked."""
         integ = integration(request)
         return json_response({"success": True, "history": await hub.store.history(integ.id, page_limit(request, 50))})
 
     async def replay(request: Request) -> Response:
+        """``POST .../history/{hid}/replay``: run a stored request again through the current script.
+
+        ``?dry_run=1`` uses a fresh instance and a copy of the Store and posts
+        nothing (``&http=1`` lets its ``HTTP()`` calls out); otherwise the run is
+        committed as a new history entry.  Other kinds go to their replayer.
+        """
         integ = integration(request)
         entry = await hub.store.history_entry(integ.id, request.path_params["hid"])
         if entry is None:
@@ -67,13 +80,7 @@ def routes(hub: Hub) -> list[Route]:
             if replayer is None:
                 raise RequestError(f"history entries of kind {entry['kind']!r} cannot be replayed")
             return json_response(await replayer(hub, integ, entry, request.query_params.get("dry_run") in ("1", "true")))
-        stored = entry["request"] or {}
-        token = integ.config.token.get_secret_value() if integ.config.token else ""
-        inbound = Inbound(
-            integration_id=integ.id, token=token, method=stored.get("method", "POST"),
-            path=f"/hooks/{integ.id}/{token}", query_string=stored.get("query_string", ""),
-            headers=stored.get("headers") or {}, body=(stored.get("body") or "").encode("utf-8"),
-        )
+        inbound = replayed(integ, entry["request"] or {})
         old = {"status": entry["status"], "response": entry["response"], "result": entry["result"],
                "message_ids": entry["message_ids"]}
         if request.query_params.get("dry_run") in ("1", "true"):
@@ -92,6 +99,7 @@ def routes(hub: Hub) -> list[Route]:
                       "changed": _changes(old, new)})
 
     async def post_message(request: Request) -> Response:
+        """``POST /api/v1/chat.postMessage``: post a message as the admin (or ``alias``), committed then announced."""
         try:
             content = loads_untrusted((await request.body()).decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
@@ -106,6 +114,7 @@ def routes(hub: Hub) -> list[Route]:
         return json_response(body)
 
     async def reload(request: Request) -> Response:
+        """``POST /api/v1/reload``: re-read the YAML file; a 400 listing every problem changes nothing."""
         try:
             changes = await hub.reload_file()
         except ConfigError as exc:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from hookhub.config import load_config
-from hookhub.pipeline.inbound import Inbound, history_request, secret_headers
+from hookhub.pipeline.inbound import Inbound, history_request, replayed, secret_headers
 from hookhub.records import HISTORY_MAX_HEADER_CHARS, HISTORY_MAX_HEADERS
 from hookhub.redact import MASK
 from hookhub.registry import Registry
@@ -59,3 +59,13 @@ def test_an_integrations_own_signature_header_is_secret(write_config: Callable[.
     assert "x-my-signature" not in secret_headers(registry.integrations["plain"])
     row = history_request(Inbound("custom", "t", headers={"X-My-Signature": "deadbeef"}), secret_headers=custom)
     assert row["headers"]["x-my-signature"] == MASK
+
+
+def test_a_replayed_request_carries_the_token_again(write_config: Callable[..., Path]) -> None:
+    registry = Registry(load_config(write_config(integration("s"))), {})
+    stored = history_request(Inbound("s", "s-token", query_string="a=1", headers={"X-Event": "push"},
+                                     body=b'{"n": 1}'))
+    inbound = replayed(registry.integrations["s"], stored)
+    assert (inbound.token, inbound.path, inbound.query_string) == ("s-token", "/hooks/s/s-token", "a=1")
+    assert inbound.body == b'{"n": 1}' and inbound.headers == {"x-event": "push"}
+    assert replayed(registry.integrations["s"], {}).method == "POST"

@@ -49,14 +49,6 @@ async def test_a_failing_payload_shows_the_error(hub: Hub) -> None:
     assert run.status == 400 and run.error is not None and "ValueError: boom" in run.error
 
 
-def test_inbound_of_a_stored_request_carries_the_token_again(write_config: Callable[..., Path]) -> None:
-    hub = Hub(load_config(write_config(integration("s", SCRIPT))))
-    inbound = runs.inbound_of(hub.registry.integrations["s"], {
-        "method": "POST", "query_string": "a=1", "headers": {"x-event": "push"}, "body": '{"n": 1}'})
-    assert (inbound.token, inbound.path, inbound.query_string) == ("s-token", "/hooks/s/s-token", "a=1")
-    assert inbound.body == b'{"n": 1}' and inbound.headers == {"x-event": "push"}
-
-
 async def test_replay_dry_compares_then_real_posts_again(hub: Hub) -> None:
     integ = hub.registry.integrations["s"]
     answer = await receive(hub, Inbound("s", "s-token", headers={"content-type": "application/json"},
