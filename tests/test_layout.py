@@ -77,3 +77,12 @@ def test_one_class_per_name() -> None:
     twice = {name: where for name, where in seen.items() if len(where) > 1}
     assert twice == {}, f"two classes share a name: {twice}"
 
+
+
+def test_the_architecture_doc_names_every_package_and_rule() -> None:
+    doc = (ROOT.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    packages = sorted(p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists())
+    for package in packages:
+        assert f"{package}/" in doc, f"docs/architecture.md does not place the {package} package"
+    for stage in ("admission.py", "processing.py", "posting.py", "web/hooks.py"):
+        assert stage in doc
