@@ -94,10 +94,12 @@ class Housekeeper:
             await asyncio.sleep(self.tick_s)
 
     def start(self) -> None:
+        """Run the due jobs now and every ``tick_s`` seconds after, in a task on the running loop (no-op if started)."""
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._loop(), name="hookhub-housekeeper")
 
     async def stop(self) -> None:
+        """Cancel the jobs' task and wait until it has ended (no-op when not started)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -134,6 +134,7 @@ class UserConfig(_Model):
 
     @property
     def user_id(self) -> str:
+        """The user's id: ``id`` when set, else the username."""
         return self.id or self.username
 
 
@@ -146,6 +147,7 @@ class ChannelConfig(_Model):
 
     @property
     def channel_id(self) -> str:
+        """The channel's id: ``id`` when set, else its name."""
         return self.id or self.name
 
     @field_validator("name")
@@ -278,6 +280,7 @@ class IntegrationConfig(_Model):
 
     @property
     def display_name(self) -> str:
+        """The name shown for the integration: ``name`` when set, else its ``id``."""
         return self.name or self.id
 
     @property
@@ -348,6 +351,7 @@ class Config(_Model):
     key_lines: dict[str, int] = Field(default_factory=dict, exclude=True)
 
     def line_of(self, path: str) -> int | None:
+        """The line of a key path (``integrations[2].script_file``) in the YAML file, or None when unknown."""
         return self.key_lines.get(path)
 
     def resolve(self, relative: str) -> Path:
@@ -364,6 +368,7 @@ class Config(_Model):
         return url
 
     def limits_for(self, integration: IntegrationConfig) -> Limits:
+        """The :class:`~hookhub.records.Limits` of ``integration``: its own values where set, else ``sandbox:``'s."""
         sb = self.sandbox
         return Limits(
             timeout_ms=integration.timeout_ms or sb.timeout_ms,

@@ -128,6 +128,8 @@ class Hub:
         return await self.reload(config)
 
     async def start(self) -> None:
+        """Open the store, mirror users and channels into it, start the sandbox, load every script and restore its
+        ``Store``, then run ``hookhub_startup``, the periodic jobs and metrics; does nothing when already started."""
         if self.started:
             return
         self.store.open()
@@ -147,6 +149,8 @@ class Hub:
         self.metrics.start(self)
 
     async def load_script(self, integ: Integration) -> None:
+        """Load ``integ``'s script into the sandbox; an integration without a script is skipped, a script
+        that does not compile or load is logged (and recorded in ``integ.compile_error``) instead."""
         if integ.compile_error:
             log.error("integration %s: script does not compile: %s", integ.id, integ.compile_error)
             return
@@ -159,6 +163,8 @@ class Hub:
             log.error("integration %s: script failed to load: %s", integ.id, exc)
 
     async def stop(self) -> None:
+        """Stop metrics and the periodic jobs, run ``hookhub_shutdown``,
+        then close the sandbox and the store; does nothing unless started."""
         if not self.started:
             return
         self.started = False

@@ -52,4 +52,5 @@ def dumps(value: Any) -> str:
 
 
 def loads(text: str | bytes) -> Any:
+    """JSON ``text`` (str or UTF-8 bytes) parsed by orjson; ``orjson.JSONDecodeError`` (a ValueError) when invalid."""
     return orjson.loads(text)

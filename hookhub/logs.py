@@ -122,6 +122,8 @@ class Redactor(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Mask the secrets in the record's message (then formatted, args dropped), exception text
+        and stack; records marked ``masked`` pass untouched.  Never drops a record (always True)."""
         if getattr(record, "masked", False):  # built from masked parts (the access log)
             return True
         message = record.getMessage()
@@ -141,6 +143,8 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON object: ``ts`` (UTC, milliseconds), ``level``, ``logger``,
+        ``message``, the access-log :data:`FIELDS` that are set, and ``exc``/``stack`` when present."""
         body: dict[str, Any] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),

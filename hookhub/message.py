@@ -40,6 +40,7 @@ class Destination:
 
     @property
     def label(self) -> str:
+        """How the destination is written in messages: ``#channel`` or ``@username``."""
         return f"#{self.name}" if self.kind == "channel" else f"@{self.name}"
 
 

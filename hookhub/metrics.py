@@ -214,12 +214,15 @@ class Metrics:
         self._count(self.of(integration_id), series)
 
     def duplicate(self, integration_id: str) -> None:
+        """A delivery was answered as a duplicate (``dedupe``): counts ``hookhub_duplicates``."""
         self._count(self.of(integration_id), "duplicates")
 
     def signature_failed(self, integration_id: str) -> None:
+        """A webhook failed its ``verify:`` check: counts ``hookhub_signature_failures``."""
         self._count(self.of(integration_id), "signature_failures")
 
     def message_posted(self, integration_id: str | None) -> None:
+        """A message was posted: counts ``hookhub_messages_posted`` (integration None: under ``_api``, the REST API)."""
         self._count(self._api if integration_id is None else self.of(integration_id), "messages")
 
     def store_commit(self, size: int, seconds: float) -> None:
@@ -276,6 +279,7 @@ class Metrics:
             self._sampler = asyncio.get_running_loop().create_task(loop(), name="hookhub-metrics-sampler")
 
     def stop(self) -> None:
+        """Stop the pool sampler started by :meth:`start` (no-op when none runs)."""
         if self._sampler is not None:
             self._sampler.cancel()
             self._sampler = None

@@ -32,6 +32,7 @@ class Integration:
 
     @property
     def id(self) -> str:
+        """The integration's ``id`` (from its YAML entry)."""
         return self.config.id
 
     def token_matches(self, candidate: str) -> bool:
@@ -56,6 +57,7 @@ class Integration:
 
     @property
     def engine_name(self) -> str:
+        """The engine its script is (or would be) run by: :func:`engine_for` of its YAML entry."""
         return engine_for(self.config)
 
 
@@ -116,6 +118,8 @@ def plugin_problems(config: Config, verifiers: Mapping[str, Any]) -> list[Proble
 
 def build_integration(config: Config, integ: IntegrationConfig, engines: Mapping[str, Any],
                       *, raise_errors: bool = False, files: dict[str, str] | None = None) -> Integration:
+    """An :class:`Integration` for ``integ``, its script read, checked and outlined without running it; a script that
+    cannot be read, names no loaded engine or does not compile sets ``compile_error`` (raised with ``raise_errors``)."""
     token = integ.token.get_secret_value().encode("utf-8") if integ.token else b""
     item = Integration(config=integ, _token=token)
     try:
@@ -171,7 +175,9 @@ class Registry:
         return item
 
     def compile_errors(self) -> list[ScriptCompileError]:
+        """The errors of the integrations whose script cannot be read or does not compile, in YAML order."""
         return [i.compile_error for i in self.integrations.values() if i.compile_error]
 
     def script_path(self, integ: Integration) -> Path | None:
+        """The ``script_file`` of ``integ`` resolved against the YAML file's folder, or None without one."""
         return self.config.resolve(integ.config.script_file) if integ.config.script_file else None

@@ -86,6 +86,8 @@ class SnsVerifier:
         self._lock = threading.Lock()
 
     def public_key(self, url: str) -> rsa.RSAPublicKey:
+        """The RSA public key of the certificate at ``url``, fetched once and kept (at most 64, then
+        the cache is emptied); ``VerificationFailed`` unless it is a PEM certificate with an RSA key."""
         with self._lock:
             key = self._keys.get(url)
         if key is not None:

@@ -105,6 +105,8 @@ class Store:
             self._writer.start()
 
     def close(self) -> None:
+        """Stop the writer once the writes queued before are committed (waiting up to
+        30 s), wait up to 10 s for running reads, then dispose of the connection pool."""
         if self._writer is not None:
             self._queue.put(None)
             self._writer.join(timeout=30)
@@ -214,6 +216,7 @@ class Store:
     # -- reading -------------------------------------------------------------
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` on a connection of its own in a thread and return its result (it does not wait for the writer)."""
         def run() -> T:
             with self._reads_done:
                 self._reads += 1
@@ -227,15 +230,18 @@ class Store:
         return await asyncio.to_thread(run)
 
     def read_now(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` on a connection of its own in the calling thread, blocking (start-up, synchronous tools)."""
         with self.engine.connect() as conn:
             return fn(conn)
 
     async def messages(self, room: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The ``limit`` newest message documents of ``room`` (``#channel`` or ``@username``), newest first."""
         t = schema.messages
         q = select(t.c.doc).where(t.c.room == room).order_by(t.c.ts.desc(), t.c.id.desc()).limit(limit)
         return await self.read(lambda c: [row.doc for row in c.execute(q)])
 
     async def logs(self, integration_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """The ``limit`` newest integration log records of ``integration_id`` as the API shows them, newest first."""
         t = schema.logs
         q = select(t).where(t.c.integration_id == integration_id).order_by(t.c.id.desc()).limit(limit)
         return await self.read(lambda c: [
@@ -243,11 +249,13 @@ class Store:
             for r in c.execute(q)])
 
     async def history(self, integration_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The ``limit`` newest history entries of ``integration_id`` (:func:`history_json`), newest first."""
         t = schema.history
         q = select(t).where(t.c.integration_id == integration_id).order_by(t.c.ts.desc(), t.c.id.desc()).limit(limit)
         return await self.read(lambda c: [history_json(r._mapping) for r in c.execute(q)])
 
     async def history_entry(self, integration_id: str, hid: str) -> dict[str, Any] | None:
+        """History entry ``hid`` of ``integration_id`` (:func:`history_json`), or None when there is none."""
         t = schema.history
         q = select(t).where(t.c.integration_id == integration_id, t.c.id == hid)
         rows = await self.read(lambda c: [history_json(r._mapping) for r in c.execute(q)])
@@ -282,6 +290,7 @@ def _settle(entries: list[tuple[asyncio.Future[Any], Any, BaseException | None]]
 
 
 def history_json(row: Any) -> dict[str, Any]:
+    """A ``history`` row as the API shows it: ``_id``, ``ts`` in ISO 8601, ``message_ids`` a list (never null)."""
     return {
         "_id": row["id"],
         "ts": iso(row["ts"]),
@@ -374,6 +383,7 @@ def run_merged(conn: Connection, ops: list[WriteOp]) -> list[Any]:
 
 
 def op_insert_messages(rows: Iterable[dict[str, Any]]) -> WriteOp:
+    """Insert message rows (merged with the batch's other inserts into one ``executemany`` per table)."""
     return InsertRows(schema.messages, list(rows))
 
 
@@ -385,6 +395,7 @@ def op_insert_logs(integration_id: str, request_id: str | None, records: Iterabl
 
 
 def op_insert_history(row: dict[str, Any]) -> WriteOp:
+    """Insert one history row (merged with the batch's other inserts into one ``executemany`` per table)."""
     return InsertRows(schema.history, [row])
 
 
@@ -401,6 +412,8 @@ def op_sync_directory(users: list[dict[str, Any]], channels: list[dict[str, Any]
 
 
 def op_prune_history(integration_id: str, *, max_entries: int, max_age_s: float, now: float) -> WriteOp:
+    """History retention for one integration: delete its entries older than ``max_age_s``, then all
+    but its ``max_entries`` newest (entries sharing the cutoff's timestamp go too); 0 disables either."""
     t = schema.history
 
     def run(conn: Connection) -> None:

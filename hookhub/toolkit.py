@@ -101,6 +101,7 @@ class ScriptRunner:
         return self._run(coro)
 
     def close(self) -> None:
+        """Close the sandbox, then stop the runner's loop and its thread (up to 10 s); the runner is unusable after."""
         self._run(self._sandbox.close())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
@@ -199,6 +200,7 @@ def render(outcome: Outcome) -> str:
 
 
 def as_json(outcome: Outcome) -> dict[str, Any]:
+    """The outcome as ``hookhub test --json`` prints it: status, body, messages (with ``destination``) and logs."""
     return {"status": outcome.status, "body": outcome.body,
             "messages": [{"destination": d.destination.label, **d.doc} for d in outcome.drafts],
             "logs": [r.to_api() for r in outcome.logs]}

@@ -78,6 +78,7 @@ class Source:
         return None
 
     def problem(self, path: KeyPath, message: str) -> Problem:
+        """A :class:`Problem` about ``path`` in this file, at its line (or its closest ancestor's)."""
         return Problem(self.file, self.line(path), format_path(path), message)
 
 
@@ -95,6 +96,8 @@ def load(path: str | Path, *, dev: bool = False, display_name: str | None = None
 
 
 def loads(text: str, *, file: str = "<string>", base_dir: Path | None = None, dev: bool = False) -> Source:
+    """Parse YAML ``text`` as file ``file`` (``$file`` secrets relative to ``base_dir``, default the current folder;
+    ``dev``: ``$env`` may fall back to ``dev_default``); syntax errors become problems, empty text is ``{}``."""
     src = Source(file, None)
     try:
         node = yaml.compose(text, Loader=_LOADER)

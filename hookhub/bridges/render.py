@@ -69,6 +69,7 @@ def cut(text: Any, limit: int) -> str:
 
 
 def author_of(message: dict[str, Any]) -> str:
+    """The name a message is posted under: its ``alias``, else its user's ``name`` or ``username``, else "hookhub"."""
     user = message.get("u") or {}
     return str(message.get("alias") or user.get("name") or user.get("username") or "hookhub")
 
@@ -86,6 +87,8 @@ def safe_links(att: dict[str, Any]) -> dict[str, Any]:
 
 
 def slack_attachment(att: dict[str, Any]) -> dict[str, Any]:
+    """``att`` as a Slack attachment: Slack's keys only (unsafe links dropped), Rocket.Chat media links added
+    to the text, fields reduced to title/value/short, and a ``fallback`` (≤ 300 characters) when it has none."""
     att = safe_links(att)
     out = {k: att[k] for k in SLACK_ATTACHMENT_KEYS if att.get(k) not in (None, "", [])}
     links = _extra_links(att)
@@ -100,6 +103,8 @@ def slack_attachment(att: dict[str, Any]) -> dict[str, Any]:
 
 
 def slack(message: dict[str, Any], bridge: BridgeConfig, limit: int) -> dict[str, Any]:
+    """The Slack/Mattermost webhook body: text cut at ``limit``, author as ``username``, avatar or emoji icon,
+    at most 20 attachments (the last one's footer counts those left out) and ``bridge.channel`` when set."""
     body: dict[str, Any] = {"text": cut(message.get("text"), limit), "username": author_of(message)}
     avatar = safe_http_url(message.get("avatar"))
     if avatar:
@@ -132,6 +137,8 @@ def _color(value: Any) -> int | None:
 
 
 def discord_embed(att: dict[str, Any]) -> dict[str, Any]:
+    """``att`` as a Discord embed, each part cut to Discord's limits and at most 25 fields; a
+    ``good``/``warning``/``danger`` or ``#rgb``/``#rrggbb`` colour becomes an integer (other colours are left out)."""
     att = safe_links(att)
     embed: dict[str, Any] = {}
     if att.get("title"):
@@ -193,6 +200,8 @@ def _fit(embed: dict[str, Any], budget: int) -> int:
 
 
 def discord(message: dict[str, Any], limit: int) -> dict[str, Any]:
+    """The Discord webhook body: text cut at ``limit`` (≤ 2000), mentions off, ≤ 10 embeds of 6000 characters
+    in all, the author as ``username`` unless Discord refuses it; a zero-width space if nothing else."""
     body: dict[str, Any] = {"content": cut(message.get("text"), min(limit, 2000)),
                             "allowed_mentions": {"parse": []}}
     name = author_of(message)
@@ -219,6 +228,8 @@ def discord(message: dict[str, Any], limit: int) -> dict[str, Any]:
 
 
 def rocketchat(message: dict[str, Any], limit: int) -> dict[str, Any]:
+    """The Rocket.Chat body: text cut at ``limit``, author as ``alias``,
+    avatar or emoji, and the attachments as posted, minus their unsafe links."""
     body: dict[str, Any] = {"text": cut(message.get("text"), limit), "alias": author_of(message)}
     avatar = safe_http_url(message.get("avatar"))
     if avatar:
@@ -231,6 +242,7 @@ def rocketchat(message: dict[str, Any], limit: int) -> dict[str, Any]:
 
 
 def rest_url(base: str) -> str:
+    """The ``/api/v1/chat.postMessage`` URL of the Rocket.Chat server at ``base`` (``base`` itself if it already is)."""
     base = base.rstrip("/")
     return base if base.endswith("/api/v1/chat.postMessage") else f"{base}/api/v1/chat.postMessage"
 

@@ -76,6 +76,7 @@ class BridgeService:
                         for b in self.bridges.values() if b.rate_limit}
 
     def start(self) -> None:
+        """Start the outbox worker (after a crash it first queues the deliveries recent messages never got)."""
         self.outbox.start()
 
     def reloaded(self) -> None:
@@ -87,6 +88,7 @@ class BridgeService:
             self.outbox.start(recover=False)
 
     def stop(self) -> None:
+        """Stop the outbox worker and record a clean shutdown; pending deliveries stay queued for the next start."""
         self.outbox.stop()
 
     def targets_for(self, message: dict[str, Any]) -> list[str]:
@@ -97,11 +99,14 @@ class BridgeService:
         return [b.name for b in self.bridges.values() if b.enabled and f"#{label}" in b.channels]
 
     def items_for(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """The outbox items of ``message``: one delivery per bridge forwarding its channel, keyed to be queued once."""
         return [{"target": name, "message_id": message.get("_id"), "event": "message",
                  "key": item_key(name, message.get("_id"), "message"),
                  "payload": {"message": message}} for name in self.targets_for(message)]
 
     def secrets_of(self, bridge: BridgeConfig) -> list[str]:
+        """The secret values of ``bridge``'s settings, masked in delivery errors: the
+        webhook URL and its path, the URL's password, the auth token and the header values."""
         found = [bridge.url.get_secret_value()]
         parsed = httpx.URL(found[0])
         found.append(parsed.path)  # Slack/Discord webhook paths are the secret
@@ -113,6 +118,9 @@ class BridgeService:
         return [s for s in found if s and s != "/"]
 
     async def attempt(self, delivery: Delivery) -> Verdict:
+        """Deliver one queued message to its bridge (the outbox handler): 2xx is delivered; the bridge's rate limit
+        or a 429 defers it without counting a try (429s fail it after :data:`MAX_ATTEMPTS`); retryable failures
+        back off up to ``retry_count`` times, other answers fail; a removed or disabled bridge cancels it."""
         bridge = self.bridges.get(delivery.target)
         if bridge is None or not bridge.enabled:
             return Verdict(CANCELLED, attempted=False, error=f"bridge {delivery.target!r} is not configured")

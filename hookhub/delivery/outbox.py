@@ -145,6 +145,7 @@ class Outbox:
 
     @property
     def running(self) -> bool:
+        """Whether the worker task is started (from :meth:`start` until :meth:`stop`)."""
         return self._task is not None
 
     def stop(self) -> None:

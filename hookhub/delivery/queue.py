@@ -47,6 +47,7 @@ class Delivery:
 
     @classmethod
     def from_row(cls, row: Any) -> Delivery:
+        """The delivery in one ``deliveries`` row (a missing payload becomes ``{}``)."""
         m = row._mapping
         return cls(id=m["id"], kind=m["kind"], target=m["target"], message_id=m["message_id"], event=m["event"],
                    payload=m["payload"] or {}, status=m["status"], tries=m["tries"], attempts=m["attempts"],
@@ -154,6 +155,8 @@ def op_claim(kind: str, now: float, limit: int, lease_s: float, *, busy: Iterabl
 
 
 def op_finish(delivery: Delivery, verdict: Verdict, now: float) -> Callable[[Connection], None]:
+    """Write ``verdict`` into the claimed ``delivery``'s row, releasing its lease: status, tries, attempts (+1
+    if attempted), last status and error (kept on a silent deferral), next attempt (default ``now``) if pending."""
     t = schema.deliveries
     values: dict[str, Any] = {
         "status": verdict.status, "locked_until": None, "updated_at": now,
@@ -201,6 +204,7 @@ def op_take_clean_stop(kind: str) -> Callable[[Connection], float | None]:
 
 
 def op_mark_clean_stop(kind: str, now: float) -> Callable[[Connection], None]:
+    """Leave ``kind``'s clean-shutdown marker (at ``now``), which :func:`op_take_clean_stop` takes at the next start."""
     t = schema.outbox_state
 
     def run(conn: Connection) -> None:

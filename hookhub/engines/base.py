@@ -60,20 +60,25 @@ class Console:
         self.records.append(LogRecord(level, time.time(), text))
 
     def log(self, *args: Any) -> None:
+        """Log ``args`` at level ``log``, joined by spaces (dicts and lists as JSON); dropped once over the cap."""
         self._emit("log", args)
 
     def info(self, *args: Any) -> None:
+        """Like :meth:`log`, at level ``info``."""
         self._emit("info", args)
 
     def warn(self, *args: Any) -> None:
+        """Like :meth:`log`, at level ``warn`` (also ``console.warning``)."""
         self._emit("warn", args)
 
     warning = warn
 
     def error(self, *args: Any) -> None:
+        """Like :meth:`log`, at level ``error``."""
         self._emit("error", args)
 
     def debug(self, *args: Any) -> None:
+        """Like :meth:`log`, at level ``debug``."""
         self._emit("debug", args)
 
     def take(self) -> list[LogRecord]:
@@ -94,13 +99,16 @@ class ScriptStore:
         self._data: dict[str, Any] = dict(data or {})
 
     def get(self, key: str) -> Any:
+        """The value stored under ``key`` (as a string), or None when there is none."""
         return self._data.get(str(key))
 
     def set(self, key: str, value: Any) -> Any:
+        """Store ``value`` under ``key`` (as a string) and return ``value``."""
         self._data[str(key)] = value
         return value
 
     def snapshot(self) -> dict[str, Any]:
+        """A shallow copy of all stored values (key → value), e.g. to compare before and after a call."""
         return dict(self._data)
 
 
@@ -125,7 +133,9 @@ class ScriptEnv:
 class ScriptInstance(Protocol):
     """A loaded script: the ``Script`` instance, created once and kept."""
 
-    def has_method(self, name: str) -> bool: ...
+    def has_method(self, name: str) -> bool:
+        """Whether ``Script`` has a method ``name`` (outgoing calls skip the ones it lacks)."""
+        ...
 
     def call(self, method: str, kwargs: dict[str, Any]) -> Any:
         """Call ``Script.<method>(**kwargs)`` and return its result.

@@ -97,6 +97,7 @@ class JavaScriptScript:
             self._thread.run(self._apply_memory_limit)
 
     def has_method(self, name: str) -> bool:
+        """Whether ``Script`` has a method ``name``, as listed when the script's context was last built."""
         return name in self._methods
 
     def call(self, method: str, kwargs: dict[str, Any]) -> Any:

@@ -64,6 +64,7 @@ class OutgoingOutcome:
 
     @property
     def ok(self) -> bool:
+        """Whether the message triggered the script and nothing failed (any step but ``error``/``not-triggered``)."""
         return self.step not in ("error", "not-triggered")
 
 

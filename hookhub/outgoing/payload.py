@@ -21,6 +21,7 @@ from .triggers import Room
 
 
 def token_of(integ: IntegrationConfig) -> str | None:
+    """The integration's ``token`` revealed, or None when it has none."""
     return integ.token.get_secret_value() if integ.token is not None else None
 
 

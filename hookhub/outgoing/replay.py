@@ -35,6 +35,9 @@ async def _delivery(hub: Hub, delivery_id: str) -> Delivery | None:
 
 
 async def replay(hub: Hub, integ: Integration, entry: dict[str, Any], dry_run: bool) -> dict[str, Any]:
+    """Replay the outgoing history ``entry`` of ``integ``: queue its stored delivery again (the
+    answer names the new one) or, with ``dry_run``, return the request the script on disk would
+    send now next to the old one. Raises ``NotFound`` when the delivery is no longer stored."""
     service = hub.services.require(OUTGOING)
     delivery_id = (entry.get("request") or {}).get("delivery_id")
     delivery = await _delivery(hub, delivery_id) if isinstance(delivery_id, str) else None

@@ -109,6 +109,8 @@ class OutgoingService:
     # -- lifecycle -------------------------------------------------------------
 
     def start(self) -> None:
+        """Disable again the integrations a 410 disabled (persisted), then start the outbox
+        worker (after a crash, first queue the calls of recent messages that were never queued)."""
         self.disabled = state.apply_disabled(self.hub)
         self.outbox.start()
 
@@ -146,6 +148,7 @@ class OutgoingService:
         return items
 
     def stop(self) -> None:
+        """Stop the outbox worker and record a clean shutdown; pending calls stay queued for the next start."""
         self.outbox.stop()
 
     # -- triggering ------------------------------------------------------------
@@ -186,6 +189,8 @@ class OutgoingService:
                 and integ.outline.defines(method))
 
     def secrets_of(self, integ: Integration, opts: dict[str, Any] | None = None) -> list[str]:
+        """The secrets masked in ``integ``'s history and errors: its token, the passwords in its ``urls`` and, from
+        the request ``opts`` a script prepared, the ``auth`` value (and its password part) and the URL's password."""
         found = [payload.token_of(integ.config) or ""]
         for url in integ.config.urls:
             parsed = httpx.URL(url)

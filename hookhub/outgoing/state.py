@@ -28,6 +28,8 @@ def set_enabled(integ: Integration, enabled: bool) -> None:
 
 
 def op_set_disabled(integration_id: str, disabled: bool, reason: str | None, now: float) -> Any:
+    """Record in ``integration_state`` that ``integration_id`` is disabled (with
+    ``reason``, at ``now``), or delete its row when ``disabled`` is False."""
     t = schema.integration_state
 
     def run(conn: Connection) -> None:
@@ -56,6 +58,7 @@ def apply_disabled(hub: Hub) -> dict[str, str | None]:
 
 
 async def disable(hub: Hub, integ: Integration, reason: str, now: float) -> None:
+    """Disable ``integ`` now (a 410 answer) and persist it with ``reason``, so that a restart keeps it disabled."""
     set_enabled(integ, False)
     await hub.store.write(op_set_disabled(integ.id, True, reason, now))
 

@@ -57,6 +57,8 @@ class Match:
 
 
 def room_of(message: dict[str, Any], registry: Registry) -> Room:
+    """The :class:`Room` ``message`` was posted in: ``@user`` is a direct conversation (that user and the poster),
+    otherwise the configured channel named by ``channel`` or ``rid`` (an unknown one is taken as public)."""
     label = str(message.get("channel") or "")
     poster = (message.get("u") or {}).get("username")
     if label.startswith("@"):
@@ -70,6 +72,8 @@ def room_of(message: dict[str, Any], registry: Registry) -> Room:
 
 
 def channel_matches(filters: list[str], room: Room, registry: Registry) -> bool:
+    """Whether ``room`` passes one of the channel ``filters`` (none: ``all_public_channels``); a
+    bare entry is a channel's name or id, or the id of a user taking part in a direct conversation."""
     for entry in filters or ["all_public_channels"]:
         if entry == "all_public_channels":
             if room.kind == "channel" and not room.private:

@@ -168,6 +168,7 @@ class RateStats:
     reset: int
 
     def headers(self) -> dict[str, str]:
+        """The ``X-RateLimit-Limit``/``-Remaining``/``-Reset`` answer headers of this window (reset: Unix seconds)."""
         return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(self.remaining),
                 "X-RateLimit-Reset": str(self.reset)}
 
@@ -185,6 +186,7 @@ def op_hit(key: str, window_start: float) -> Callable[[Connection], int]:
 
 
 def op_prune_counters(before: float) -> Callable[[Connection], int]:
+    """Delete the shared rate-limit windows that started before ``before``; returns how many rows went."""
     t = schema.rate_counters
 
     def run(conn: Connection) -> int:

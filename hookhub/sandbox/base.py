@@ -65,9 +65,13 @@ class CallOutcome:
 class Sandbox(Protocol):
     """Runs scripts.  Implementations: in-process (tests, ``hookhub test``) and a worker pool."""
 
-    async def start(self) -> None: ...
+    async def start(self) -> None:
+        """Get ready to run scripts (workers, threads); the hub calls it once before loading any script."""
+        ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Stop running scripts and release what :meth:`start` acquired (the hub's shutdown)."""
+        ...
 
     async def load(self, spec: ScriptSpec) -> None:
         """Register (or replace, when ``spec.digest`` changed) an integration's script.
@@ -76,7 +80,9 @@ class Sandbox(Protocol):
         """
         ...
 
-    async def unload(self, integration_id: str) -> None: ...
+    async def unload(self, integration_id: str) -> None:
+        """Forget an integration's script and ``Store`` (a reload removed it); no-op when it is not loaded."""
+        ...
 
     def restore_store(self, integration_id: str, data: dict[str, Any]) -> None:
         """Set a loaded integration's ``Store`` (the hub restores the stored one at start-up)."""

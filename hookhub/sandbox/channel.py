@@ -44,6 +44,7 @@ _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def encode(message: dict[str, Any]) -> bytes:
+    """A frame: the 4-byte length, then ``message`` as compact UTF-8 JSON (``json``); ValueError for NaN/Infinity."""
     body = json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     return _HEADER.pack(len(body)) + body
 
@@ -86,6 +87,8 @@ def _recv_exactly(sock: socket.socket, n: int) -> bytes:
 
 
 def recv(sock: socket.socket, max_frame: int = MAX_FRAME) -> dict[str, Any]:
+    """Block until the next message arrives on ``sock``; ChannelError when the socket
+    closes or the frame is larger than ``max_frame`` bytes or not a JSON object."""
     (word,) = _HEADER.unpack(_recv_exactly(sock, _HEADER.size))
     size = word & ~_FAST
     if size > max_frame:
@@ -94,6 +97,7 @@ def recv(sock: socket.socket, max_frame: int = MAX_FRAME) -> dict[str, Any]:
 
 
 def send(sock: socket.socket, message: dict[str, Any]) -> None:
+    """Write ``message`` to ``sock`` as one :func:`encode` frame, blocking until all of it is sent."""
     sock.sendall(encode(message))
 
 
@@ -130,10 +134,13 @@ class WorkerChannel(asyncio.Protocol):
     # -- protocol callbacks --------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keep the transport to the worker: :meth:`write` sends on it, reading is paused and resumed on it."""
         # (uvloop's transports have the methods of asyncio.Transport without deriving from it)
         self._transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
+        """Buffer ``data`` and hand a whole frame to the waiting reader; with no reader and
+        more than 1 MiB buffered, stop reading from the socket until :meth:`read` is called."""
         self._buffer += data
         if self._waiter is not None:
             self._deliver()
@@ -141,14 +148,18 @@ class WorkerChannel(asyncio.Protocol):
             self._pause_reading()  # nobody reads: leave the rest in the socket
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """Mark the channel closed: the reader still gets the frames already
+        buffered, then ChannelError, as does a pending :meth:`drain`."""
         self._closed = True
         self._deliver()  # frames already here are still read, then "channel closed"
         self._fail_drain(ChannelError("channel closed"))
 
     def pause_writing(self) -> None:
+        """The transport's buffer passed its high-water mark: set :attr:`writing_paused`."""
         self._writing_paused = True
 
     def resume_writing(self) -> None:
+        """The transport's buffer drained: clear :attr:`writing_paused` and wake a pending :meth:`drain`."""
         self._writing_paused = False
         waiter, self._drain_waiter = self._drain_waiter, None
         if waiter is not None and not waiter.done():
@@ -197,6 +208,7 @@ class WorkerChannel(asyncio.Protocol):
         self._fail_drain(TimeoutError())
 
     def close(self) -> None:
+        """Close the transport (the worker's end sees the channel close); no-op before the connection is made."""
         if self._transport is not None:
             self._transport.close()
 

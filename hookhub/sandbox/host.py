@@ -76,6 +76,7 @@ class ScriptHost:
         self._loaded: dict[str, _Loaded] = {}
 
     def engine(self, spec: ScriptSpec) -> ScriptEngine:
+        """The engine ``spec.engine`` names; ``ScriptCompileError`` listing the available ones when there is none."""
         try:
             return self._engines[spec.engine]
         except KeyError:

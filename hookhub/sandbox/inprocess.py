@@ -103,15 +103,20 @@ class InProcessSandbox:
         self._slots: dict[str, _Slot] = {}
 
     async def start(self) -> None:
+        """Create the pool of ``threads`` threads calls run in (no-op when it exists; :meth:`call` starts it too)."""
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="hookhub-script")
 
     async def close(self) -> None:
+        """Shut the thread pool down without waiting (queued calls are
+        cancelled, a running one ends on its own); loaded scripts are kept."""
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
 
     async def load(self, spec: ScriptSpec) -> None:
+        """Check in a thread that ``spec``'s script compiles, then register it; a changed ``spec.digest`` re-creates
+        the instance on its next call, ``Store`` kept.  Raises ``ScriptCompileError``, also for an unknown engine."""
         engine = self._runner.engine(spec)
         await asyncio.to_thread(engine.check, spec.source, spec.filename)
         slot = self._slots.get(spec.integration_id)
@@ -121,15 +126,18 @@ class InProcessSandbox:
             slot.spec = spec  # the instance is re-created on the next call; the Store is kept
 
     def restore_store(self, integration_id: str, data: dict[str, Any]) -> None:
+        """Replace a loaded integration's ``Store`` with ``data`` (no-op when it is not loaded)."""
         slot = self._slots.get(integration_id)
         if slot is not None:
             slot.store = ScriptStore(data)
 
     def store_of(self, integration_id: str) -> dict[str, Any] | None:
+        """A copy of a loaded integration's ``Store`` (None when it is not loaded)."""
         slot = self._slots.get(integration_id)
         return dict(slot.store.snapshot()) if slot is not None else None
 
     async def unload(self, integration_id: str) -> None:
+        """Forget an integration's spec, ``Store`` and ``Script`` instance (no-op when it is not loaded)."""
         self._slots.pop(integration_id, None)
         self._runner.forget(integration_id)
 
@@ -143,6 +151,9 @@ class InProcessSandbox:
             sys.settrace(previous)
 
     async def call(self, integration_id: str, method: str, kwargs: dict[str, Any]) -> CallOutcome:
+        """Run the call in a pool thread, one per integration at a time (beyond
+        ``queue`` waiting: saturated); past ``timeout_ms`` + :data:`GRACE_S` it is
+        abandoned with its instance.  Reports the ``Store`` and keys it changed."""
         started = time.perf_counter()
         slot = self._slots.get(integration_id)
         if slot is None:

@@ -125,13 +125,16 @@ class MemoryMeter:
         self._page = os.sysconf("SC_PAGE_SIZE")
 
     def vm_bytes(self) -> int:
+        """The process's virtual size now, in bytes (first field of ``/proc/self/statm``)."""
         return int(os.pread(self._fd, 128, 0).split()[0]) * self._page
 
     def rss_bytes(self) -> int:
+        """The process's resident size now, in bytes (second field of ``/proc/self/statm``)."""
         return int(os.pread(self._fd, 128, 0).split()[1]) * self._page
 
     @property
     def fd(self) -> int:
+        """The descriptor open on ``/proc/self/statm`` (kept when the worker closes the others)."""
         return self._fd
 
 
@@ -179,6 +182,8 @@ class CallLimits:
         self._meter = meter
 
     def enter(self, memory_mb: int, timeout_ms: int) -> None:
+        """Before a call: address space at most the current size + ``memory_mb`` MiB (never above the
+        hard limit), CPU time at most the seconds used so far + ``timeout_ms`` + 2 s (then SIGXCPU)."""
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         budget = self._meter.vm_bytes() + memory_mb * 1024 * 1024
         if hard != resource.RLIM_INFINITY:
@@ -189,6 +194,7 @@ class CallLimits:
         _set(resource.RLIMIT_CPU, cpu, resource.RLIM_INFINITY)
 
     def leave(self) -> None:
+        """After a call: raise the address-space limit back to the hard limit and lift the CPU time limit."""
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         _set(resource.RLIMIT_AS, hard, hard)
         _set(resource.RLIMIT_CPU, resource.RLIM_INFINITY, resource.RLIM_INFINITY)

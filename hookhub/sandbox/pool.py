@@ -86,12 +86,15 @@ class WorkerPool:
     # -- lifecycle -----------------------------------------------------
 
     async def start(self) -> None:
+        """Start the zygote and fork the workers; no-op when started (:meth:`call` starts the pool too)."""
         if self._started:
             return
         self._started = True
         await self.supervisor.start()
 
     async def close(self) -> None:
+        """Kill the workers and the zygote and refuse the calls still
+        waiting for a worker; loaded scripts and their ``Store`` are kept."""
         await self.supervisor.close()
         for integ in self.scheduler.integrations.values():
             self.scheduler.refuse_waiting(integ, "the sandbox is shutting down")
@@ -107,6 +110,8 @@ class WorkerPool:
     # -- integrations --------------------------------------------------
 
     async def load(self, spec: ScriptSpec) -> None:
+        """Check off the loop that ``spec``'s script compiles (once per engine and source), then register it;
+        workers re-create the instance when the digest changed, ``Store`` kept.  Raises ``ScriptCompileError``."""
         engine = self._checker.engine(spec)
         checked = (spec.engine, spec.source)
         if checked not in self._compiles:
@@ -121,15 +126,19 @@ class WorkerPool:
         integ.set_spec(spec, outline_of(engine, spec.source, spec.filename).uses_store)
 
     def restore_store(self, integration_id: str, data: dict[str, Any]) -> None:
+        """Set the ``Store`` the pool keeps for a loaded integration to a copy of ``data`` (no-op when not loaded)."""
         integ = self.scheduler.integrations.get(integration_id)
         if integ is not None:
             integ.store = dict(data)
 
     def store_of(self, integration_id: str) -> dict[str, Any] | None:
+        """A copy of the ``Store`` the pool keeps for a loaded integration (None when it is not loaded)."""
         integ = self.scheduler.integrations.get(integration_id)
         return dict(integ.store) if integ is not None else None
 
     async def unload(self, integration_id: str) -> None:
+        """Forget an integration: its quarantine record, its spec and ``Store``;
+        its waiting calls are refused and idle workers told to drop its instance."""
         self.quarantine.forget(integration_id)
         integ = self.scheduler.integrations.pop(integration_id, None)
         if integ is not None:
@@ -145,6 +154,8 @@ class WorkerPool:
     # -- calls ---------------------------------------------------------
 
     async def call(self, integration_id: str, method: str, kwargs: dict[str, Any]) -> CallOutcome:
+        """Run the call on a worker the scheduler grants (quarantined, or no worker in time: saturated with
+        ``retry_after``); a timeout counts towards quarantine, which then refuses the integration's waiting calls."""
         started = time.perf_counter()
         integ = self.scheduler.integrations.get(integration_id)
         if integ is None:

@@ -54,6 +54,8 @@ class LoadedScript:
         self.spec_json = spec_json(self.spec)
 
     def set_spec(self, spec: ScriptSpec, uses_store: bool) -> None:
+        """Use ``spec`` (and its JSON for calls) and record whether the script uses
+        ``Store``; a changed digest resets :attr:`avg_ms`: a new script proves itself again."""
         if spec.digest != self.spec.digest:
             self.avg_ms = None  # a new script has to prove itself again
         self.spec = spec
@@ -61,6 +63,7 @@ class LoadedScript:
         self.uses_store = uses_store
 
     def note_duration(self, ms: float) -> None:
+        """Fold a call's duration (ms) into :attr:`avg_ms`, a moving average giving the new call a weight of 0.3."""
         self.avg_ms = ms if self.avg_ms is None else 0.7 * self.avg_ms + 0.3 * ms
 
 

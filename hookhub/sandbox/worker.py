@@ -80,6 +80,7 @@ SPEC_CACHE = 256
 
 
 def spec_from_json(data: dict[str, Any]) -> ScriptSpec:
+    """The :class:`ScriptSpec` of a call's ``spec`` JSON (KeyError when a required key is missing)."""
     return ScriptSpec(
         integration_id=data["integration_id"], engine=data["engine"], source=data["source"],
         filename=data["filename"], limits=Limits(**data["limits"]),
@@ -129,6 +130,8 @@ class Worker:
         return spec
 
     def handle(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Run one ``call`` message under the per-call limits and SIGALRM clock; the ``result`` reply holds the value or
+        reason, logs, the Store keys changed, and ``recycle`` after running out of memory or growing past the limit."""
         spec = self._spec(message["spec"])
         store = ScriptStore(message.get("store") or {})
         before = store.snapshot()
@@ -159,6 +162,8 @@ class Worker:
         return self.meter.rss_bytes() - self.baseline_rss > RECYCLE_GROWTH_MB * 1024 * 1024
 
     def serve(self) -> None:
+        """Say ``ready`` (pid, seccomp problem), then answer ``call`` messages and drop
+        instances on ``forget`` until the channel closes or a reply asks to recycle this worker."""
         channel.send(self.sock, {"op": "ready", "pid": os.getpid(), "sealed": self.sealed})
         while True:
             try:

@@ -87,6 +87,9 @@ def _plugin_globals(options: dict[str, Any] | None) -> Any:
 
 
 def main(argv: list[str]) -> int:
+    """Serve the pool on the control socket whose descriptor is ``argv[1]``: build
+    and warm up the engines of the ``init`` packet, say ``ready``, then fork a
+    worker per ``fork`` and report ``forked``/``exited``; 0 once the server is gone."""
     ctl = socket.socket(fileno=int(argv[1]))
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when we stop

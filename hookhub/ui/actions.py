@@ -29,6 +29,7 @@ class Actions:
         self.hub: Hub = web.hub
 
     async def login_form(self, request: Request) -> Response:
+        """``GET /ui/login``: the login page, or a redirect (303) to ``next`` when the browser already has a session."""
         if self.web.sessions.load(request) is not None:
             return RedirectResponse(next_target(request.query_params.get("next")), 303, headers=HEADERS)
         return self._login(request, 200, None)
@@ -39,6 +40,8 @@ class Actions:
                              configured=self.web.sessions.enabled)
 
     async def login(self, request: Request) -> Response:
+        """``POST /ui/login``: with the admin token, a session cookie and a redirect (303) to ``next``; else
+        the login page again with 401 (wrong token), 403 (no admin token set) or the form's error status."""
         try:
             form = await read_form(request, 64 * 1024)
         except HookhubError as exc:
@@ -55,11 +58,14 @@ class Actions:
         return response
 
     async def logout(self, request: Request, session: Session) -> Response:
+        """``POST /ui/logout``: delete the session cookie and redirect (303) to the login page."""
         response = RedirectResponse("/ui/login", 303, headers=HEADERS)
         self.web.sessions.clear_cookie(response, request)
         return response
 
     async def replay(self, request: Request, session: Session) -> Response:
+        """``POST /ui/integrations/{id}/history/{hid}/replay``: replay the entry with ``mode`` ``dry`` (the current
+        script, nothing stored) or ``real`` and show the outcome; 400 for another mode, 404 for an unknown entry."""
         integ = integration_of(self.hub, request)
         entry = await entry_of(self.hub, integ, request)
         hid = entry["_id"]
@@ -72,6 +78,8 @@ class Actions:
                              entry=entry, replay=result, dry=mode == "dry")
 
     async def test(self, request: Request, session: Session) -> Response:
+        """``POST /ui/integrations/{id}/test``: run the pasted payload and headers through an incoming
+        integration's script as a dry run and show what it did; 400 for an outgoing integration."""
         integ = integration_of(self.hub, request)
         if integ.config.type != "incoming":
             raise RequestError(f"integration {integ.id!r} is outgoing: test its script by replaying one of its "
@@ -89,6 +97,8 @@ class Actions:
                              lines=script_lines(integ), error_line=error_line(problem))
 
     async def retry(self, request: Request, session: Session) -> Response:
+        """``POST /ui/deliveries/{did}/retry``: make a pending or failed delivery due now, wake its outbox and redirect
+        (303) to ``/ui/outgoing``; 404 for an unknown delivery, 409 for a finished one or one being attempted."""
         delivery = await queries.delivery(self.hub.store, request.path_params["did"])
         if delivery is None:
             raise NotFound(f"delivery {request.path_params['did']!r} not found (finished ones are pruned)")

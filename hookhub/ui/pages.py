@@ -58,12 +58,14 @@ class Pages:
         self.hub = web.hub
 
     async def integrations(self, request: Request, session: Session) -> Response:
+        """``GET /ui/``: every integration with its state, latest request and last hour's error rate."""
         stats = await queries.integration_stats(self.hub.store)
         rows = [{"integ": i, "public": i.public(), "enabled": enabled(self.hub, i),
                  "stats": stats.get(i.id, queries.Stats())} for i in self.hub.registry.integrations.values()]
         return self.web.page(request, "integrations.html", session, title="Integrations", rows=rows)
 
     async def integration(self, request: Request, session: Session) -> Response:
+        """``GET /ui/integrations/{id}``: the integration, its 50 newest history entries and its script."""
         integ = integration_of(self.hub, request)
         history = await self.hub.store.history(integ.id, 50)
         compile_error = str(integ.compile_error) if integ.compile_error else None
@@ -74,6 +76,7 @@ class Pages:
                              lines=script_lines(integ))
 
     async def entry(self, request: Request, session: Session) -> Response:
+        """``GET /ui/integrations/{id}/history/{hid}``: one history entry, its log records and the messages posted."""
         integ = integration_of(self.hub, request)
         entry = await entry_of(self.hub, integ, request)
         hid = entry["_id"]
@@ -84,6 +87,7 @@ class Pages:
                              replayable=entry["kind"] == "incoming" or entry["kind"] in self.hub.replayers)
 
     async def logs(self, request: Request, session: Session) -> Response:
+        """``GET /ui/integrations/{id}/logs``: the newest log records, of one ``level`` if given (400 if unknown)."""
         integ = integration_of(self.hub, request)
         level = request.query_params.get("level") or None
         if level is not None and level not in queries.LEVELS:
@@ -93,6 +97,8 @@ class Pages:
                              level=level, levels=queries.LEVELS)
 
     async def test_form(self, request: Request, session: Session) -> Response:
+        """``GET /ui/integrations/{id}/test``: the script test form, filled with the body and non-secret
+        ``x-`` headers of history entry ``from`` or else the latest incoming one (``{}`` without any)."""
         integ = integration_of(self.hub, request)
         payload, headers = "{}", ""
         source = request.query_params.get("from")
@@ -110,6 +116,8 @@ class Pages:
                              error_line=None)
 
     async def deliveries(self, request: Request, session: Session) -> Response:
+        """``GET /ui/outgoing``: the 100 newest outbox deliveries, filtered by ``target`` and
+        ``status`` (400 if unknown), outgoing ones with the history entries of their attempts."""
         q = request.query_params
         target = q.get("target") or None
         status = q.get("status") or None
@@ -131,6 +139,7 @@ class Pages:
                              retried=q.get("retried"))
 
     async def channels(self, request: Request, session: Session) -> Response:
+        """``GET /ui/channels[/{name}]``: a channel's 50 newest messages (default: the first; 404 if unknown)."""
         names = list(self.hub.registry.channels)
         wanted = request.path_params.get("name") or (names[0] if names else None)
         if wanted is not None and wanted not in self.hub.registry.channels:

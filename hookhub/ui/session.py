@@ -78,10 +78,13 @@ class Sessions:
 
     @staticmethod
     def set_cookie(response: Response, value: str, request: Request) -> None:
+        """Set the session cookie to ``value`` on ``response``: path ``/ui``, 12
+        hours, HttpOnly, SameSite=Strict, Secure when ``request`` came over HTTPS."""
         response.set_cookie(COOKIE, value, max_age=MAX_AGE_S, path=PATH, httponly=True, samesite="strict",
                             secure=request.url.scheme == "https")
 
     @staticmethod
     def clear_cookie(response: Response, request: Request) -> None:
+        """Delete the session cookie on ``response`` (same path and flags as :meth:`set_cookie`)."""
         response.delete_cookie(COOKIE, path=PATH, httponly=True, samesite="strict",
                                secure=request.url.scheme == "https")

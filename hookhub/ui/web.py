@@ -86,6 +86,7 @@ class Web:
         return HTMLResponse(html, status_code=status, headers=HEADERS)
 
     def error(self, request: Request, session: Session | None, status: int, message: str) -> Response:
+        """The ``error.html`` page saying ``message``, titled "Error <status>" and answered with ``status``."""
         return self.page(request, "error.html", session, status=status, title=f"Error {status}",
                          code=status, message=message)
 

@@ -33,6 +33,8 @@ class Param:
     description: str = ""
 
     def json(self, examples: dict[str, str]) -> dict[str, Any]:
+        """This parameter as an OpenAPI Parameter Object; path parameters
+        are required and take their example from ``examples``."""
         out: dict[str, Any] = {"name": self.name, "in": self.where, "required": self.where == "path",
                                "schema": self.schema}
         if self.description:

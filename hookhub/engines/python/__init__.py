@@ -77,10 +77,13 @@ class ScriptStoreProxy:
         return env.store
 
     def get(self, key: str) -> Any:
+        """The value stored under ``key`` (None when unset); dicts and lists are returned as copies."""
         value = self._store().get(str(key))
         return _json_copy(value, f"Store.get({key!r})") if isinstance(value, (dict, list)) else value
 
     def set(self, key: str, value: Any) -> Any:
+        """Store a JSON copy of ``value`` under ``key`` and return ``value``; TypeError when it is not JSON
+        data or over 256 KiB, ValueError when the whole Store would exceed ``STORE_MAX_BYTES`` (1 MiB) of JSON."""
         copy = _json_copy(value, f"Store.set({key!r}, ...) needs JSON data")
         store = self._store()
         after = store.snapshot()
@@ -121,11 +124,14 @@ class PythonScript:
         self.filename = filename
 
     def has_method(self, name: str) -> bool:
+        """Whether the instance has a callable attribute ``name`` that does not start with ``_``."""
         if not name or name.startswith("_"):
             return False
         return callable(getattr(self._instance, name, None))
 
     def call(self, method: str, kwargs: dict[str, Any]) -> Any:
+        """Call ``Script.<method>(**kwargs)`` with read-only (frozen) arguments and
+        return its result unconverted; AttributeError when :meth:`has_method` says no."""
         if not self.has_method(method):
             raise AttributeError(f"Script has no method {method!r}")
         frozen = {key: freeze(value) for key, value in kwargs.items()}
@@ -186,6 +192,8 @@ class PythonEngine:
         self._code = {}
 
     def check(self, source: str, filename: str) -> None:
+        """Compile ``source`` under the restricted policy without running it (cached
+        per source); raises ``ScriptCompileError`` naming ``filename`` and the line."""
         self._compiled(source, filename)  # no relabelled copy: only whether it compiles matters
 
     def outline(self, source: str, filename: str) -> ScriptOutline:
@@ -213,6 +221,8 @@ class PythonEngine:
         return namespace
 
     def instantiate(self, source: str, filename: str, env: ScriptEnv) -> PythonScript:
+        """Run the module body in :meth:`script_globals` and create ``Script()`` once; ``ScriptCompileError``
+        when the source does not compile or ``Script`` is not a class defined by the script."""
         code = self._compile(source, filename)
         namespace = self.script_globals(env)
         exec(code, namespace)  # noqa: S102 - restricted code with guarded globals

@@ -15,6 +15,7 @@ constant (checked when the proxy's attributes are built).
 
 from __future__ import annotations
 
+import __future__
 import base64
 import collections
 import datetime
@@ -230,6 +231,11 @@ def _kit_with_log(log: Callable[..., Any] | None) -> dict[str, Any]:
     return attrs
 
 
+def _future_attrs() -> dict[str, Any]:
+    """The ``__future__`` features, by name: the compiler acts on them; at run time the import only binds them."""
+    return {name: getattr(__future__, name) for name in __future__.all_feature_names}
+
+
 class ModuleImporter:
     """The guarded ``__import__`` of one script instance.
 
@@ -242,12 +248,14 @@ class ModuleImporter:
         self._log = log
 
     def module(self, name: str) -> ModuleProxy:
+        """The proxy of module ``name``, built on first import and kept for this script instance; ImportError for a
+        module outside :data:`~hookhub.engines.python.policy.ALLOWED_MODULES` (``urllib`` and ``__future__`` aside)."""
         proxy = self._proxies.get(name)
         if proxy is None:
             if name == "urllib":
                 attrs: dict[str, Any] = {"parse": self.module("urllib.parse")}
             elif name == "__future__":
-                attrs = _static_attrs("__future__")
+                attrs = _future_attrs()
             elif name == "hookkit":
                 attrs = _kit_with_log(self._log)
             elif name in ALLOWED_MODULES:
@@ -287,7 +295,6 @@ def warm_up() -> None:
             continue
     for name in ALLOWED_MODULES:
         _static_attrs(name)
-    _static_attrs("__future__")
     datetime.datetime.strptime("2024-01-02", "%Y-%m-%d")
     time.localtime()  # glibc reads /etc/localtime once, lazily
     datetime.datetime.now().astimezone()

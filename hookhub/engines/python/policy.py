@@ -95,6 +95,8 @@ class HookhubPolicy(RestrictingNodeTransformer):
     """RestrictedPython plus hookhub's rules (see the module docstring)."""
 
     def check_name(self, node: Any, name: str | None, allow_magic_methods: bool = False) -> None:
+        """RestrictedPython's name check, except that a method (a ``def`` not
+        at column 0) may be named after one of :data:`EXTRA_DUNDER_METHODS`."""
         if (name is not None and allow_magic_methods and name in EXTRA_DUNDER_METHODS
                 and getattr(node, "col_offset", 0) != 0):
             return
