@@ -1,0 +1,47 @@
+"""hookhub.sandbox.wire: the spec as sent to workers, and log records as read back (never trusted)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from hookhub.records import Limits
+from hookhub.sandbox.base import ScriptSpec
+from hookhub.sandbox.wire import log_record, spec_json
+
+
+def test_a_spec_as_json_round_trips() -> None:
+    spec = ScriptSpec("gh", "python", "class Script: pass\n", "gh.py", Limits(timeout_ms=1500),
+                      allow_hosts=("api.github.com",), allow_private=True)
+    data = json.loads(json.dumps(spec_json(spec)))
+    again = ScriptSpec(data["integration_id"], data["engine"], data["source"], data["filename"],
+                       Limits(**data["limits"]), tuple(data["allow_hosts"]), data["allow_private"])
+    assert again == spec and again.digest == spec.digest
+
+
+def test_a_well_formed_record() -> None:
+    record = log_record({"level": "warn", "ts": 1700000000.5, "message": "careful"})
+    assert (record.level, record.ts, record.message) == ("warn", 1700000000.5, "careful")
+
+
+@pytest.mark.parametrize("level", ["shout", None, 3, ["log"]])
+def test_an_unknown_level_becomes_log(level: object) -> None:
+    assert log_record({"level": level, "ts": 1.0, "message": "m"}).level == "log"
+
+
+@pytest.mark.parametrize("ts", [None, "yesterday", True, [1]])
+def test_a_bad_timestamp_becomes_now(ts: object) -> None:
+    before = time.time()
+    assert before <= log_record({"level": "log", "ts": ts, "message": "m"}).ts <= time.time()
+
+
+def test_an_integer_timestamp_is_a_float() -> None:
+    record = log_record({"ts": 12})
+    assert record.ts == 12.0 and isinstance(record.ts, float)
+
+
+def test_a_message_that_is_not_text_is_shown_as_text() -> None:
+    assert log_record({"message": {"a": 1}}).message == "{'a': 1}"
+    assert log_record({}).message == "None"
