@@ -146,8 +146,6 @@ def _store_ready(url: str) -> None:
 
 
 def _banner(config: Config, hub: Hub, workers: int = 1) -> None:
-    from .redact import mask_url
-
     base = config.server.public_url or f"http://{config.server.host}:{config.server.port}"
     lines = [f"hookhub {len(hub.registry.integrations)} integration(s) from {config.file}",
              f"  URL:          {base}",

@@ -6,10 +6,8 @@ import ipaddress
 import json
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,27 +18,14 @@ from hookhub import egress
 from hookhub.egress import check_url, host_allowed, perform
 from hookhub.errors import EgressRefused
 
+from .httpd import QuietHandler, base_url, serving
 
-class _Handler(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
 
-    def _send(self, status: int, body: bytes, content_type: str = "application/json",
-              headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up first (the timeout tests)
-            pass
+class _Handler(QuietHandler):
+    _send = QuietHandler.send_body
 
     def _echo(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode("utf-8") if length else ""
+        body = self.request_body().decode("utf-8")
         url = urlsplit(self.path)
         if url.path == "/text":
             self._send(200, "plain words".encode(), "text/plain; charset=utf-8")
@@ -72,14 +57,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(_Handler) as httpd:
+        yield base_url(httpd)
 
 
 def local(method: str, url: str, options: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
@@ -271,16 +250,10 @@ def test_refused_host_and_connection_error(server: str) -> None:
 def tls_server() -> Iterator[tuple[int, trustme.CA]]:
     ca = trustme.CA()
     cert = ca.issue_cert("hooks.example.test")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(context)
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
+    with serving(_Handler, tls=context) as httpd:
         yield httpd.server_address[1], ca
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,8 @@ from hookhub.config import VerifyConfig
 from hookhub.plugins import make_plugin_manager, verifiers
 from hookhub.sns_verifier import SnsVerifier, fetch_certificate, string_to_sign
 from hookhub.errors import VerificationFailed
+
+from .httpd import QuietHandler, base_url, serving
 
 FIXTURES = Path(__file__).parent.parent / "plugins" / "sns" / "fixtures"
 TOPIC = "arn:aws:sns:us-west-2:123456789012:MyTopic"
@@ -47,24 +47,14 @@ def cert_server() -> Iterator[tuple[rsa.RSAPrivateKey, str, list[str]]]:
     key, pem = make_certificate()
     fetched: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             fetched.append(self.path)
-            body = pem if self.path.endswith(".pem") else b"not found"
-            self.send_response(200 if self.path.endswith(".pem") else 404)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            found = self.path.endswith(".pem")
+            self.send_body(200 if found else 404, pem if found else b"not found", content_type=None)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield key, f"http://127.0.0.1:{server.server_port}", fetched
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as httpd:
+        yield key, base_url(httpd), fetched
 
 
 def local_verifier() -> SnsVerifier:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import ScriptCompileError, ScriptRunError
+from ..errors import ScriptCompileError
 
 __all__ = ["LINE_OFFSET", "Wrapped", "clean_stack", "compile_script", "error_line", "runtime_sources",
            "uses_host_calls", "zone"]

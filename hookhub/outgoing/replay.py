@@ -18,11 +18,11 @@ from sqlalchemy import select
 
 from .. import schema
 from ..dryrun import fresh_instance
-from ..errors import HookhubError, NotFound, RequestError
+from ..errors import HookhubError, NotFound
 from ..registry import Integration
 from . import payload
 from ..delivery.outbox import Delivery
-from .service import OUTGOING, Attempt, OutgoingService
+from .service import OUTGOING, Attempt
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..hub import Hub

@@ -89,17 +89,21 @@ class ScriptHost:
         """Drop the cached instance (next call re-creates it)."""
         self._loaded.pop(integration_id, None)
 
-    def _instance(self, spec: ScriptSpec, store: ScriptStore, http: Http | None) -> _Loaded:
+    def _env(self, spec: ScriptSpec, store: ScriptStore, http: Http | None) -> tuple[ScriptEnv, _Loaded | None]:
+        """The call's environment: the cached instance's (re-bound), or a fresh one for a new instance."""
         loaded = self._loaded.get(spec.integration_id)
         if loaded is not None and loaded.digest == spec.digest:
             loaded.env.store = store
             loaded.env.http = http
-            return loaded
+            return loaded.env, loaded
         self._loaded.pop(spec.integration_id, None)
         env = ScriptEnv(spec.integration_id, Console(spec.limits.max_log_bytes), store, http,
                         timeout_ms=spec.limits.timeout_ms, memory_mb=spec.limits.memory_mb)
         if self._globals_for is not None:
             env.extra_globals = self._globals_for(spec.integration_id, spec.engine)
+        return env, None
+
+    def _instantiate(self, spec: ScriptSpec, env: ScriptEnv) -> _Loaded:
         instance = self.engine(spec).instantiate(spec.source, spec.filename, env)
         loaded = _Loaded(spec.digest, env, instance)
         self._loaded[spec.integration_id] = loaded
@@ -118,8 +122,10 @@ class ScriptHost:
         # call must not change the decimal arithmetic of the next (any integration's)
         decimal.setcontext(decimal.Context())
         try:
-            loaded = self._instance(spec, store, http)
-            env = loaded.env
+            # the env exists before the instance, so what a failing module body or
+            # constructor printed is reported with its error
+            env, loaded = self._env(spec, store, http)
+            loaded = loaded or self._instantiate(spec, env)
             if not loaded.instance.has_method(method):
                 return RunResult(False, reason=f"the script's class Script has no method {method}(); define "
                                                f"`def {method}(self, **kwargs)` in {spec.filename}",
@@ -144,8 +150,6 @@ class ScriptHost:
                                            f"({spec.limits.origin('memory_mb')}={spec.limits.memory_mb})",
                              logs=_take(env))
         except BaseException as exc:  # noqa: BLE001 - anything the script raises
-            if env is None:
-                self.forget(spec.integration_id)
             return RunResult(False, reason=_describe(exc, spec), logs=_take(env))
         after = store.snapshot()
         return RunResult(True, value=result, logs=env.console.take(),

@@ -86,12 +86,14 @@ class Scheduler:
         ``concurrency``, but never every worker unless its calls have proven
         fast (average under ``FAST_MS``): a new or slow integration always
         leaves one worker to the others, a fast busy one may use them all.
+        A script that uses Store gets one at a time; an integration without a
+        clean record is further held to the shared (not reserved) workers.
         """
-        if integ.uses_store:
-            return 1
         size = self.supervisor.size
         cap = min(integ.spec.limits.concurrency, size)
-        if size > 1 and (integ.avg_ms is None or integ.avg_ms > FAST_MS):
+        if integ.uses_store:  # one writer at a time: Store changes merge in call order
+            cap = 1
+        elif size > 1 and (integ.avg_ms is None or integ.avg_ms > FAST_MS):
             cap = min(cap, size - 1)
         if not self.quarantine.healthy(integ.spec.integration_id, integ.avg_ms):  # the shared workers only
             return min(max(1, cap), integ.inflight + self.quarantine.shared_workers(size) - self.suspect_busy)

@@ -9,7 +9,7 @@ and is safe because the zygote has no threads (the server has many).
 
 Control protocol (``SOCK_SEQPACKET``, one JSON object per packet):
 
-* server → zygote: ``{"op": "init", "engines": [...]}`` then
+* server → zygote: ``{"op": "init", "engines": {name: recipe}}`` then
   ``{"op": "fork"}`` with the worker's channel descriptor attached;
 * zygote → server: ``{"op": "ready"}``, ``{"op": "forked", "pid": N}``,
   ``{"op": "exited", "pid": N, "reason": "killed by SIGKILL ..."}``.

@@ -7,7 +7,6 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -26,6 +25,7 @@ from hookhub.records import Limits
 from hookhub.sandbox.inprocess import InProcessSandbox
 
 from ..conftest import AUTH, integration, messages
+from ..httpd import QuietHandler, base_url, serving
 
 SCRIPTS = Path(__file__).with_name("js_scripts")
 FIXTURES = SCRIPTS / "fixtures"
@@ -363,34 +363,20 @@ def test_store_set_returns_the_value_and_get_of_missing_is_undefined() -> None:
 # -- HTTP() ---------------------------------------------------------------------------------------
 
 
-class _ApiHandler(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
+class _ApiHandler(QuietHandler):
     def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
         url = urlsplit(self.path)
-        body = json.dumps({"path": url.path, "query": parse_qs(url.query), "method": self.command,
-                           "auth": self.headers.get("Authorization"),
-                           "body": self.rfile.read(length).decode() if length else None}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(200, json.dumps({"path": url.path, "query": parse_qs(url.query), "method": self.command,
+                                        "auth": self.headers.get("Authorization"),
+                                        "body": self.request_body().decode() or None}).encode())
 
     do_GET = do_POST = _answer
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _ApiHandler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(_ApiHandler) as httpd:
+        yield base_url(httpd)
 
 
 def _http_env(allow_private: bool) -> ScriptEnv:

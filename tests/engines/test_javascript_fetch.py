@@ -4,10 +4,8 @@ under the integration's egress policy, timeout and limits (the same as HTTP())."
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,53 +16,36 @@ from hookhub.engines.base import ScriptEnv
 from hookhub.errors import ScriptRunError
 
 from ..conftest import messages
+from ..httpd import QuietHandler, base_url, serving
 from .test_javascript import SCRIPTS, _js, incoming, inline, load
 
 
-class _Api(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes, content_type: str = "application/json", **headers: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        self.end_headers()
-        self.wfile.write(body)
-
+class _Api(QuietHandler):
     def _answer(self) -> None:
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode() if length else None
+        body = self.request_body().decode() or None
         if url.path == "/users/missing":
-            self._send(404, b"no such user", "text/plain")
+            self.send_body(404, b"no such user", "text/plain")
         elif url.path == "/slow":
             time.sleep(3)
-            self._send(200, b"{}")
+            self.send_body(200, b"{}")
         elif url.path == "/big":
-            self._send(200, b"x" * (MAX_RESPONSE_BYTES + 10), "text/plain")
+            self.send_body(200, b"x" * (MAX_RESPONSE_BYTES + 10), "text/plain")
         elif url.path == "/moved":
-            self._send(302, b"", Location="/users/redirected")
+            self.send_body(302, b"", headers={"Location": "/users/redirected"})
         else:
             echo = {"path": url.path, "query": parse_qs(url.query), "method": self.command,
                     "auth": self.headers.get("Authorization"), "contentType": self.headers.get("Content-Type"),
                     "body": body}
-            self._send(200, json.dumps(echo).encode(), X_RateLimit_Remaining="4999")
+            self.send_body(200, json.dumps(echo).encode(), headers={"X-RateLimit-Remaining": "4999"})
 
     do_GET = do_POST = do_PUT = _answer
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Api)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(_Api) as httpd:
+        yield base_url(httpd)
 
 
 def _env(allow_private: bool = True, name: str = "fetch") -> ScriptEnv:

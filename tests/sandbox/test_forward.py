@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -16,38 +14,23 @@ from hookhub.records import Limits
 from hookhub.sandbox.base import ScriptSpec
 from hookhub.sandbox.forward import forward_http
 
+from ..httpd import QuietHandler, base_url, serving
 
-class _Handler(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
 
+class _Handler(QuietHandler):
     def _answer(self) -> None:
         if self.path == "/slow":
             time.sleep(1.0)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.dumps({"method": self.command, "path": self.path,
-                           "body": self.rfile.read(length).decode() if length else ""}).encode()
-        self.send_response(201)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):  # the timeout test gave up first
-            pass
+        self.send_body(201, json.dumps({"method": self.command, "path": self.path,
+                                        "body": self.request_body().decode()}).encode())
 
     do_GET = do_POST = _answer
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(_Handler) as httpd:
+        yield base_url(httpd)
 
 
 def spec(allow: tuple[str, ...] = ("127.0.0.1",), private: bool = True, **limits: Any) -> ScriptSpec:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import ctypes.util
-import http.server
 import inspect
 import os
 import signal
 import statistics
 import textwrap
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -23,6 +21,8 @@ from hookhub.plugins import engines, make_plugin_manager
 from hookhub.sandbox import ScriptSpec, make_sandbox
 from hookhub.records import Limits
 from hookhub.sandbox.pool import WorkerPool
+
+from ..httpd import QuietHandler, base_url, serving
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
 
@@ -344,29 +344,17 @@ async def test_reload_changes_the_script_in_every_worker(pool: WorkerPool) -> No
     assert [o.value for o in outs] == [{"content": {"text": "v2"}}] * 4
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     def do_GET(self) -> None:
         if self.path == "/slow":
             time.sleep(0.5)
-        body = b'{"pong": true}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send_body(200, b'{"pong": true}')
 
 
 @pytest.fixture
 def http_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/ping"
-    server.shutdown()
-    server.server_close()
+    with serving(_Handler) as httpd:
+        yield f"{base_url(httpd)}/ping"
 
 
 async def test_script_http_is_forwarded_to_the_server(pool: WorkerPool, http_server: str) -> None:

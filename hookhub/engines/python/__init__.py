@@ -28,7 +28,6 @@ from ..outlines import python_outline
 
 #: Largest JSON text a single ``Store.set`` value may take.
 STORE_VALUE_MAX_BYTES = 256 * 1024
-#: Largest JSON text the whole Store of one integration may take (the sandbox pool enforces it too).
 
 
 class ScriptConsole:
