@@ -76,13 +76,19 @@ def _fix_surrogates(value: Any) -> Any:
     return value
 
 
+#: one decoder for every body (``json.loads`` with options builds one per call)
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def loads_untrusted(raw: str) -> Any:
     """``json.loads`` for what callers send: no NaN/Infinity, at most :data:`MAX_JSON_DEPTH` levels,
     lone UTF-16 surrogates (``"\\ud800"``, not valid Unicode) replaced with U+FFFD so the value can be
     stored.  Raises ``ValueError`` (``json.JSONDecodeError`` for syntax) with a message for the caller.
     """
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant)
+        if raw.startswith("\ufeff"):  # what json.loads says about a byte-order mark
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", raw, 0)
+        value = _DECODER.decode(raw)
     except RecursionError:
         raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep") from None
     if raw.count("[") + raw.count("{") > MAX_JSON_DEPTH and json_depth_exceeds(value, MAX_JSON_DEPTH):

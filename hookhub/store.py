@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import queue
+import random
 import string
 import threading
 import time
@@ -37,9 +38,17 @@ WriteOp = Callable[[Connection], Any]
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
+#: ids come from a generator seeded from the OS once per process (again in a forked child):
+#: ``os.urandom`` per id releases the GIL, and taking it back behind the store's writer
+#: thread costs up to a switch interval per call on the hot path.  Ids name rows; they
+#: are not secrets (tokens and keys come from :mod:`secrets`).
+_ids = random.Random(os.urandom(32))
+os.register_at_fork(after_in_child=lambda: _ids.seed(os.urandom(32)))
+
+
 def new_id() -> str:
-    """A 17-character random id, like Rocket.Chat's (one ``urandom`` call; ~100 bits)."""
-    return "".join([_ID_ALPHABET[b % 62] for b in os.urandom(17)])
+    """A 17-character random id, like Rocket.Chat's (~100 bits)."""
+    return "".join([_ID_ALPHABET[b % 62] for b in _ids.randbytes(17)])
 
 
 def iso(ts: float) -> str:

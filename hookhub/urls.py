@@ -8,6 +8,7 @@ through :func:`safe_http_url` and leaves out what it refuses.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -22,6 +23,12 @@ def url_problem(value: object) -> str | None:
     """Why ``value`` is not an absolute http(s) URL that may be emitted, or ``None`` when it is."""
     if not isinstance(value, str):
         return f"is not a string (got {type(value).__name__})"
+    if len(value) > 512:
+        return _url_problem(value)
+    return _known_url_problem(value)
+
+
+def _url_problem(value: str) -> str | None:
     if len(value) > MAX_URL_CHARS:
         return f"is longer than {MAX_URL_CHARS} characters"
     if _UNSAFE.search(value):
@@ -34,6 +41,10 @@ def url_problem(value: object) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or not port_ok:
         return f"is not an absolute http(s) URL: {value[:100]!r}"
     return None
+
+
+#: the same icon, avatar and link URLs come back in message after message: checked once each
+_known_url_problem = functools.lru_cache(maxsize=4096)(_url_problem)
 
 
 def safe_http_url(value: object) -> str | None:

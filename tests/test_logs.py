@@ -111,3 +111,56 @@ def test_refresh_secrets_after_a_reload(captured: io.StringIO, write_config) -> 
 def test_json_formatter_alone() -> None:
     record = logging.LogRecord("x", logging.WARNING, __file__, 1, "hello %s", ("you",), None)
     assert json.loads(JsonFormatter().format(record))["message"] == "hello you"
+
+
+class CountingStream(io.StringIO):
+    """A text stream that counts its writes (each is a system call on a real one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+async def test_info_lines_of_one_loop_turn_are_written_together_after_it(captured: io.StringIO) -> None:
+    import asyncio
+
+    stream = CountingStream()
+    configure("info", "text", ["hidden-value"], stream=stream)
+    log = logging.getLogger("hookhub.access")
+    for n in range(3):
+        log.info("POST /hooks/a/hidden-value %d", n)
+    assert stream.getvalue() == "" and stream.writes == 0, "nothing is written during the turn"
+    await asyncio.sleep(0)
+    lines = stream.getvalue().splitlines()
+    assert [line.rsplit(" ", 1)[1] for line in lines] == ["0", "1", "2"] and stream.writes == 1
+    assert "hidden-value" not in stream.getvalue(), "the lines waiting were redacted like any other"
+
+
+async def test_a_warning_is_written_at_once_after_the_lines_waiting(captured: io.StringIO) -> None:
+    stream = CountingStream()
+    configure("info", "text", stream=stream)
+    log = logging.getLogger("hookhub")
+    log.info("first")
+    log.warning("second")
+    assert [line.rsplit(" ", 1)[1] for line in stream.getvalue().splitlines()] == ["first", "second"]
+
+
+async def test_lines_from_another_thread_are_written_at_once(captured: io.StringIO) -> None:
+    import asyncio
+
+    stream = CountingStream()
+    configure("info", "text", stream=stream)
+    await asyncio.to_thread(logging.getLogger("hookhub.store").info, "from a thread")
+    assert stream.getvalue().endswith("from a thread\n")
+
+
+async def test_flush_writes_the_lines_waiting(captured: io.StringIO) -> None:
+    stream = CountingStream()
+    handler = configure("info", "text", stream=stream)
+    logging.getLogger("hookhub").info("pending")
+    handler.flush()
+    assert stream.getvalue().endswith("pending\n")

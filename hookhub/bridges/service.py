@@ -93,6 +93,8 @@ class BridgeService:
 
     def targets_for(self, message: dict[str, Any]) -> list[str]:
         """Names of the enabled bridges forwarding the message's channel."""
+        if not self.bridges:
+            return []
         label = str(message.get("channel") or "")
         if label.startswith("@"):
             return []

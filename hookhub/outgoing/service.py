@@ -162,9 +162,12 @@ class OutgoingService:
     def deliveries_for(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         """One outbox item per (matching integration, URL)."""
         registry = self.hub.registry
+        outgoing = self.index(registry)
+        if not outgoing.anywhere and not outgoing.by_channel:  # no outgoing integration: nothing to match
+            return []
         room = room_of(message, registry)
         items: list[dict[str, Any]] = []
-        for integ in self.index(registry).candidates(room):
+        for integ in outgoing.candidates(room):
             match = matches(integ.config, message, room, registry)
             if match is None:
                 continue

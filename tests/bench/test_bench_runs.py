@@ -135,3 +135,15 @@ def test_processes_rows_run_on_sqlite_and_postgresql(tmp_path: Path) -> None:
         assert_measured(row)
     assert all(r["db_cpu_us_per_req"] > 0 for r in rows[2:])
     assert "## Processes: 1 server process vs `--workers 2`" in text
+
+
+def test_the_in_process_hot_path_bench_answers_every_webhook(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "hotpath.py"), "--scenarios", "noscript,python",
+                           "--requests", "60", "--rounds", "1", "--concurrency", "4"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"bench/hotpath.py exited {done.returncode}:\n{done.stdout}\n{done.stderr[-4000:]}"
+    rows = {line.split("|")[1].strip(): line for line in done.stdout.splitlines() if line.startswith("| ")}
+    assert {"noscript", "python"} <= set(rows)
+    for key in ("noscript", "python"):
+        cells = [c.strip() for c in rows[key].split("|")[1:-1]]
+        assert float(cells[1]) > 0, f"{key}: no server CPU measured: {rows[key]}"
