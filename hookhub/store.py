@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, create_engine, delete, event, func, insert, select
+from sqlalchemy import JSON, Float, Integer, String, Table, Text, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from . import database, jsontext, schema
@@ -360,6 +360,44 @@ def _insert(table: Table) -> Any:
     return stmt
 
 
+#: per (table, columns): the INSERT for the DBAPI and which of its values are JSON, or None when a
+#: column's type needs SQLAlchemy's bind processing (the SQLite fast path of :func:`run_merged`)
+_RAW_INSERTS: dict[tuple[Table, tuple[str, ...]], tuple[str, tuple[bool, ...]] | None] = {}
+
+
+def _raw_insert(table: Table, keys: tuple[str, ...]) -> tuple[str, tuple[bool, ...]] | None:
+    found = _RAW_INSERTS.get((table, keys), False)
+    if found is not False:
+        return found  # type: ignore[return-value]
+    plan: tuple[str, tuple[bool, ...]] | None = None
+    columns = [table.c.get(key) for key in keys]
+    if keys and all(c is not None and type(c.type) in _PLAIN_TYPES for c in columns):
+        names = ", ".join(f'"{key}"' for key in keys)
+        plan = (f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(keys))})',
+                tuple(type(c.type) is JSON for c in columns))  # type: ignore[union-attr]
+    _RAW_INSERTS[(table, keys)] = plan
+    return plan
+
+
+#: column types whose values SQLite's driver takes as they are (JSON: serialised as SQLAlchemy would)
+_PLAIN_TYPES = (String, Text, Float, Integer, JSON)
+
+
+def _insert_rows(conn: Connection, table: Table, keys: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    """One ``executemany``: straight through the driver on SQLite (SQLAlchemy's statement and parameter
+    processing cost more than the insert itself), through SQLAlchemy elsewhere; the same rows either way."""
+    plan = _raw_insert(table, keys) if conn.dialect.name == "sqlite" else None
+    if plan is None:
+        conn.execute(_insert(table), rows)
+        return
+    sql, is_json = plan
+    dumps = jsontext.dumps
+    params = [tuple(dumps(row[key]) if json else row[key] for key, json in zip(keys, is_json)) for row in rows]
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.executemany(sql, params)
+
+
 def run_merged(conn: Connection, ops: list[WriteOp]) -> list[Any]:
     """Run ``ops`` in order in one transaction, merging their row inserts.
 
@@ -370,8 +408,8 @@ def run_merged(conn: Connection, ops: list[WriteOp]) -> list[Any]:
     pending: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
 
     def flush() -> None:
-        for (table, _keys), rows in pending.items():
-            conn.execute(_insert(table), rows)
+        for (table, keys), rows in pending.items():
+            _insert_rows(conn, table, keys, rows)
         pending.clear()
 
     def apply(op: WriteOp) -> Any:

@@ -117,6 +117,25 @@ def test_a_merged_batch_stores_what_separate_transactions_store(store: Store) ->
     assert [(r.id, r.doc) for r in stored] == [(m["id"], m["doc"]) for m in rows]
 
 
+def test_merged_inserts_store_the_same_bytes_as_sqlalchemy_inserts(store: Store) -> None:
+    """On SQLite merged inserts go straight through the driver: the stored values (JSON text, NULLs,
+    numbers, non-ASCII text) are the ones SQLAlchemy's own insert writes."""
+    def rows(tag: str) -> list[dict[str, Any]]:
+        return [_history(1.5, id=f"{tag}{i}", result=None, response={"success": True, "é": "ü"},
+                         message_ids=[], error=None, duration_ms=2.25, step=None) for i in range(3)]
+
+    with store.engine.begin() as conn:
+        run_merged(conn, [op_insert_history(row) for row in rows("merged-")])
+        for row in rows("alone-"):
+            op_insert_history(row)(conn)  # called on its own: SQLAlchemy's insert
+    columns = [c.name for c in schema.history.columns if c.name != "id"]
+    query = text(f"SELECT id, {', '.join(columns)} FROM history ORDER BY id")
+    with store.engine.connect() as conn:
+        stored = {row[0]: tuple(row[1:]) for row in conn.execute(query)}
+    for i in range(3):
+        assert stored[f"merged-{i}"] == stored[f"alone-{i}"]
+
+
 def test_a_webhook_answered_200_survives_kill_9(tmp_path: Path) -> None:
     """SIGKILL right after the answers: every request answered 200 is in the database."""
     config = tmp_path / "hookhub.yaml"
