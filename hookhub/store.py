@@ -371,7 +371,9 @@ def _raw_insert(table: Table, keys: tuple[str, ...]) -> tuple[str, tuple[bool, .
         return found  # type: ignore[return-value]
     plan: tuple[str, tuple[bool, ...]] | None = None
     columns = [table.c.get(key) for key in keys]
-    if keys and all(c is not None and type(c.type) in _PLAIN_TYPES for c in columns):
+    # columns left out must not have a Python-side default (SQLAlchemy would fill it in)
+    defaults_apply = any(c.default is not None for c in table.columns if c.name not in keys)
+    if keys and not defaults_apply and all(c is not None and type(c.type) in _PLAIN_TYPES for c in columns):
         names = ", ".join(f'"{key}"' for key in keys)
         plan = (f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(keys))})',
                 tuple(type(c.type) is JSON for c in columns))  # type: ignore[union-attr]

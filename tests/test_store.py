@@ -206,3 +206,13 @@ def test_postgresql_urls_use_psycopg_3(pg_url: str) -> None:
         assert _count(st, "messages") == 0
     finally:
         st.close()
+
+
+def test_the_driver_path_is_taken_only_where_it_stores_what_sqlalchemy_would() -> None:
+    from hookhub.store import _raw_insert
+
+    plan = _raw_insert(schema.messages, ("id", "ts", "room", "integration_id", "doc"))
+    assert plan is not None and plan[1] == (False, False, False, False, True)  # doc is JSON text
+    assert _raw_insert(schema.deliveries, ("id", "kind")) is None, "left-out columns with defaults: SQLAlchemy"
+    assert _raw_insert(schema.channels, ("id", "name", "private", "members")) is None, "a Boolean: SQLAlchemy"
+    assert _raw_insert(schema.messages, ("id", "nope")) is None, "an unknown column: SQLAlchemy's error"
