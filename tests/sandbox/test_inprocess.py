@@ -15,19 +15,7 @@ from hookhub.sandbox import ScriptSpec, make_sandbox
 from hookhub.records import Limits
 from hookhub.sandbox.inprocess import InProcessSandbox
 
-COUNTER = """
-class Script:
-    def __init__(self):
-        self.calls = 0
-
-    def process_incoming_request(self, request):
-        self.calls += 1
-        total = (Store.get('total') or 0) + request.content.n
-        Store.set('total', total)
-        console.info('call', self.calls)
-        return {'content': {'text': f'call {self.calls} total {total}'}}
-"""
-
+from .scripts import COUNTER
 
 def spec(source: str, integration_id: str = "it", filename: str = "it.py", **limits: int) -> ScriptSpec:
     return ScriptSpec(integration_id, "python", textwrap.dedent(source), filename, Limits(**limits))
@@ -51,8 +39,8 @@ async def test_state_in_self_and_store_survives_calls(sandbox: InProcessSandbox)
     first = await sandbox.call("it", "process_incoming_request", req(n=2))
     second = await sandbox.call("it", "process_incoming_request", req(n=3))
     assert first.ok and second.ok
-    assert second.value == {"content": {"text": "call 2 total 5"}}
-    assert [(r.level, r.message) for r in second.logs] == [("info", "call 2")]
+    assert second.value == {"calls": 2, "total": 5}
+    assert [(r.level, r.message) for r in second.logs] == [("log", "call 2")]
     assert second.duration_ms > 0
 
 
@@ -61,7 +49,7 @@ async def test_reload_recreates_the_instance_and_keeps_the_store(sandbox: InProc
     await sandbox.call("it", "process_incoming_request", req(n=2))
     await sandbox.load(spec(COUNTER + "\n# edited\n"))
     out = await sandbox.call("it", "process_incoming_request", req(n=1))
-    assert out.value == {"content": {"text": "call 1 total 3"}}
+    assert out.value == {"calls": 1, "total": 3}
 
 
 async def test_compile_error_on_load_names_file_and_line(sandbox: InProcessSandbox) -> None:
@@ -164,7 +152,7 @@ async def test_integrations_are_independent(sandbox: InProcessSandbox) -> None:
     await sandbox.load(spec(COUNTER, "b"))
     await sandbox.call("a", "process_incoming_request", req(n=10))
     out = await sandbox.call("b", "process_incoming_request", req(n=1))
-    assert out.value == {"content": {"text": "call 1 total 1"}}
+    assert out.value == {"calls": 1, "total": 1}
     await sandbox.unload("a")
     assert not (await sandbox.call("a", "process_incoming_request", req(n=1))).ok
 
