@@ -191,7 +191,7 @@ def test_http_is_forwarded_to_the_server_and_not_counted_in_the_budget(worker: P
 def test_without_allowed_hosts_a_script_has_no_http(worker: Proc) -> None:
     reply = worker.call(spec("class Script:\n    def process_incoming_request(self, request):\n"
                              "        return HTTP('GET', 'http://example.test/')\n"))
-    assert reply["ok"] is False or "error" in (reply["value"] or {})
+    assert reply["ok"] is False and "NameError: name 'HTTP' is not defined" in reply["reason"]
     assert worker.proc.poll() is None
 
 
