@@ -118,7 +118,8 @@ async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, p
         config = load_config(config_path)
         log_file = open(Path(scratch) / "server.log", "a", encoding="utf-8")  # as `hookhub serve` logs
         handler = configure("info", config.server.log_format, config_secrets(config), stream=log_file)
-        app = make_app(Hub(config))
+        hub = Hub(config)
+        app = make_app(hub)
         task, inbox, outbox = await _lifespan(app)
         body = scenario.body.read_bytes()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
@@ -127,6 +128,8 @@ async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, p
         path = hooks[key].path
         try:
             await _drive(app, path, body, headers, min(500, requests), concurrency)  # warm-up
+            pool_stats = getattr(hub.sandbox, "stats", lambda: {})
+            batched0 = pool_stats().get("batched", 0)
             server, workers, store = [], [], []
             profiler = cProfile.Profile() if profile else None
             for _ in range(rounds):
@@ -143,6 +146,7 @@ async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, p
                 server.append((cpu1 - cpu0) / requests * 1e6)
                 workers.append((kids1 - kids0) / requests * 1e6)
                 store.append((store1 - store0) / requests * 1e6)
+            batched = (pool_stats().get("batched", 0) - batched0) / (requests * rounds)
             if profiler is not None:
                 pstats.Stats(profiler).sort_stats("tottime").print_stats(35)
         finally:
@@ -152,7 +156,7 @@ async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, p
             logging.getLogger().removeHandler(handler)
             log_file.close()
     return {"scenario": key, "server_us": statistics.median(server), "workers_us": statistics.median(workers),
-            "store_us": statistics.median(store),
+            "store_us": statistics.median(store), "batched": batched,
             "rounds": [round(s, 1) for s in server]}
 
 
@@ -165,12 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions (slows it down)")
     args = parser.parse_args(argv)
     print(f"| scenario | server process CPU µs/webhook (median of {args.rounds}) | rounds | "
-          "of which the store's writer thread | sandbox workers µs |")
-    print("|---|---:|---|---:|---:|")
+          "of which the store's writer thread | sandbox workers µs | calls sent in batches |")
+    print("|---|---:|---|---:|---:|---:|")
     for key in args.scenarios.split(","):
         result = asyncio.run(run_scenario(key, args.requests, args.concurrency, args.rounds, args.profile))
         print(f"| {key} | {result['server_us']:.1f} | {result['rounds']} | {result['store_us']:.1f} | "
-              f"{result['workers_us']:.1f} |",
+              f"{result['workers_us']:.1f} | {result['batched']:.0%} |",
               flush=True)
     return 0
 

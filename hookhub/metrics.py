@@ -148,6 +148,10 @@ class Metrics:
                            multiprocess_mode="livesum")
         self.replacements = Counter("hookhub_sandbox_worker_replacements",
                                     "Sandbox workers killed or exited and replaced", registry=reg)
+        self.batched = Counter("hookhub_sandbox_batched_calls", "Script calls sent to a worker in one frame "
+                               "with others (a batch)", registry=reg)
+        self.handed_back = Counter("hookhub_sandbox_handed_back_calls", "Calls of a batch a worker handed back "
+                                   "unstarted (its slice passed, or a call made an HTTP() request)", registry=reg)
         self.batch_size = Histogram("hookhub_store_write_batch_size", "Writes committed together in one "
                                     "transaction (group commit)", buckets=BATCH_BUCKETS, registry=reg)
         self.commit_seconds = Histogram("hookhub_store_commit_seconds", "Time to run and commit one write batch",
@@ -161,7 +165,8 @@ class Metrics:
         self._api = _Bound(API)
         self._targets: set[str] = set()
         self._attempts: dict[tuple[str, str, str], Any] = {}
-        self._replaced = 0
+        #: the pool's counters as last sampled (the series count the difference)
+        self._seen: dict[str, int] = {}
         self._sampler: asyncio.Task[None] | None = None
         self._hub: Hub | None = None
         if not self.files:
@@ -245,7 +250,7 @@ class Metrics:
     # -- the sandbox pool's state ---------------------------------------------
 
     def sample(self, sandbox: Any) -> None:
-        """Copy the pool's state (workers, busy, queue, replacements) into the series."""
+        """Copy the pool's state (workers, busy, queue, replacements, batched calls) into the series."""
         stats = getattr(sandbox, "stats", None)
         if stats is None:
             return
@@ -253,10 +258,12 @@ class Metrics:
         self.workers.set(now["workers"])
         self.workers_busy.set(now["busy"])
         self.queue.set(now["queued"])
-        replaced = int(now["replacements"])
-        if replaced > self._replaced:
-            self.replacements.inc(replaced - self._replaced)
-        self._replaced = replaced
+        for key, series in (("replacements", self.replacements), ("batched", self.batched),
+                            ("handed_back", self.handed_back)):
+            count = int(now.get(key, 0))
+            if count > self._seen.get(key, 0):
+                series.inc(count - self._seen.get(key, 0))
+            self._seen[key] = count
 
     def _on_quarantine(self, integration_id: str, seconds: float, why: str) -> None:
         self.quarantines.labels(self.of(integration_id).id).inc()

@@ -39,7 +39,7 @@ from ..engines.boundary import checked_json_result, encoded_size
 from .forward import forward_http
 from .host import ScriptHost
 from .quarantine import Quarantine, QuarantinePolicy, is_timeout
-from .scheduler import LoadedScript, Saturated, Scheduler
+from .scheduler import JOINED, LoadedScript, Saturated, Scheduler
 from .supervisor import Supervisor, WorkerProcess
 from .wire import log_record
 
@@ -47,6 +47,28 @@ log = logging.getLogger("hookhub.sandbox")
 
 #: Time a worker gets after ``timeout_ms`` to report its own timeout before it is killed.
 GRACE_MS = 500
+
+#: A worker running a batch hands back the calls it has not started this long after the batch
+#: arrived (or as soon as a call makes an ``HTTP()`` request): one slow call delays the others
+#: by at most this much, never by its timeout.
+SLICE_MS = 10
+
+
+class _Call:
+    """One call as it waits for a worker and, when it joins a batch, for its outcome."""
+
+    __slots__ = ("integration_id", "integ", "method", "kwargs", "outcome")
+
+    def __init__(self, integration_id: str, integ: LoadedScript, method: str, kwargs: dict[str, Any]) -> None:
+        self.integration_id = integration_id
+        self.integ = integ
+        self.method = method
+        self.kwargs = kwargs
+        self.outcome: asyncio.Future[CallOutcome] = asyncio.get_running_loop().create_future()
+
+    def resolve(self, outcome: CallOutcome) -> None:
+        if not self.outcome.done():  # (its caller may have gone away)
+            self.outcome.set_result(outcome)
 
 
 class WorkerPool:
@@ -63,6 +85,11 @@ class WorkerPool:
         self._compiles: set[tuple[str, str]] = set()
         self._ids = itertools.count(1)
         self._started = False
+        #: batches being run (tasks of their own: no caller's cancellation stops one)
+        self._batches: set[asyncio.Task[None]] = set()
+        #: calls sent in batches so far, and those of them handed back unstarted
+        self.batched = 0
+        self.handed_back = 0
         #: timeout records and quarantines (metrics read ``quarantine.quarantines`` / add ``listeners``)
         self.quarantine = Quarantine(quarantine)
         self.supervisor = Supervisor(engines, workers, plugins=plugins, on_idle=lambda: self.scheduler.dispatch())
@@ -101,11 +128,11 @@ class WorkerPool:
         self._started = False
 
     def stats(self) -> dict[str, int]:
-        """Live and busy workers, calls waiting, replacements so far (metrics, ``/readyz``)."""
+        """Live and busy workers, calls waiting, replacements, calls batched and handed back so far (metrics, ``/readyz``)."""
         alive = self.supervisor.alive()
         return {"workers": alive, "busy": max(0, alive - len(self.supervisor.idle)),
                 "queued": self.scheduler.queued(), "replacements": self.replacements,
-                "started": int(self._started)}
+                "batched": self.batched, "handed_back": self.handed_back, "started": int(self._started)}
 
     # -- integrations --------------------------------------------------
 
@@ -165,21 +192,156 @@ class WorkerPool:
         try:
             if self.quarantine.retry_after(integration_id):
                 raise Saturated(self.quarantine.reason(integration_id))
-            worker = await self.scheduler.acquire(integration_id, integ)
+            call = _Call(integration_id, integ, method, kwargs)
+            worker = await self.scheduler.acquire(integration_id, integ, call)
         except Saturated as exc:
             return CallOutcome(False, reason=str(exc), saturated=True, retry_after=self.quarantine.retry_after(
                 integration_id), duration_ms=(time.perf_counter() - started) * 1000.0)
-        ran = time.perf_counter()
-        try:
-            outcome = await self._run(worker, integ, method, kwargs)
-        finally:
-            integ.note_duration((time.perf_counter() - ran) * 1000.0)
-            self.scheduler.release(worker, integ)
+        outcome = await call.outcome if worker is JOINED else await self._serve(worker, call)
         if self.quarantine.record(integration_id, not outcome.ok and is_timeout(outcome.reason)):
             # its queued calls are refused now, not run
             self.scheduler.refuse_waiting(integ, self.quarantine.reason(integration_id))
         outcome.duration_ms = (time.perf_counter() - started) * 1000.0
         return outcome
+
+    async def _serve(self, worker: WorkerProcess, call: _Call) -> CallOutcome:
+        """Run ``call`` on ``worker``, alone or with the calls the scheduler added to its batch."""
+        batch, worker.batch = worker.batch, None
+        if batch:
+            task = asyncio.get_running_loop().create_task(self._run_batch(worker, [call, *batch]))
+            self._batches.add(task)
+            task.add_done_callback(self._batches.discard)
+            return await call.outcome
+        integ = call.integ
+        ran = time.perf_counter()
+        try:
+            return await self._run(worker, integ, call.method, call.kwargs)
+        finally:
+            integ.note_duration((time.perf_counter() - ran) * 1000.0)
+            self.scheduler.release(worker, integ)
+
+    def _again(self, call: _Call, *, alone: bool = False) -> None:
+        """A call a worker handed back without starting it: it waits for a worker again, at the head
+        of the queue (``alone``: it neither joins a batch nor takes others into one)."""
+        async def again() -> None:
+            try:
+                worker = await self.scheduler.acquire(call.integration_id, call.integ, None if alone else call,
+                                                      first=True)
+            except Saturated as exc:
+                call.resolve(CallOutcome(False, reason=str(exc), saturated=True,
+                                         retry_after=self.quarantine.retry_after(call.integration_id)))
+                return
+            if worker is not JOINED:  # (joined: the batch it joined resolves it)
+                call.resolve(await self._serve(worker, call))
+
+        task = asyncio.get_running_loop().create_task(again())
+        self._batches.add(task)
+        task.add_done_callback(self._batches.discard)
+
+    async def _run_batch(self, worker: WorkerProcess, calls: list[_Call]) -> None:
+        """Send ``calls`` to ``worker`` in one frame and resolve each from the ``results`` frames it answers.
+
+        Each call keeps its own limits, errors and Store changes.  The calls the
+        worker hands back (its slice passed, or a call makes an ``HTTP()``
+        request) wait for another worker; the worker is killed when it answers
+        nothing within the slice plus the longest timeout (plus the grace), and
+        the calls still unanswered then fail with the reason.
+        """
+        loop = asyncio.get_running_loop()
+        pending: dict[int, _Call] = {}
+        items = []
+        for call in calls:
+            call_id = next(self._ids)
+            pending[call_id] = call
+            items.append({"id": call_id, "spec": call.integ.spec_json, "method": call.method,
+                          "kwargs": call.kwargs, "store": call.integ.store})
+        leader = calls[0].integ
+        try:
+            frame = channel.encode_finite({"op": "batch", "id": next(self._ids), "slice_ms": SLICE_MS, "calls": items})
+        except (TypeError, ValueError):  # one call's arguments are not JSON: each goes on its own and says so
+            self.scheduler.release(worker, leader)
+            for call in calls:
+                self._again(call, alone=True)
+            return
+        worker.calls += len(calls)
+        self.batched += len(calls)
+        limits = [call.integ.spec.limits for call in calls]
+        patience = (SLICE_MS + max(lim.timeout_ms for lim in limits) + GRACE_MS) / 1000.0
+        max_frame = sum(lim.max_output_bytes + 4 * lim.max_log_bytes for lim in limits) + (4 << 20)
+        chan = worker.channel
+        timer = loop.call_at(loop.time() + patience, chan.time_out)
+        try:
+            chan.write(frame)
+            if chan.writing_paused:
+                await chan.drain()
+            while pending:
+                reply = await chan.read(max_frame)
+                op = reply.get("op")
+                if op == "results":
+                    self._resolve(worker, pending, reply)
+                elif op == "http" and reply.get("id") in pending:
+                    timer.cancel()  # the worker's clock is paused while the server performs HTTP()
+                    value = await forward_http(pending[reply["id"]].integ.spec, reply)
+                    chan.write(channel.encode({"op": "http_result", "id": reply["id"], "value": value}))
+                    if chan.writing_paused:
+                        await chan.drain()
+                elif op == "fatal":
+                    log.error("sandbox worker %d failed internally:\n%s", worker.pid, str(reply.get("error"))[-4000:])
+                    raise channel.ChannelError("the worker failed internally (see the server log)")
+                else:
+                    raise channel.ChannelError(f"unexpected message {op!r}")
+                timer.cancel()
+                timer = loop.call_at(loop.time() + patience, chan.time_out)
+        except TimeoutError:
+            self.supervisor.retire(worker)
+            self._fail(pending, lambda lim: (
+                f"the script timed out after {lim.timeout_ms} ms ({lim.origin('timeout_ms')}) and did not stop; "
+                "its worker was killed and replaced" if len(pending) == 1 else
+                f"the worker running this call in a batch of {len(calls)} did not answer within "
+                f"{patience:.1f} s (a call of the batch did not stop after its timeout); "
+                "it was killed and replaced"))
+        except (channel.ChannelError, OSError, ValueError, TypeError, KeyError) as exc:
+            pid = worker.pid
+            self.supervisor.retire(worker)
+            reason = await self.supervisor.exit_reason(pid)
+            self._fail(pending, lambda lim: f"the worker running the script {reason}; it was replaced ({exc})")
+        except asyncio.CancelledError:  # the pool is closing
+            self.supervisor.retire(worker)
+            self._fail(pending, lambda lim: "the sandbox is shutting down")
+            raise
+        finally:
+            timer.cancel()
+            self.scheduler.release(worker, leader)
+
+    def _resolve(self, worker: WorkerProcess, pending: dict[int, _Call], reply: dict[str, Any]) -> None:
+        """Apply one ``results`` frame: answered calls get their outcome, handed-back ones wait again."""
+        results, returned = reply.get("results"), reply.get("returned")
+        if not isinstance(results, list) or not isinstance(returned, list):
+            raise channel.ChannelError("invalid results message")
+        for result in results:
+            call_id = result.get("id") if isinstance(result, dict) else None
+            call = pending.pop(call_id, None) if type(call_id) is int else None
+            if call is None:
+                raise channel.ChannelError("a result for no call of the batch")
+            ms = result.get("ms")
+            if type(ms) is float or type(ms) is int:
+                call.integ.note_duration(float(ms))
+            call.resolve(self._outcome(worker, call.integ, result))
+        for call_id in returned:
+            call = pending.pop(call_id, None) if type(call_id) is int else None
+            if call is None:
+                raise channel.ChannelError("a handed-back id of no call of the batch")
+            self.handed_back += 1
+            self._again(call)
+
+    @staticmethod
+    def _fail(pending: dict[int, _Call], reason: Any) -> None:
+        """Fail the calls still unanswered (``reason(limits)`` says why); their slow average keeps them out of batches."""
+        for call in pending.values():
+            limits = call.integ.spec.limits
+            call.integ.note_duration(float(limits.timeout_ms))
+            call.resolve(CallOutcome(False, reason=reason(limits)))
+        pending.clear()
 
     async def _run(self, worker: WorkerProcess, integ: LoadedScript, method: str, kwargs: dict[str, Any]) -> CallOutcome:
         spec = integ.spec

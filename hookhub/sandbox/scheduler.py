@@ -27,6 +27,16 @@ from .wire import spec_json
 #: Calls of an integration averaging less than this may use every worker.
 FAST_MS = 50.0
 
+#: Batches: calls of integrations with a clean record averaging at most BATCH_MS, not using
+#: Store, that wait while every worker is busy go to the next free worker together, at most
+#: BATCH_MAX of them and about BATCH_BUDGET_MS of expected work (see :meth:`Scheduler.dispatch`).
+BATCH_MAX = 8
+BATCH_MS = 2.0
+BATCH_BUDGET_MS = 6.0
+
+#: What :meth:`Scheduler.acquire` returns to a call that joined another call's batch.
+JOINED: Any = object()
+
 
 class Saturated(Exception):
     """No worker for this call now (its message says why); the caller answers 503."""
@@ -79,6 +89,8 @@ class Scheduler:
         self._rr: deque[str] = deque()
         #: busy workers running a call of an integration not in good standing
         self.suspect_busy = 0
+        #: what waiting calls carry for a batch (``acquire``'s ``call``), by their future
+        self._calls: dict[asyncio.Future[WorkerProcess], Any] = {}
 
     def cap(self, integ: LoadedScript) -> int:
         """Workers one integration may use at once.
@@ -108,22 +120,38 @@ class Scheduler:
             set_niceness(worker.pid, worker.suspect)
         return worker
 
-    async def acquire(self, integration_id: str, integ: LoadedScript) -> WorkerProcess:
-        """A worker for one call of ``integ`` (waiting in its queue); :class:`Saturated` when there is none."""
+    def batchable(self, integ: LoadedScript) -> bool:
+        """Calls of ``integ`` may share a worker's batch: a clean record, at most BATCH_MS on average, no Store."""
+        return (not integ.uses_store and integ.avg_ms is not None and integ.avg_ms <= BATCH_MS
+                and self.quarantine.healthy(integ.spec.integration_id, integ.avg_ms))
+
+    async def acquire(self, integration_id: str, integ: LoadedScript, call: Any = None,
+                      *, first: bool = False) -> WorkerProcess:
+        """A worker for one call of ``integ`` (waiting in its queue); :class:`Saturated` when there is none.
+
+        A call that waits with ``call`` (the pool's description of it) may be
+        taken into the batch of another call that gets a worker: it is then
+        answered :data:`JOINED`, and the worker's :attr:`~.supervisor.WorkerProcess.batch`
+        of that other call lists it.  ``first``: wait at the head of the queue
+        (a call handed back by a worker has waited already).
+        """
         if integ.inflight < self.cap(integ) and self.supervisor.idle:
             return self._take(integ)
         limits = integ.spec.limits
-        if len(integ.waiters) >= limits.queue:
+        if len(integ.waiters) >= limits.queue and not first:
             raise Saturated(
                 f"integration {integration_id!r} is saturated: {integ.inflight} calls running and "
                 f"{len(integ.waiters)} waiting (sandbox concurrency={limits.concurrency}, queue={limits.queue})")
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[WorkerProcess] = loop.create_future()
-        integ.waiters.append(fut)
-        if integ.starved and integration_id in self._rr:
+        (integ.waiters.appendleft if first else integ.waiters.append)(fut)
+        if call is not None:
+            self._calls[fut] = call
+        ahead = integ.starved or first
+        if ahead and integration_id in self._rr:
             self._rr.remove(integration_id)
         if integration_id not in self._rr:
-            (self._rr.appendleft if integ.starved else self._rr.append)(integration_id)
+            (self._rr.appendleft if ahead else self._rr.append)(integration_id)
         wait_s = 2 * max(limits.timeout_ms, 1000) / 1000.0
         # a timer, not asyncio.wait_for(shield(...)): one future per waiting call instead of three
         timer = loop.call_later(wait_s, self._wait_expired, integration_id, integ, fut, wait_s)
@@ -131,12 +159,14 @@ class Scheduler:
             return await fut
         except asyncio.CancelledError:
             if fut.done() and not fut.cancelled() and fut.exception() is None:
-                self.release(fut.result(), integ)  # handed a worker just as the call was cancelled
+                if fut.result() is not JOINED:  # (a joined call runs anyway; its answer is dropped)
+                    self.release(fut.result(), integ)  # handed a worker just as the call was cancelled
             else:
                 self._forget_waiter(integ, fut)
             raise
         finally:
             timer.cancel()
+            self._calls.pop(fut, None)
 
     def _wait_expired(self, integration_id: str, integ: LoadedScript, fut: asyncio.Future[WorkerProcess],
                       wait_s: float) -> None:
@@ -190,12 +220,44 @@ class Scheduler:
                     continue
                 if integ.inflight >= self.cap(integ):
                     continue
-                integ.waiters.popleft().set_result(self._take(integ))
+                fut = integ.waiters.popleft()
+                worker = self._take(integ)
+                call = self._calls.pop(fut, None)
+                if call is not None and self._rr and self.batchable(integ):
+                    worker.batch = self._joiners(BATCH_BUDGET_MS - (integ.avg_ms or 0.0))
+                fut.set_result(worker)
                 progressed = True
                 if not idle:
                     break
             if not progressed:
                 break
+
+    def _joiners(self, budget_ms: float) -> list[Any]:
+        """Waiting calls of batchable integrations, round robin, for the batch of a call just given a worker;
+        each one's wait ends with :data:`JOINED`.  At most BATCH_MAX - 1 calls and about ``budget_ms`` of work."""
+        taken: list[Any] = []
+        while len(taken) < BATCH_MAX - 1 and budget_ms > 0:
+            before = len(taken)
+            for _ in range(len(self._rr)):
+                iid = self._rr[0]
+                self._rr.rotate(-1)
+                integ = self.integrations.get(iid)
+                if integ is None or not self.batchable(integ):
+                    continue
+                waiters = integ.waiters
+                while waiters and waiters[0].done():
+                    waiters.popleft()
+                if not waiters or waiters[0] not in self._calls:
+                    continue  # (a call that cannot join keeps its turn)
+                fut = waiters.popleft()
+                taken.append(self._calls.pop(fut))
+                fut.set_result(JOINED)
+                budget_ms -= integ.avg_ms or BATCH_MS
+                if len(taken) >= BATCH_MAX - 1 or budget_ms <= 0:
+                    break
+            if len(taken) == before:
+                break
+        return taken
 
     def queued(self) -> int:
         """Calls waiting for a worker now."""

@@ -46,6 +46,8 @@ class WorkerProcess:
     calls: int = 0
     #: the quarantine standing of the call it runs (not HEALTHY: counted by the scheduler, niced)
     suspect: int = 0
+    #: waiting calls the scheduler added to the batch of the call it was just given (None: none)
+    batch: list[Any] | None = None
 
 
 class Supervisor:

@@ -19,7 +19,7 @@ import signal
 import socket
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..engines.base import ScriptEngine, ScriptStore
@@ -43,18 +43,36 @@ MAX_REQUEST_FRAME = 256 * 1024 * 1024
 
 
 class _Clock:
-    """The call's wall-clock budget, enforced with SIGALRM; pausable around forwarded HTTP."""
+    """The call's wall-clock budget, enforced with SIGALRM; pausable around forwarded HTTP.
+
+    In a batch, the same timer also marks the batch's slice: when it passes
+    while a call runs and calls wait behind it, :attr:`on_slice` is called
+    once (the worker hands the waiting calls back) and the call goes on until
+    its own budget is spent.
+    """
 
     def __init__(self) -> None:
         self.active = False
         self.remaining = 0.0
         self.started = 0.0
+        #: monotonic time of the batch's slice, and what to do then (None: no slice)
+        self.slice_at: float | None = None
+        self.on_slice: Callable[[], None] | None = None
         signal.signal(signal.SIGALRM, self._alarm)
 
     def _alarm(self, signum: int, frame: Any) -> None:
-        if self.active:
-            self.active = False
-            raise ScriptTimeout()
+        if not self.active:
+            return
+        now = time.monotonic()
+        left = self.remaining - (now - self.started)
+        if self.slice_at is not None and left > 0.0005:
+            self.slice_at, callback = None, self.on_slice
+            if callback is not None:
+                callback()
+            signal.setitimer(signal.ITIMER_REAL, max(self.remaining - (time.monotonic() - self.started), 0.0001))
+            return
+        self.active = False
+        raise ScriptTimeout()
 
     def start(self, seconds: float) -> None:
         self.remaining = seconds
@@ -63,7 +81,10 @@ class _Clock:
     def resume(self) -> None:
         self.started = time.monotonic()
         self.active = True
-        signal.setitimer(signal.ITIMER_REAL, max(self.remaining, 0.001))
+        delay = max(self.remaining, 0.001)
+        if self.slice_at is not None:
+            delay = max(min(delay, self.slice_at - self.started), 0.0001)
+        signal.setitimer(signal.ITIMER_REAL, delay)
 
     def pause(self) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -101,10 +122,17 @@ class Worker:
         self.sealed = sealed
         #: recent specs by integration id, with the JSON they were read from
         self._specs: dict[str, tuple[dict[str, Any], ScriptSpec]] = {}
+        #: the batch being run: its id, the replies not sent yet, the calls not started yet
+        self._batch_id: int | None = None
+        self._replies: list[dict[str, Any]] = []
+        self._unstarted: list[Any] = []
+        self._handed = False
 
     def _http(self, call_id: int) -> Any:
         def forward(method: str, url: str, options: dict[str, Any] | None) -> dict[str, Any]:
             payload = to_json_result(options, 16 * 1024 * 1024) if options is not None else None
+            if self._unstarted:
+                self._hand_back()  # the calls behind this one do not wait for its HTTP()
             self.clock.pause()
             try:
                 channel.send(self.sock, {"op": "http", "id": call_id, "method": method, "url": url,
@@ -136,6 +164,7 @@ class Worker:
         store = ScriptStore(message.get("store") or {})
         before = store.snapshot()
         http = self._http(message["id"]) if spec.allow_hosts else None
+        began = time.monotonic()
         self.limits.enter(spec.limits.memory_mb, spec.limits.timeout_ms)
         result: RunResult
         try:
@@ -154,9 +183,64 @@ class Worker:
         return {
             "op": "result", "id": message["id"], "ok": result.ok, "value": result.value,
             "reason": result.reason, "logs": [r.to_json() for r in result.logs],
-            "store": changes or None,
+            "store": changes or None, "ms": (time.monotonic() - began) * 1000.0,
             "recycle": bool(result.reason and "ran out of memory" in result.reason) or self._grown(),
         }
+
+    def handle_batch(self, message: dict[str, Any]) -> bool:
+        """Run a ``batch`` message's calls one after the other and answer them in one ``results`` frame.
+
+        Each call has its own limits and clock.  When the batch's slice
+        (``slice_ms`` from its arrival) passes, or a call makes an ``HTTP()``
+        request, the calls not started yet are handed back at once (a
+        ``results`` frame listing them as ``returned``, with the replies so
+        far): the server runs them elsewhere, and this worker never starts
+        them.  Returns True when this worker should exit (recycle).
+        """
+        calls = [c for c in message.get("calls") or [] if isinstance(c, dict)]
+        ids = [c.get("id") for c in calls]
+        slice_at = time.monotonic() + float(message.get("slice_ms") or 0) / 1000.0
+        self._batch_id, self._replies, self._handed = message.get("id"), [], False
+        started, recycle = 0, False
+        try:
+            for i, call in enumerate(calls):
+                if i and (self._handed or time.monotonic() >= slice_at):
+                    break  # handed back already, or the slice is spent: the rest go back below
+                started = i + 1
+                self._unstarted = ids[started:]
+                self.clock.slice_at, self.clock.on_slice = (slice_at, self._hand_back) if self._unstarted else (None, None)
+                try:
+                    reply = self.handle(call)
+                except (KeyError, TypeError, ValueError) as exc:  # a malformed call: answered, never fatal
+                    reply = {"op": "result", "id": call.get("id"), "ok": False, "logs": [], "recycle": False,
+                             "reason": f"invalid call message: {type(exc).__name__}: {exc}"}
+                self._replies.append(reply)
+                if reply["recycle"]:
+                    recycle = True
+                    break
+        finally:
+            self.clock.slice_at, self.clock.on_slice = None, None
+            self._unstarted = []
+        self._send_results([] if self._handed else ids[started:])
+        self._batch_id = None
+        return recycle
+
+    def _hand_back(self) -> None:
+        """Send the replies so far and hand the calls not started back to the server (slice alarm, HTTP())."""
+        self.clock.slice_at, self.clock.on_slice = None, None
+        returned, self._unstarted, self._handed = self._unstarted, [], True
+        self._send_results(returned)
+
+    def _send_results(self, returned: list[Any]) -> None:
+        replies, self._replies = self._replies, []
+        message = {"op": "results", "id": self._batch_id, "results": replies, "returned": returned}
+        try:
+            frame = channel.encode_finite(message)
+        except ValueError:  # not JSON (cannot happen after the boundary, but never crash)
+            message["results"] = [{"op": "result", "id": r.get("id"), "ok": False, "logs": [],
+                                   "reason": "result could not be sent: not JSON"} for r in replies]
+            frame = channel.encode(message)
+        self.sock.sendall(frame)
 
     def _grown(self) -> bool:
         return self.meter.rss_bytes() - self.baseline_rss > RECYCLE_GROWTH_MB * 1024 * 1024
@@ -172,6 +256,10 @@ class Worker:
                 return
             if message.get("op") == "forget":
                 self.runner.forget(str(message.get("integration_id")))
+                continue
+            if message.get("op") == "batch":
+                if self.handle_batch(message):
+                    return
                 continue
             if message.get("op") != "call":
                 continue
