@@ -186,6 +186,12 @@ class WorkerChannel(asyncio.Protocol):
             raise ChannelError("channel closed")
         self._transport.write(frame)
 
+    async def send(self, frame: bytes) -> None:
+        """:meth:`write` ``frame``, then wait for the transport to drain when it holds too much."""
+        self.write(frame)
+        if self._writing_paused:
+            await self.drain()
+
     @property
     def writing_paused(self) -> bool:
         """The transport holds more than its high-water mark of unsent bytes."""

@@ -271,9 +271,7 @@ class WorkerPool:
         chan = worker.channel
         timer = loop.call_at(loop.time() + patience, chan.time_out)
         try:
-            chan.write(frame)
-            if chan.writing_paused:
-                await chan.drain()
+            await chan.send(frame)
             while pending:
                 reply = await chan.read(max_frame)
                 op = reply.get("op")
@@ -282,9 +280,7 @@ class WorkerPool:
                 elif op == "http" and reply.get("id") in pending:
                     timer.cancel()  # the worker's clock is paused while the server performs HTTP()
                     value = await forward_http(pending[reply["id"]].integ.spec, reply)
-                    chan.write(channel.encode({"op": "http_result", "id": reply["id"], "value": value}))
-                    if chan.writing_paused:
-                        await chan.drain()
+                    await chan.send(channel.encode({"op": "http_result", "id": reply["id"], "value": value}))
                 elif op == "fatal":
                     log.error("sandbox worker %d failed internally:\n%s", worker.pid, str(reply.get("error"))[-4000:])
                     raise channel.ChannelError("the worker failed internally (see the server log)")
@@ -362,9 +358,7 @@ class WorkerPool:
         # the deadline fails the wait on the channel with TimeoutError (see WorkerChannel.time_out)
         timer = loop.call_at(deadline, chan.time_out)
         try:
-            chan.write(frame)
-            if chan.writing_paused:
-                await chan.drain()
+            await chan.send(frame)
             while True:
                 reply = await chan.read(max_frame)
                 op = reply.get("op")
@@ -375,9 +369,7 @@ class WorkerPool:
                     value = await forward_http(spec, reply)
                     deadline += loop.time() - began
                     timer = loop.call_at(deadline, chan.time_out)
-                    chan.write(channel.encode({"op": "http_result", "id": call_id, "value": value}))
-                    if chan.writing_paused:
-                        await chan.drain()
+                    await chan.send(channel.encode({"op": "http_result", "id": call_id, "value": value}))
                     continue
                 if op == "result" and reply.get("id") == call_id:
                     return self._outcome(worker, integ, reply)

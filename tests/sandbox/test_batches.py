@@ -8,6 +8,7 @@ qualify; the behaviour under test does not depend on them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import textwrap
@@ -189,12 +190,14 @@ async def test_a_batched_call_making_an_http_request_is_served_and_hands_back_it
                 return {{'content': {{'text': str(HTTP('GET', url, {{}})['result']['statusCode'])}}}}
     """), "web.py", Limits(timeout_ms=1000), allow_hosts=("127.0.0.1",), allow_private=True)
     await two.load(web)
+    await two.load(dataclasses.replace(web, integration_id="slowweb", filename="slowweb.py"))
     await two.load(spec(SPIN, "spin"))
     await warm(two, "web", path="/ping")
+    await warm(two, "slowweb", path="/ping")
     await warm(two, "spin", ms=0)
     busy = [asyncio.create_task(two.call("spin", "process_incoming_request", req(ms=200))) for _ in range(2)]
     await asyncio.sleep(0.05)
-    slow = asyncio.create_task(two.call("web", "process_incoming_request", req(path="/slow")))
+    slow = asyncio.create_task(two.call("slowweb", "process_incoming_request", req(path="/slow")))
     await asyncio.sleep(0.01)
     quick = [asyncio.create_task(two.call("web", "process_incoming_request", req(path="/ping"))) for _ in range(3)]
     assert all(b.ok for b in await asyncio.gather(*busy))
