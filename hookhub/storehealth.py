@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from typing import Any
 
@@ -80,10 +81,23 @@ def commit_failure(exc: BaseException) -> str | None:
 
 
 def op_probe(size: int = 4096) -> Any:
-    """A write that allocates a little room and gives it back, committed like any other."""
+    """A write that allocates a little room and gives it back, committed like any other.
+
+    On PostgreSQL each table is a file of its own and a row finds room in a page its table already
+    has (the last probe's, once pruned), so a row proves nothing about the disk: there the probe grows
+    a file, the first page of a table of its own, created where hookhub's tables are created and
+    dropped in the same transaction (a row again where the user may not create tables).
+    """
     t = schema.logs
 
     def run(conn: Connection) -> None:
+        if conn.dialect.name == "postgresql" and conn.exec_driver_sql(
+                "SELECT has_schema_privilege(current_schema(), 'CREATE')").scalar():
+            name = f"hookhub_probe_{secrets.token_hex(6)}"
+            conn.exec_driver_sql(f"CREATE TABLE {name} (v text)")
+            conn.exec_driver_sql(f"INSERT INTO {name} SELECT repeat('x', {int(size)})")
+            conn.exec_driver_sql(f"DROP TABLE {name}")
+            return
         conn.execute(insert(t).values(integration_id=_PROBE_ID, ts=0.0, level="debug", message="x" * size,
                                       request_id=None))
         conn.execute(delete(t).where(t.c.integration_id == _PROBE_ID))

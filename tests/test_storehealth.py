@@ -1,17 +1,21 @@
 """A store that cannot commit answers 503 with a reason, /healthz says so, and both recover by themselves.
 
 The full disk is real: SQLite's ``PRAGMA max_page_count`` on the writer's
-connection (SQLITE_FULL), and a small tmpfs filled to the brim when this
-machine lets the tests mount one (skipped with the reason otherwise).
+connection (SQLITE_FULL), a small tmpfs filled to the brim when this
+machine lets the tests mount one (skipped with the reason otherwise), and
+PostgreSQL's own "could not extend file" (SQLSTATE 53100) with hookhub's tables
+in a tablespace on such a tmpfs (its WAL stays on a disk with room).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import sqlite3
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,10 +23,14 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.testclient import TestClient
 
+from hookhub import database
 from hookhub.cli import main
-from hookhub.storehealth import commit_failure, preflight, shown_url
+from hookhub.store import Store
+from hookhub.storehealth import commit_failure, op_probe, preflight, shown_url
 
 from .conftest import integration, messages
 from .test_e2e import Server
@@ -114,9 +122,19 @@ def tmpfs(path: Path, size: str, *options: str) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(path)], capture_output=True)
 
 
+def _fill(path: Path, leave: int = 0) -> None:
+    """Take every byte the filesystem of ``path`` has left but ``leave``."""
+    fs = os.statvfs(path.parent)
+    todo = fs.f_bavail * fs.f_frsize - leave
+    with open(path, "wb", buffering=0) as f:
+        with contextlib.suppress(OSError):
+            while todo > 0 or not leave:
+                todo -= f.write(b"\0" * min(65536, max(todo, 4096)))
+
+
 CONFIG = """\
 storage:
-  url: sqlite:///{db}
+  url: {url}
 admin:
   token: disk-admin
 users:
@@ -138,17 +156,14 @@ integrations:
 def test_a_real_full_disk_under_a_running_server(tmp_path: Path) -> None:
     with tmpfs(tmp_path / "disk", "4m") as disk:
         config = tmp_path / "hookhub.yaml"
-        config.write_text(CONFIG.format(db=disk / "hookhub.db"), encoding="utf-8")
+        config.write_text(CONFIG.format(url=f"sqlite:///{disk / 'hookhub.db'}"), encoding="utf-8")
         srv = Server(config)
         srv.start()
         try:
             hook = f"{srv.url}/hooks/plain/plain-token"
             assert httpx.post(hook, json={"text": "before"}, timeout=10).status_code == 200
             filler = disk / "filler"
-            with open(filler, "wb", buffering=0) as f:  # take every byte that is left
-                with contextlib.suppress(OSError):
-                    while True:
-                        f.write(b"\0" * 4096)
+            _fill(filler)
             statuses = []
             for i in range(200):
                 r = httpx.post(hook, json={"text": f"{i} " + "z" * 3000}, timeout=10)
@@ -167,6 +182,143 @@ def test_a_real_full_disk_under_a_running_server(tmp_path: Path) -> None:
         assert b"Traceback" not in srv.output, srv.output.decode(errors="replace")[-3000:]
 
 
+@contextlib.contextmanager
+def pg_on_tmpfs(pg_server: Any, size: str) -> Iterator[tuple[str, Path]]:
+    """A fresh database of ``pg_server`` whose new tables go to a tablespace on a tmpfs of ``size``;
+    yields its URL and the tmpfs.  PostgreSQL's WAL and catalogs stay on a disk with room, so a full
+    tmpfs is "could not extend file" (53100) for hookhub's tables, never a PANIC of the server."""
+    import psycopg
+
+    owner = pg_server.data.stat()  # a tablespace's folder must belong to the server's user
+    name = "small_" + uuid.uuid4().hex[:8]
+    admin = f"host=127.0.0.1 port={pg_server.port} user={pg_server.user} dbname=postgres"
+    with tmpfs(pg_server.dir / name, size, f"uid={owner.st_uid}", f"gid={owner.st_gid}", "mode=0700") as disk:
+        url = pg_server.database()
+        try:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f"CREATE TABLESPACE {name} LOCATION '{disk}'")
+                conn.execute(f'ALTER DATABASE "{url.rsplit("/", 1)[1]}" SET default_tablespace = {name}')
+            yield url, disk
+        finally:
+            pg_server.drop(url)
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f"DROP TABLESPACE IF EXISTS {name}")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="tmpfs is Linux")
+def test_the_probe_needs_room_on_postgresql_too(pg_server: Any) -> None:
+    """A row finds room in a page its table already has (the last probe's, once pruned): on PostgreSQL,
+    where each table is a file, the probe must grow a file to say that the disk has room again."""
+    with pg_on_tmpfs(pg_server, "1m") as (url, disk):
+        store = Store(url)
+        try:
+            store.migrate()
+            store.write_now(op_probe())
+            _fill(disk / "filler")
+            for _ in range(3):
+                with pytest.raises(SQLAlchemyError) as full:
+                    store.write_now(op_probe())
+                assert (commit_failure(full.value) or "").startswith(
+                    "the database server's disk is full (could not extend file"), full.value
+            os.unlink(disk / "filler")
+            store.write_now(op_probe())
+            assert store.read_now(lambda c: c.exec_driver_sql(
+                "SELECT count(*) FROM pg_class WHERE left(relname, 14) = 'hookhub_probe_'").scalar()) == 0
+        finally:
+            store.engine.dispose()
+
+
+def test_the_probe_commits_for_a_user_who_cannot_create_tables(pg_server: Any, pg_url: str) -> None:
+    import psycopg
+
+    role = "dml_" + uuid.uuid4().hex[:8]
+    dbname = pg_url.rsplit("/", 1)[1]
+    owner = Store(pg_url)
+    owner.migrate()
+    owner.engine.dispose()
+    with psycopg.connect(f"host=127.0.0.1 port={pg_server.port} user={pg_server.user} dbname={dbname}",
+                         autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+        conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+        store = Store(pg_url.replace(f"{pg_server.user}@", f"{role}@"))
+        try:
+            assert store.read_now(lambda c: c.exec_driver_sql(
+                "SELECT has_schema_privilege(current_schema(), 'CREATE')").scalar()) is False
+            store.write_now(op_probe())  # a row in and out: no CREATE on the schema needed
+        finally:
+            store.engine.dispose()
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
+
+def _stored_texts(url: str) -> list[str]:
+    engine = create_engine(database.engine_url(url))
+    try:
+        with engine.connect() as conn:
+            return [row[0] for row in conn.execute(text(
+                "SELECT CAST(doc AS json) ->> 'text' FROM messages WHERE room = '#general'"))]
+    finally:
+        engine.dispose()
+
+
+#: room left on the tmpfs when the filler is written: a few dozen webhooks of 3 KB are answered 200 first
+ROOM = 256 * 1024
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="tmpfs is Linux")
+def test_a_real_full_disk_of_a_postgresql_server_under_a_running_server(pg_server: Any, tmp_path: Path) -> None:
+    """hookhub's tables in a tablespace on an 8 MB tmpfs; the tmpfs is filled, PostgreSQL answers 53100
+    ("could not extend file ... No space left on device"), hookhub 503; room again, both recover."""
+    with pg_on_tmpfs(pg_server, "8m") as (url, disk):
+        config = tmp_path / "hookhub.yaml"
+        config.write_text(CONFIG.format(url=url), encoding="utf-8")
+        srv = Server(config)
+        filler = disk / "filler"
+        try:
+            srv.start()  # migrates: every table and index of hookhub is created on the tmpfs
+            hook = f"{srv.url}/hooks/plain/plain-token"
+            assert httpx.post(hook, json={"text": "before"}, timeout=10).status_code == 200
+            answered = ["before"]
+            _fill(filler, leave=ROOM)  # 8 KiB pages: PostgreSQL's last extension finds none, not half of one
+            statuses = []
+            for i in range(300):  # random text: PostgreSQL cannot compress it into a page it already has
+                body = f"{i} {secrets.token_hex(1500)}"
+                r = httpx.post(hook, json={"text": body}, timeout=10)
+                statuses.append(r.status_code)
+                if r.status_code != 200:
+                    break
+                answered.append(body)
+            assert statuses[-1] == 503 and 500 not in statuses, statuses
+            assert r.headers["retry-after"] == "10" and r.headers["content-type"] == "application/json"
+            error = r.json()["error"]
+            assert r.json()["success"] is False and error.startswith(
+                "the store cannot commit: the database server's disk is full (could not extend file "), error
+            assert error.endswith(": No space left on device); nothing was stored, retry later"), error
+            assert "Traceback" not in r.text
+            for _ in range(2):  # still: the probe finds no room either
+                health = httpx.get(f"{srv.url}/healthz", timeout=10)
+                assert health.status_code == 503 and health.headers["retry-after"] == "10", health.text
+                assert "the database server's disk is full" in health.json()["error"], health.text
+            assert httpx.get(f"{srv.url}/readyz", timeout=10).status_code == 503
+
+            os.unlink(filler)
+            assert httpx.get(f"{srv.url}/healthz", timeout=10).json() == {"success": True}  # by itself
+            assert httpx.post(hook, json={"text": "after"}, timeout=10).status_code == 200
+            latest = httpx.get(f"{srv.url}/api/v1/channels/general/messages?limit=1", timeout=10,
+                               headers={"Authorization": "Bearer disk-admin"}).json()["messages"]
+            assert latest[0]["text"] == "after"
+            stored = _stored_texts(url)
+            lost = [t[:8] for t in answered if t not in stored]
+            assert lost == [] and len(stored) == len(answered) + 1, (lost, len(stored), len(answered))
+            assert body not in stored  # the 503 stored nothing
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(filler)
+            srv.stop()
+    assert b"Traceback" not in srv.output, srv.output.decode(errors="replace")[-3000:]
+
+
 # -- start-up ------------------------------------------------------------------------
 
 
@@ -177,7 +329,7 @@ def _serve_once(config: Path) -> Any:
 def test_a_store_directory_that_cannot_be_created_is_one_clear_line(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("not a directory")
     config = tmp_path / "hookhub.yaml"
-    config.write_text(CONFIG.format(db=tmp_path / "afile" / "data" / "hookhub.db"), encoding="utf-8")
+    config.write_text(CONFIG.format(url=f"sqlite:///{tmp_path / 'afile' / 'data' / 'hookhub.db'}"), encoding="utf-8")
     result = _serve_once(config)
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
@@ -192,7 +344,7 @@ def test_a_store_directory_that_cannot_be_created_is_one_clear_line(tmp_path: Pa
 def test_a_read_only_store_is_one_clear_line(tmp_path: Path) -> None:
     with tmpfs(tmp_path / "ro", "1m") as disk:
         config = tmp_path / "hookhub.yaml"
-        config.write_text(CONFIG.format(db=disk / "hookhub.db"), encoding="utf-8")
+        config.write_text(CONFIG.format(url=f"sqlite:///{disk / 'hookhub.db'}"), encoding="utf-8")
         assert preflight(f"sqlite:///{disk}/hookhub.db") is None  # a store that worked...
         remount = subprocess.run(["mount", "-o", "remount,ro", str(disk)], capture_output=True, text=True)
         if remount.returncode != 0:
