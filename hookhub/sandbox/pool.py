@@ -32,7 +32,7 @@ from typing import Any
 
 from ..engines.base import ScriptEngine, outline_of
 from ..errors import HookhubError
-from ..records import STORE_MAX_BYTES, LogRecord
+from ..records import STORE_MAX_BYTES, Limits, LogRecord
 from . import channel
 from .base import CallOutcome, ScriptSpec
 from ..engines.boundary import checked_json_result, encoded_size
@@ -54,6 +54,12 @@ GRACE_MS = 500
 SLICE_MS = 10
 
 
+def _stuck(limits: Limits) -> str:
+    """Why a call whose worker had to be killed after its timeout failed."""
+    return (f"the script timed out after {limits.timeout_ms} ms ({limits.origin('timeout_ms')}) and did not stop; "
+            "its worker was killed and replaced")
+
+
 class _Call:
     """One call as it waits for a worker and, when it joins a batch, for its outcome."""
 
@@ -67,6 +73,7 @@ class _Call:
         self.outcome: asyncio.Future[CallOutcome] = asyncio.get_running_loop().create_future()
 
     def resolve(self, outcome: CallOutcome) -> None:
+        """Hand the call its outcome, unless its caller went away."""
         if not self.outcome.done():  # (its caller may have gone away)
             self.outcome.set_result(outcome)
 
@@ -291,16 +298,13 @@ class WorkerPool:
         except TimeoutError:
             self.supervisor.retire(worker)
             self._fail(pending, lambda lim: (
-                f"the script timed out after {lim.timeout_ms} ms ({lim.origin('timeout_ms')}) and did not stop; "
-                "its worker was killed and replaced" if len(pending) == 1 else
+                _stuck(lim) if len(pending) == 1 else
                 f"the worker running this call in a batch of {len(calls)} did not answer within "
                 f"{patience:.1f} s (a call of the batch did not stop after its timeout); "
                 "it was killed and replaced"))
         except (channel.ChannelError, OSError, ValueError, TypeError, KeyError) as exc:
-            pid = worker.pid
-            self.supervisor.retire(worker)
-            reason = await self.supervisor.exit_reason(pid)
-            self._fail(pending, lambda lim: f"the worker running the script {reason}; it was replaced ({exc})")
+            lost = await self._lost(worker, exc)
+            self._fail(pending, lambda lim: lost)
         except asyncio.CancelledError:  # the pool is closing
             self.supervisor.retire(worker)
             self._fail(pending, lambda lim: "the sandbox is shutting down")
@@ -329,6 +333,12 @@ class WorkerPool:
                 raise channel.ChannelError("a handed-back id of no call of the batch")
             self.handed_back += 1
             self._again(call)
+
+    async def _lost(self, worker: WorkerProcess, exc: Exception) -> str:
+        """Retire a worker whose channel failed with ``exc``; the reason its calls fail (how it ended)."""
+        pid = worker.pid
+        self.supervisor.retire(worker)
+        return f"the worker running the script {await self.supervisor.exit_reason(pid)}; it was replaced ({exc})"
 
     @staticmethod
     def _fail(pending: dict[int, _Call], reason: Any) -> None:
@@ -385,15 +395,9 @@ class WorkerPool:
             raise
         except TimeoutError:
             self.supervisor.retire(worker)
-            return CallOutcome(False, reason=(
-                f"the script timed out after {limits.timeout_ms} ms ({limits.origin('timeout_ms')}) and did not stop; "
-                "its worker was killed and replaced"))
+            return CallOutcome(False, reason=_stuck(limits))
         except (channel.ChannelError, OSError, ValueError, TypeError, KeyError) as exc:
-            pid = worker.pid
-            self.supervisor.retire(worker)
-            reason = await self.supervisor.exit_reason(pid)
-            return CallOutcome(False, reason=(
-                f"the worker running the script {reason}; it was replaced ({exc})"))
+            return CallOutcome(False, reason=await self._lost(worker, exc))
         finally:
             timer.cancel()
 
