@@ -216,3 +216,41 @@ def test_the_driver_path_is_taken_only_where_it_stores_what_sqlalchemy_would() -
     assert _raw_insert(schema.deliveries, ("id", "kind")) is None, "left-out columns with defaults: SQLAlchemy"
     assert _raw_insert(schema.channels, ("id", "name", "private", "members")) is None, "a Boolean: SQLAlchemy"
     assert _raw_insert(schema.messages, ("id", "nope")) is None, "an unknown column: SQLAlchemy's error"
+
+
+def test_ids_are_17_base62_characters_and_sort_by_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+    import time as time_module
+
+    from hookhub import store as store_module
+
+    now = [1_800_000_000_000_000_000]  # nanoseconds
+    monkeypatch.setattr(store_module.time, "time_ns", lambda: now[0])
+    first = [new_id() for _ in range(2000)]
+    now[0] += 1_000_000  # one millisecond later
+    later = new_id()
+    assert all(re.fullmatch(r"[0-9A-Za-z]{17}", i) for i in first + [later])
+    assert len(set(first)) == len(first)  # one millisecond, 2,000 distinct ids
+    assert {i[:8] for i in first} == {first[0][:8]}
+    assert later[:8] > first[0][:8] and all(later > i for i in first)
+    monkeypatch.undo()
+    # the real clock: ids of later milliseconds sort after earlier ones (what keeps the indexes' writes local)
+    a = new_id()
+    time_module.sleep(0.002)
+    assert new_id() > a
+
+
+def test_a_forked_child_does_not_repeat_its_parents_ids() -> None:
+    import os
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, "".join(new_id()[8:] for _ in range(50)).encode())
+        os._exit(0)
+    os.close(write)
+    mine = "".join(new_id()[8:] for _ in range(50))
+    os.waitpid(pid, 0)
+    with os.fdopen(read, "rb") as f:
+        theirs = f.read().decode()
+    assert len(theirs) == len(mine) == 450 and theirs != mine
