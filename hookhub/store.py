@@ -13,6 +13,7 @@ while the writer commits).
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import queue
 import random
@@ -45,14 +46,16 @@ _ID_ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
 #: are not secrets (tokens and keys come from :mod:`secrets`).
 _ids = random.Random(os.urandom(32))
 os.register_at_fork(after_in_child=lambda: _ids.seed(os.urandom(32)))
-#: (millisecond, its 8-character prefix) of the last id: one conversion per millisecond
+#: the 3,844 two-character base62 numbers, in order: the last two characters of the time
+_PAIRS = [a + b for a in _ID_ALPHABET for b in _ID_ALPHABET]
+#: (milliseconds // 3844, its 6-character base62 form): the first six change every 3.8 s
 _prefix: tuple[int, str] = (-1, "")
 
 
-def _time_prefix(ms: int) -> str:
+def _base62(number: int, width: int) -> str:
     chars = []
-    for _ in range(8):  # 62**8 ms: until the year 8888
-        ms, digit = divmod(ms, 62)
+    for _ in range(width):
+        number, digit = divmod(number, 62)
         chars.append(_ID_ALPHABET[digit])
     return "".join(reversed(chars))
 
@@ -60,24 +63,32 @@ def _time_prefix(ms: int) -> str:
 def new_id() -> str:
     """A 17-character id, like Rocket.Chat's: 8 characters of time (milliseconds) then 9 random ones.
 
-    Time-ordered ids go to the right-hand end of the primary-key indexes, so each
-    commit rewrites a few pages instead of one random page per row: the store's
-    writer costs about half as much per webhook once a table has some 10,000 rows
-    (bench/RESULTS.md, issue 18).  Two ids of one millisecond differ in 9 random
-    base62 characters (about 53 bits).
+    Time-ordered ids go to the right-hand end of the primary-key indexes, so a
+    commit rewrites a few pages instead of one random page per row: half the WAL
+    bytes per webhook (``bench/store_writes.py``, bench/RESULTS.md, issue 18).
+    Two ids of one millisecond differ in 9 random base62 characters (about 53
+    bits).  8 characters of milliseconds last until the year 8888.
     """
     global _prefix
-    ms = time.time_ns() // 1_000_000
-    last = _prefix
-    if last[0] != ms:
-        last = _prefix = (ms, _time_prefix(ms))
-    return last[1] + "".join([_ID_ALPHABET[b % 62] for b in _ids.randbytes(9)])
+    high, low = divmod(time.time_ns() // 1_000_000, 3844)
+    cached = _prefix
+    if cached[0] != high:
+        cached = _prefix = (high, _base62(high, 6))
+    return cached[1] + _PAIRS[low] + "".join([_ID_ALPHABET[b % 62] for b in _ids.randbytes(9)])
+
+
+#: (second, its ISO 8601 text): one ``strftime`` per second, not per message
+_iso_second: tuple[int, str] = (0, "1970-01-01T00:00:00")
 
 
 def iso(ts: float) -> str:
     """ISO 8601 UTC with milliseconds (``2026-11-26T06:00:00.000Z``)."""
-    whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts))
-    return f"{whole}.{int((ts % 1) * 1000):03d}Z"
+    global _iso_second
+    second = math.floor(ts)
+    cached = _iso_second
+    if cached[0] != second:
+        cached = _iso_second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{cached[1]}.{int((ts % 1) * 1000):03d}Z"
 
 
 class Store:

@@ -233,6 +233,13 @@ def test_ids_are_17_base62_characters_and_sort_by_time(monkeypatch: pytest.Monke
     assert len(set(first)) == len(first)  # one millisecond, 2,000 distinct ids
     assert {i[:8] for i in first} == {first[0][:8]}
     assert later[:8] > first[0][:8] and all(later > i for i in first)
+    # across the point where the first six characters change (every 3,844 ms)
+    ms = (1_800_000_000_000 // 3844 + 1) * 3844
+    prefixes = []
+    for step in (-2, -1, 0, 1):
+        now[0] = (ms + step) * 1_000_000
+        prefixes.append(new_id()[:8])
+    assert prefixes == sorted(prefixes) and len(set(prefixes)) == 4
     monkeypatch.undo()
     # the real clock: ids of later milliseconds sort after earlier ones (what keeps the indexes' writes local)
     a = new_id()
@@ -254,3 +261,13 @@ def test_a_forked_child_does_not_repeat_its_parents_ids() -> None:
     with os.fdopen(read, "rb") as f:
         theirs = f.read().decode()
     assert len(theirs) == len(mine) == 450 and theirs != mine
+
+
+def test_iso_times_have_milliseconds_and_follow_the_second_they_are_in() -> None:
+    from hookhub.store import iso
+
+    assert iso(0.0) == "1970-01-01T00:00:00.000Z"
+    assert iso(1764000000.25) == "2025-11-24T16:00:00.250Z"
+    assert iso(1764000000.9995) == "2025-11-24T16:00:00.999Z"  # cut, never rounded up into the next second
+    assert iso(1764000001.0) == "2025-11-24T16:00:01.000Z"  # the cached second moves on
+    assert iso(1764000000.5) == "2025-11-24T16:00:00.500Z"  # and back
