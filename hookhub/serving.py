@@ -143,7 +143,6 @@ def guarded_protocol(server: ServerConfig, max_connections: int) -> type[asyncio
         _in_headers = True
         _raw_header_bytes = 0
         _headers_seen = 0
-        _header_bytes = 0
         _too_large: str | None = None
         _answering = False
 
@@ -225,28 +224,26 @@ def guarded_protocol(server: ServerConfig, max_connections: int) -> type[asyncio
             self.transport.write(_json_answer(431, "Request Header Fields Too Large", self._too_large or ""))
             self.transport.close()
 
-        def on_message_begin(self) -> None:
-            super().on_message_begin()
-            self._header_bytes = 0
-
-        def on_url(self, url: bytes) -> None:
-            super().on_url(url)
-            self._header_bytes += len(url)
-
-        def on_header(self, name: bytes, value: bytes) -> None:
-            size = len(name) + len(value)
-            self._header_bytes += size + 4
-            if size > max_field and self._too_large is None:
-                shown = name[:40].decode("latin-1")  # (as sent: uvicorn lower-cases it after this)
-                self._too_large = (f"request header {shown!r} is {size} bytes, more than {max_field} "
-                                   "(server.max_header_field_bytes)")
-            elif self._header_bytes > max_block and self._too_large is None:
-                self._too_large = f"request header block larger than {max_block} bytes (server.max_header_bytes)"
-            super().on_header(name, value)
+        def _header_problem(self) -> str | None:
+            """Why the complete header block is refused (431), checked once per request: uvicorn
+            collected the URL and the headers (names lower-cased) while parsing, so no Python call
+            per header is added to its own."""
+            total = len(self.url)
+            for name, value in self.headers:
+                size = len(name) + len(value)
+                if size > max_field:
+                    return (f"request header {name[:40].decode('latin-1')!r} is {size} bytes, more than "
+                            f"{max_field} (server.max_header_field_bytes)")
+                total += size + 4
+            if total > max_block:
+                return f"request header block larger than {max_block} bytes (server.max_header_bytes)"
+            return None
 
         def on_headers_complete(self) -> None:
             self._in_headers, self._raw_header_bytes = False, 0
             self._headers_seen += 1
+            if self._too_large is None:
+                self._too_large = self._header_problem()
             if self._too_large is not None:
                 return  # answered 431 by data_received; the application never sees it
             self._answering = True
