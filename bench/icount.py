@@ -20,6 +20,7 @@ Needs Debian's ``valgrind`` (``.ci/run`` installs it).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -40,7 +41,9 @@ def count(command: list[str], children: bool = False) -> int:
         args = [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}"]
         if children:
             args.append("--trace-children=yes")
-        done = subprocess.run(args + command, capture_output=True, text=True)
+        # one hash seed: string hashes decide dict layouts, and so how much work a look-up takes
+        env = {**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
+        done = subprocess.run(args + command, capture_output=True, text=True, env=env)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-2000:]}\n"
                              f"{done.stderr[-4000:]}")

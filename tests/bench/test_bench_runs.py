@@ -162,3 +162,19 @@ def test_the_store_writes_bench_shows_what_ordered_ids_save(tmp_path: Path) -> N
     assert set(rows) == {"ordered", "random"}, done.stdout
     # WAL bytes are pages rewritten: deterministic, and fewer with time-ordered ids at the end of the index
     assert 0 < rows["ordered"][2] < rows["random"][2], done.stdout
+
+
+def test_the_instruction_count_is_per_unit_of_work() -> None:
+    import os
+    import shutil
+
+    from bench import icount
+
+    if shutil.which("valgrind") is None:
+        if os.environ.get("CI"):
+            pytest.fail("valgrind is not installed (.ci/run installs it)")
+        pytest.skip("valgrind is not installed (apt-get install valgrind)")
+    loop = [sys.executable, "-S", "-c", "x = 0\nfor i in range({n}): x += i"]
+    per_iteration = icount.per_unit(loop, (100_000, 300_000))
+    assert 10 < per_iteration < 2_000  # a few bytecodes of CPython: start-up cancelled out
+    assert icount.per_unit(loop, (100_000, 300_000)) == pytest.approx(per_iteration, rel=0.05)  # repeatable
