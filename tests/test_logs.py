@@ -164,3 +164,17 @@ async def test_flush_writes_the_lines_waiting(captured: io.StringIO) -> None:
     logging.getLogger("hookhub").info("pending")
     handler.flush()
     assert stream.getvalue().endswith("pending\n")
+
+
+def test_text_lines_keep_the_standard_time_format_second_after_second() -> None:
+    import logging
+
+    from hookhub.logs import TEXT_FORMAT, TextFormatter
+
+    ours, standard = TextFormatter(TEXT_FORMAT), logging.Formatter(TEXT_FORMAT)
+    for created in (1764000000.25, 1764000000.75, 1764000001.0, 1764003600.5, 1764000000.5):
+        record = logging.LogRecord("hookhub", logging.INFO, __file__, 1, "line %d", (1,), None)
+        record.created, record.msecs = created, (created % 1) * 1000
+        assert ours.format(record) == standard.format(record)
+    record.created = 1764000000.0
+    assert ours.formatTime(record, "%H") == standard.formatTime(record, "%H")  # a date format of one's own
