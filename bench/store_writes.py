@@ -47,7 +47,7 @@ def random_id() -> str:
 
 
 def _ops(count: int, make_id: Callable[[], str], scratch: Path) -> list[Any]:
-    from hookhub import message, store
+    from hookhub import ids
     from hookhub.config import load_config
     from hookhub.hub import Hub
     from hookhub.pipeline import incoming, processing
@@ -62,8 +62,8 @@ def _ops(count: int, make_id: Callable[[], str], scratch: Path) -> list[Any]:
                       query_string="", headers={"content-type": "application/json", "host": "127.0.0.1",
                                                 "content-length": str(len(body)), "user-agent": "bench"},
                       body=body).lowered()
-    real_new_id = store.new_id
-    store.new_id = make_id  # message.stamp looks it up at each call
+    real_new_id = ids.new_id
+    ids.new_id = make_id  # message.stamp looks it up at each call
     try:
         loop = asyncio.new_event_loop()
         ops = []
@@ -73,14 +73,14 @@ def _ops(count: int, make_id: Callable[[], str], scratch: Path) -> list[Any]:
             ops.append(post.op(time.time()))
         loop.close()
     finally:
-        store.new_id = real_new_id
-    assert message  # imported for its look-up of store.new_id
+        ids.new_id = real_new_id
     return ops
 
 
 def measure(ids: str, prefill: int, batch: int, writes: int) -> dict[str, float]:
     """Commit ``writes`` webhooks in batches of ``batch`` after ``prefill``; per-webhook figures."""
-    from hookhub.store import Store, new_id, run_merged
+    from hookhub.ids import new_id
+    from hookhub.store import Store, run_merged
 
     make_id = random_id if ids == "random" else new_id
     with tempfile.TemporaryDirectory(prefix="hookhub-store-writes-") as scratch:

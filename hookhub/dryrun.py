@@ -32,7 +32,7 @@ from sqlalchemy import select
 from . import schema
 from .pipeline import Inbound, Outcome, process
 from .registry import Integration, build_integration
-from .store import new_id
+from .ids import new_id
 
 if TYPE_CHECKING:  # pragma: no cover
     from .hub import Hub

@@ -157,7 +157,7 @@ class TextFormatter(logging.Formatter):
         cached = self._second
         if cached[0] != second:
             cached = self._second = (second, time.strftime(self.default_time_format, self.converter(second)))
-        return self.default_msec_format % (cached[1], record.msecs)
+        return (self.default_msec_format or "%s,%03d") % (cached[1], record.msecs)
 
 
 class JsonFormatter(logging.Formatter):

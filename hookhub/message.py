@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import ids
 from .config import ChannelConfig, Config, IntegrationConfig, UserConfig
 from .errors import MessageError, Problem
 from .registry import Registry
@@ -368,9 +369,7 @@ def build_messages(content: dict[str, Any], integ: IntegrationConfig, registry: 
 
 def stamp(drafts: list[Draft], now: float) -> None:
     """Give each draft its id, time, room id and channel label."""
-    from .store import iso, new_id
-
     for draft in drafts:
         dest = draft.destination
-        draft.doc.update({"_id": new_id(), "ts": iso(now), "rid": dest.room_id,
+        draft.doc.update({"_id": ids.new_id(), "ts": ids.iso(now), "rid": dest.room_id,
                           "channel": dest.name if dest.kind == "channel" else dest.label})

@@ -17,7 +17,8 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from .. import database, schema
-from ..store import Store, iso, new_id
+from ..ids import iso, new_id
+from ..store import Store
 
 Clock = Callable[[], float]
 

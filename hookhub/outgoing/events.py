@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Config
-from ..store import iso
+from ..ids import iso
 from .triggers import Room
 
 ROOM_EVENTS = ("roomCreated", "roomArchived", "roomJoined", "roomLeft")

@@ -24,7 +24,7 @@ from ..records import LogRecord
 from ..errors import HookhubError
 from ..engines.outlines import javascript_outline, python_outline
 from ..message import Draft
-from ..store import iso
+from ..ids import iso
 from ..toolkit import load_fixture
 from . import payload
 from ..delivery.http import Reply

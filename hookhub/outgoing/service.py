@@ -49,7 +49,7 @@ from ..pipeline import js_truthy
 from ..pipeline.posting import Post, announce
 from ..registry import Integration, Registry
 from ..services import ServiceKey
-from ..store import new_id
+from ..ids import new_id
 from ..delivery import http, retry
 from ..delivery.outbox import CANCELLED, DELIVERED, FAILED, PENDING, Clock, Delivery, Outbox, Verdict, with_idempotency_key
 from ..delivery.queue import item_key

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from ..errors import HookhubError, VerificationFailed
 from ..records import LogRecord
 from ..registry import Integration
-from ..store import WriteOp, new_id
+from ..ids import new_id
+from ..store import WriteOp
 from .. import scriptstate
 from . import admission, posting
 from .admission import Claim

@@ -12,7 +12,8 @@ from sqlalchemy.engine import Connection
 
 from .. import schema
 from ..delivery.outbox import FAILED, PENDING, Delivery
-from ..store import Store, history_json, iso
+from ..ids import iso
+from ..store import Store, history_json
 
 #: log levels a script can write (CONTRACT §4), in the order the filter offers them
 LEVELS = ("error", "warn", "info", "log", "debug")

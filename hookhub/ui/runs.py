@@ -17,7 +17,7 @@ from ..errors import RequestError
 from ..pipeline import Inbound, Outcome, process, record
 from ..pipeline.inbound import replayed
 from ..registry import Integration
-from ..store import iso, new_id
+from ..ids import iso, new_id
 from . import queries
 from .render import DiffRow, comparable_message, side_by_side
 

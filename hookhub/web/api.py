@@ -16,7 +16,7 @@ from ..message import build_doc, check_allowed, resolve, split_targets, Draft
 from ..pipeline import process, record
 from ..pipeline.inbound import replayed
 from ..pipeline.posting import Post, post
-from ..store import new_id
+from ..ids import new_id
 
 from .auth import admin_only
 from .paging import page_limit
