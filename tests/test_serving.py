@@ -109,6 +109,35 @@ def test_an_idle_connection_is_closed_after_the_header_deadline(short: Server) -
     sock.close()
 
 
+def test_one_sweep_keeps_the_deadlines_of_many_connections_and_spares_a_busy_one(short: Server) -> None:
+    # the deadlines are checked by one periodic sweep over the open connections, not a timer each
+    idle = [_connect(short) for _ in range(20)]
+    slow = _connect(short)
+    slow.sendall(b"POST /hooks/plain/plain-token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 12\r\n\r\n{\"text\":")
+    started = time.monotonic()
+    busy = _connect(short)
+    for _ in range(8):  # a client that keeps sending requests is never cut off by a stale deadline
+        busy.sendall(b"POST /hooks/plain/plain-token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 12\r\n\r\n{\"text\":\"b\"}")
+        busy.settimeout(10)
+        answer = b""
+        while not answer.endswith(b"}"):
+            chunk = busy.recv(65536)
+            assert chunk, f"the busy connection was closed after {time.monotonic() - started:.2f} s"
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200")
+        time.sleep(0.25)  # 2 s in all: past the 1 s deadlines of the others
+    for sock in idle:
+        assert _read_all(sock, limit_s=5) == b""  # closed, no answer: nothing was sent
+        sock.close()
+    status, body = _status_and_json(_read_all(slow, limit_s=5))
+    assert status == 408 and "server.body_timeout_s" in str(body["error"])
+    assert time.monotonic() - started < 4
+    slow.close()
+    busy.close()
+
+
 def test_headers_sent_one_byte_at_a_time_get_408(short: Server) -> None:
     sock = _connect(short)
     started = time.monotonic()
