@@ -36,6 +36,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .ids import iso
 from .redact import MASK, is_secret_param, mask_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -167,7 +168,7 @@ class JsonFormatter(logging.Formatter):
         """The record as one JSON object: ``ts`` (UTC, milliseconds), ``level``, ``logger``,
         ``message``, the access-log :data:`FIELDS` that are set, and ``exc``/``stack`` when present."""
         body: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "ts": iso(record.created),  # UTC, milliseconds; the second's text made once
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),

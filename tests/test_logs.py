@@ -178,3 +178,14 @@ def test_text_lines_keep_the_standard_time_format_second_after_second() -> None:
         assert ours.format(record) == standard.format(record)
     record.created = 1764000000.0
     assert ours.formatTime(record, "%H") == standard.formatTime(record, "%H")  # a date format of one's own
+
+
+def test_json_lines_keep_their_utc_millisecond_time() -> None:
+    import logging
+    import time
+
+    for created in (1764000000.25, 1764000000.75, 1764000001.0):
+        record = logging.LogRecord("hookhub", logging.INFO, __file__, 1, "line", None, None)
+        record.created, record.msecs = created, int((created % 1) * 1000) + 0.0
+        expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{int(record.msecs):03d}Z"
+        assert json.loads(JsonFormatter().format(record))["ts"] == expected
