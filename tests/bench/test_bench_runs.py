@@ -178,3 +178,14 @@ def test_the_instruction_count_is_per_unit_of_work() -> None:
     per_iteration = icount.per_unit(loop, (100_000, 300_000))
     assert 10 < per_iteration < 2_000  # a few bytecodes of CPython: start-up cancelled out
     assert icount.per_unit(loop, (100_000, 300_000)) == pytest.approx(per_iteration, rel=0.05)  # repeatable
+
+
+def test_the_sqlite_layouts_bench_measures_both_layouts() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "sqlite_layouts.py"), "--prefill", "2000",
+                           "--writes", "320"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"bench/sqlite_layouts.py exited {done.returncode}:\n{done.stderr[-4000:]}"
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| rowid") or line.startswith("| WITHOUT")]
+    assert len(rows) == 2, done.stdout
+    for row in rows:
+        cells = [c.strip().replace(",", "") for c in row.split("|")[1:-1]]
+        assert all(float(c) > 0 for c in cells[1:]), row
