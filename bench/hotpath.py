@@ -105,7 +105,8 @@ async def _lifespan(app: Any) -> tuple[asyncio.Task[None], asyncio.Queue[dict[st
     return task, inbox, outbox
 
 
-async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, profile: bool) -> dict[str, Any]:
+async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, profile: bool,
+                       sort: str = "tottime") -> dict[str, Any]:
     from hookhub.config import load_config
     from hookhub.hub import Hub
     from hookhub.logs import config_secrets, configure
@@ -148,7 +149,7 @@ async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, p
                 store.append((store1 - store0) / requests * 1e6)
             batched = (pool_stats().get("batched", 0) - batched0) / (requests * rounds)
             if profiler is not None:
-                pstats.Stats(profiler).sort_stats("tottime").print_stats(35)
+                pstats.Stats(profiler).sort_stats(sort).print_stats(35)
         finally:
             await inbox.put({"type": "lifespan.shutdown"})
             await outbox.get()
@@ -167,12 +168,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions (slows it down)")
+    parser.add_argument("--sort", default="tottime", help="cProfile's order with --profile (tottime, cumulative)")
     args = parser.parse_args(argv)
     print(f"| scenario | server process CPU µs/webhook (median of {args.rounds}) | rounds | "
           "of which the store's writer thread | sandbox workers µs | calls sent in batches |")
     print("|---|---:|---|---:|---:|---:|")
     for key in args.scenarios.split(","):
-        result = asyncio.run(run_scenario(key, args.requests, args.concurrency, args.rounds, args.profile))
+        result = asyncio.run(run_scenario(key, args.requests, args.concurrency, args.rounds, args.profile,
+                                                args.sort))
         print(f"| {key} | {result['server_us']:.1f} | {result['rounds']} | {result['store_us']:.1f} | "
               f"{result['workers_us']:.1f} | {result['batched']:.0%} |",
               flush=True)

@@ -227,5 +227,16 @@ def _v6(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS ux_deliveries_item ON deliveries (kind, item_key)")
 
 
+def _v7(conn: Connection) -> None:
+    """History by delivery id as a partial index: a webhook without a delivery id adds no index entry.
+
+    Most webhooks have none (``delivery_header`` unset), and every commit rewrote a page of the full
+    index for them; lookups by ``(integration_id, delivery_id = ...)`` still use the partial one.
+    """
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_history_delivery")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_history_delivery_set ON history (integration_id, delivery_id) "
+                         "WHERE delivery_id IS NOT NULL")
+
+
 #: Ordered migrations; version N is ``MIGRATIONS[N - 1]``.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]

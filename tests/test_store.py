@@ -117,6 +117,35 @@ def test_a_merged_batch_stores_what_separate_transactions_store(store: Store) ->
     assert [(r.id, r.doc) for r in stored] == [(m["id"], m["doc"]) for m in rows]
 
 
+
+@pytest.mark.parametrize("count", [1, 2, 3, 31, 32, 33, 63, 100])
+def test_merged_inserts_of_any_count_keep_every_row_in_order(store: Store, count: int) -> None:
+    """On SQLite the rows go in multi-row INSERTs of 32, 16, ... 1 rows: every count is stored whole, in order."""
+    rows = [_message(ts=float(i)) for i in range(count)]
+    rows[count // 2]["integration_id"] = None  # a NULL in the middle of a chunk
+    with store.engine.begin() as conn:
+        run_merged(conn, [op_insert_messages([row]) for row in rows])
+    with store.engine.connect() as conn:
+        stored = conn.execute(select(schema.messages).order_by(schema.messages.c.ts)).all()
+    assert [(r.id, r.ts, r.room, r.integration_id, r.doc) for r in stored] == [
+        (m["id"], m["ts"], m["room"], m["integration_id"], m["doc"]) for m in rows]
+
+
+def test_a_bad_row_inside_a_multi_row_insert_sinks_only_its_own_write(store: Store) -> None:
+    """A taken primary key in the middle of a chunk: the batch is retried one write at a time and only
+    that write fails (the group commit's isolation holds for multi-row statements too)."""
+    taken = _message()
+    store.write_now(op_insert_messages([taken]))
+    writes = [op_insert_messages([_message()]) for _ in range(20)]
+    writes[7] = op_insert_messages([dict(taken)])
+
+    async def run() -> list[Any]:
+        return await asyncio.gather(*(store.write(op) for op in writes), return_exceptions=True)
+
+    results = asyncio.run(run())
+    assert [i for i, r in enumerate(results) if isinstance(r, Exception)] == [7]
+    assert _count(store, "messages") == 20
+
 def test_merged_inserts_store_the_same_bytes_as_sqlalchemy_inserts(store: Store) -> None:
     """On SQLite merged inserts go straight through the driver: the stored values (JSON text, NULLs,
     numbers, non-ASCII text) are the ones SQLAlchemy's own insert writes."""
@@ -213,6 +242,7 @@ def test_the_driver_path_is_taken_only_where_it_stores_what_sqlalchemy_would() -
 
     plan = _raw_insert(schema.messages, ("id", "ts", "room", "integration_id", "doc"))
     assert plan is not None and plan[1] == (False, False, False, False, True)  # doc is JSON text
+    assert plan[0] == 'INSERT INTO "messages" ("id", "ts", "room", "integration_id", "doc") VALUES '
     assert _raw_insert(schema.deliveries, ("id", "kind")) is None, "left-out columns with defaults: SQLAlchemy"
     assert _raw_insert(schema.channels, ("id", "name", "private", "members")) is None, "a Boolean: SQLAlchemy"
     assert _raw_insert(schema.messages, ("id", "nope")) is None, "an unknown column: SQLAlchemy's error"
