@@ -211,49 +211,76 @@ def default_problems(config: Config) -> list[Problem]:
     return problems
 
 
+_URL_KEYS = frozenset(URL_FIELDS)
+_TEXT_KEYS = frozenset(("title", "text", "author_name", "pretext", "color"))
+
+
 def validate_attachments(value: Any, warnings: list[str] | None = None) -> list[dict[str, Any]]:
-    """Checked copies of a message's attachments (field values become strings)."""
+    """Checked copies of a message's attachments (field values become strings, ``None`` values dropped).
+
+    One pass over each attachment's own keys: text fields must be text (numbers become strings), URL
+    fields strings (a warning when not an absolute http(s) URL), ``fields`` a list of objects, ``actions``
+    a list; other keys are kept as they are, without the ``None`` values inside them (like
+    :func:`drop_none`).
+    """
     if not isinstance(value, list):
         raise MessageError("attachments must be a list of objects", field="attachments",
                            fix="return attachments as a list: [{'title': ..., 'text': ...}]")
     out: list[dict[str, Any]] = []
     for i, att in enumerate(value):
-        where = f"attachments[{i}]"
-        if not isinstance(att, dict):
+        if type(att) is not dict and not isinstance(att, dict):
+            where = f"attachments[{i}]"
             raise MessageError(f"{where} must be an object", field=where,
                                fix="each attachment is an object such as {'title': ..., 'text': ...}")
-        att = dict(att)
-        for key in URL_FIELDS:
-            if key in att:
-                _check_url(att[key], f"{where}.{key}", warnings)
-        for key in ("title", "text", "author_name", "pretext", "color"):
-            if key in att:
-                att[key] = _text_of(att[key], f"{where}.{key}")
-        if "fields" in att:
-            fields = att["fields"]
-            if not isinstance(fields, list):
-                raise MessageError(f"{where}.fields must be a list of {{title, value, short}} objects",
-                                   field=f"{where}.fields", fix="use [{'title': ..., 'value': ..., 'short': True}]")
-            checked = []
-            for j, f in enumerate(fields):
-                if not isinstance(f, dict):
-                    raise MessageError(f"{where}.fields[{j}] must be an object with title and value",
-                                       field=f"{where}.fields[{j}]", fix="use {'title': ..., 'value': ...}")
-                f = dict(f)
-                if "value" in f:
-                    v = f["value"]
-                    f["value"] = v if isinstance(v, str) else _stringify(v)
-                if "title" in f:
-                    f["title"] = _text_of(f["title"], f"{where}.fields[{j}].title")
-                if "short" in f:
-                    f["short"] = bool(f["short"])
-                checked.append(f)
-            att["fields"] = checked
-        if "actions" in att and not isinstance(att["actions"], list):
-            raise MessageError(f"{where}.actions must be a list", field=f"{where}.actions",
-                               fix="give a list of action objects, or leave the field out")
-        out.append(att)
+        checked: dict[str, Any] = {}
+        for key, item in att.items():
+            if item is None:
+                continue
+            if key in _TEXT_KEYS:
+                if type(item) is not str:
+                    item = _text_of(item, f"attachments[{i}].{key}")
+            elif key in _URL_KEYS:
+                _check_url(item, f"attachments[{i}].{key}", warnings)
+            elif key == "fields":
+                item = _checked_fields(item, i)
+            else:
+                if key == "actions" and not isinstance(item, list):
+                    raise MessageError(f"attachments[{i}].actions must be a list", field=f"attachments[{i}].actions",
+                                       fix="give a list of action objects, or leave the field out")
+                if type(item) is dict or type(item) is list or isinstance(item, (dict, list)):
+                    item = drop_none(item)
+            checked[key] = item
+        out.append(checked)
     return out
+
+
+def _checked_fields(fields: Any, i: int) -> list[dict[str, Any]]:
+    """An attachment's ``fields``: objects with ``title`` (text), ``value`` (made text) and ``short`` (bool)."""
+    if not isinstance(fields, list):
+        raise MessageError(f"attachments[{i}].fields must be a list of {{title, value, short}} objects",
+                           field=f"attachments[{i}].fields", fix="use [{'title': ..., 'value': ..., 'short': True}]")
+    checked = []
+    for j, f in enumerate(fields):
+        if not isinstance(f, dict):
+            raise MessageError(f"attachments[{i}].fields[{j}] must be an object with title and value",
+                               field=f"attachments[{i}].fields[{j}]", fix="use {'title': ..., 'value': ...}")
+        one: dict[str, Any] = {}
+        for key, item in f.items():
+            if item is None:
+                continue
+            if key == "value":
+                if type(item) is not str:
+                    item = _stringify(drop_none(item))
+            elif key == "title":
+                if type(item) is not str:
+                    item = _text_of(item, f"attachments[{i}].fields[{j}].title")
+            elif key == "short":
+                item = bool(item)
+            elif type(item) is dict or type(item) is list or isinstance(item, (dict, list)):
+                item = drop_none(item)
+            one[key] = item
+        checked.append(one)
+    return checked
 
 
 def _stringify(value: Any) -> str:
@@ -298,7 +325,8 @@ def build_doc(content: dict[str, Any], *, poster: UserConfig, max_chars: int, al
     if raw_text is None:
         raw_text = content.get("msg")
     text = _text_of(raw_text, "text").strip() if raw_text is not None else ""
-    attachments = validate_attachments(content["attachments"], warnings) if "attachments" in content else []
+    raw_attachments = content.get("attachments")
+    attachments = validate_attachments(raw_attachments, warnings) if raw_attachments is not None else []
     if not text and not attachments:
         raise MessageError("the message needs a non-empty text (or msg) or at least one attachment", field="text",
                            fix="set text (or attachments), or return None to post nothing")
@@ -326,7 +354,7 @@ def build_doc(content: dict[str, Any], *, poster: UserConfig, max_chars: int, al
         "emoji": _text_of(emoji, "emoji") if emoji else None,
         "avatar": avatar,
         "attachments": attachments,
-        "parseUrls": bool(content["parseUrls"]) if "parseUrls" in content else not attachments,
+        "parseUrls": bool(content["parseUrls"]) if content.get("parseUrls") is not None else not attachments,
         "groupable": bool(content.get("groupable", False)),
         "u": {"_id": poster.user_id, "username": poster.username, "name": poster.name or poster.username},
     }
@@ -346,7 +374,8 @@ def build_messages(content: dict[str, Any], integ: IntegrationConfig, registry: 
     destination must be valid (any failure raises, nothing is posted); with it,
     failures are collected per destination as ``{"channel", "error"}``.
     """
-    content = drop_none(content)
+    # None values are dropped like JavaScript's undefined: build_doc reads a top-level None as a missing
+    # key and validate_attachments drops the ones inside attachments (no walk over the whole content)
     separate = bool(content.get("separateResponse"))
     poster = poster_for(integ, user_override, registry)
     entries = destinations_for(content, integ, registry)
