@@ -134,7 +134,17 @@ def destinations_for(content: dict[str, Any], integ: IntegrationConfig, registry
 
 
 def resolve(entry: str, registry: Registry) -> Destination:
-    """``#name`` → channel; ``@username`` → direct; else channel by id or name, else user by id."""
+    """``#name`` → channel; ``@username`` → direct; else channel by id or name, else user by id.
+
+    Found once per configuration (the registry keeps it); an entry that names nothing raises each time.
+    """
+    found: Destination | None = registry.resolved.get(entry)
+    if found is None:
+        found = registry.resolved[entry] = _resolve(entry, registry)
+    return found
+
+
+def _resolve(entry: str, registry: Registry) -> Destination:
     channel: ChannelConfig | None = None
     user: UserConfig | None = None
     if entry.startswith("#"):
@@ -155,8 +165,8 @@ def resolve(entry: str, registry: Registry) -> Destination:
 
 
 def check_allowed(dest: Destination, poster: UserConfig, registry: Registry) -> None:
-    """Private channels accept posts only from members."""
-    if dest.kind == "channel":
+    """Private channels accept posts only from members (a pair allowed once is remembered by the registry)."""
+    if dest.kind == "channel" and (dest.name, poster.username) not in registry.allowed:
         channel = registry.channels[dest.name]
         if channel.archived:
             raise MessageError("error-room-archived", field="channel",
@@ -165,6 +175,7 @@ def check_allowed(dest: Destination, poster: UserConfig, registry: Registry) -> 
             raise MessageError("error-not-allowed", field="channel",
                                fix=f"#{channel.name} is private and {poster.username!r} is not in its members; "
                                    "add it to members: or post as a member")
+        registry.allowed.add((dest.name, poster.username))
 
 
 def _check_url(value: Any, where: str, warnings: list[str] | None) -> None:

@@ -162,6 +162,10 @@ class Registry:
         self.users_by_id: dict[str, UserConfig] = {u.user_id: u for u in config.users}
         self.channels: dict[str, ChannelConfig] = {c.name: c for c in config.channels}
         self.channels_by_id: dict[str, ChannelConfig] = {c.channel_id: c for c in config.channels}
+        #: what :mod:`hookhub.message` worked out once for this configuration: destinations by entry
+        #: (``#general``, ``@alice``, an id) and the (channel, poster) pairs allowed to post
+        self.resolved: dict[str, Any] = {}
+        self.allowed: set[tuple[str, str]] = set()
 
     def lookup(self, integration_id: str, token: str) -> Integration:
         """The incoming integration for a hook URL; 404 for unknown id or wrong token, 503 if disabled."""

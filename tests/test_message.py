@@ -309,3 +309,37 @@ def test_none_values_anywhere_are_dropped_as_if_never_sent(content: dict[str, An
     assert got == _doc_or_error(message_module.drop_none(content))
     if isinstance(got, dict):
         assert not _has_none(got["attachments"])
+
+
+def _registry(tmp_path: Any, private: bool) -> Any:
+    from hookhub.config import load_config
+    from hookhub.registry import Registry
+
+    path = tmp_path / f"hookhub-{private}.yaml"
+    path.write_text(
+        "users: [{username: rocket.cat}, {username: alice}]\n"
+        f"channels: [{{name: general}}, {{name: ops, private: {str(private).lower()}, members: [alice]}}]\n"
+        "integrations:\n"
+        "  - {id: plain, type: incoming, token: t, channel: '#ops', username: rocket.cat, script_enabled: false}\n",
+        encoding="utf-8")
+    return Registry(load_config(path), {})
+
+
+def test_destinations_are_resolved_once_per_configuration_and_refusals_every_time(tmp_path: Any) -> None:
+    from hookhub.message import check_allowed, resolve
+
+    public = _registry(tmp_path, private=False)
+    poster = public.users["rocket.cat"]
+    first = resolve("#ops", public)
+    assert resolve("#ops", public) is first  # kept by the registry
+    check_allowed(first, poster, public)
+    for _ in range(2):  # an unknown entry is refused each time, never remembered
+        with pytest.raises(MessageError, match="invalid-channel"):
+            resolve("#nowhere", public)
+    assert "#nowhere" not in public.resolved
+    # a reload builds a new registry: #ops private now, and what the old one allowed does not carry over
+    private = _registry(tmp_path, private=True)
+    for _ in range(2):
+        with pytest.raises(MessageError, match="error-not-allowed"):
+            check_allowed(resolve("#ops", private), private.users["rocket.cat"], private)
+    check_allowed(resolve("#ops", private), private.users["alice"], private)
