@@ -122,6 +122,15 @@ async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, p
         hub = Hub(config)
         app = make_app(hub)
         task, inbox, outbox = await _lifespan(app)
+        commits = [0, 0]  # transactions, writes in them
+        reported = hub.store.on_commit
+
+        def counted(writes: int, seconds: float) -> None:
+            commits[0] += 1
+            commits[1] += writes
+            if reported is not None:
+                reported(writes, seconds)
+        hub.store.on_commit = counted
         body = scenario.body.read_bytes()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                    (b"host", b"127.0.0.1"), (b"user-agent", b"hotpath")]
@@ -132,6 +141,7 @@ async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, p
             pool_stats = getattr(hub.sandbox, "stats", lambda: {})
             batched0 = pool_stats().get("batched", 0)
             server, workers, store = [], [], []
+            commits[:] = [0, 0]
             profiler = cProfile.Profile() if profile else None
             for _ in range(rounds):
                 cpu0, kids0, store0 = time.process_time(), _children_cpu_s(), _thread_cpu_s(WRITER)
@@ -158,6 +168,7 @@ async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, p
             log_file.close()
     return {"scenario": key, "server_us": statistics.median(server), "workers_us": statistics.median(workers),
             "store_us": statistics.median(store), "batched": batched,
+            "per_commit": commits[1] / max(1, commits[0]),
             "rounds": [round(s, 1) for s in server]}
 
 
@@ -171,13 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sort", default="tottime", help="cProfile's order with --profile (tottime, cumulative)")
     args = parser.parse_args(argv)
     print(f"| scenario | server process CPU µs/webhook (median of {args.rounds}) | rounds | "
-          "of which the store's writer thread | sandbox workers µs | calls sent in batches |")
-    print("|---|---:|---|---:|---:|---:|")
+          "of which the store's writer thread | sandbox workers µs | calls sent in batches | writes per commit |")
+    print("|---|---:|---|---:|---:|---:|---:|")
     for key in args.scenarios.split(","):
         result = asyncio.run(run_scenario(key, args.requests, args.concurrency, args.rounds, args.profile,
                                                 args.sort))
         print(f"| {key} | {result['server_us']:.1f} | {result['rounds']} | {result['store_us']:.1f} | "
-              f"{result['workers_us']:.1f} | {result['batched']:.0%} |",
+              f"{result['workers_us']:.1f} | {result['batched']:.0%} | {result['per_commit']:.1f} |",
               flush=True)
     return 0
 

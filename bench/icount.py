@@ -33,12 +33,26 @@ _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 def count(command: list[str], children: bool = False) -> int:
     """Instructions ``command`` executed (all its threads; its children too with ``children``)."""
+    return sum(count_threads(command, children).values())
+
+
+_TOTALS = re.compile(r"^(?:totals|summary):\s*(\d+)", re.MULTILINE)
+_THREAD_FILE = re.compile(r"callgrind\.out\.(\d+)-(\d+)$")
+
+
+def count_threads(command: list[str], children: bool = False) -> dict[str, int]:
+    """Instructions ``command`` executed, per thread: ``{"<pid>-<thread number>": count}``.
+
+    Thread 1 is a process's main thread (the event loop in ``bench/hotpath.py``); the others are
+    numbered in the order they started.  Pids are replaced by their order of appearance (``p1``, ...),
+    so that two runs give the same keys.
+    """
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         raise SystemExit("valgrind is not installed: apt-get install valgrind")
     with tempfile.TemporaryDirectory(prefix="hookhub-icount-") as scratch:
         out = Path(scratch) / "callgrind.out.%p"
-        args = [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}"]
+        args = [valgrind, "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={out}"]
         if children:
             args.append("--trace-children=yes")
         # one hash seed: string hashes decide dict layouts, and so how much work a look-up takes
@@ -47,14 +61,29 @@ def count(command: list[str], children: bool = False) -> int:
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-2000:]}\n"
                              f"{done.stderr[-4000:]}")
-        return sum(int(m) for m in _COLLECTED.findall(done.stderr))
+        found: dict[tuple[int, int], int] = {}
+        for path in Path(scratch).iterdir():
+            named = _THREAD_FILE.search(path.name)
+            totals = _TOTALS.search(path.read_text(errors="replace")) if named else None
+            if named and totals:
+                found[(int(named.group(1)), int(named.group(2)))] = int(totals.group(1))
+        if not found:  # an older valgrind without per-thread files: the total it printed
+            return {"all": sum(int(m) for m in _COLLECTED.findall(done.stderr))}
+        order = {pid: i + 1 for i, pid in enumerate(sorted({pid for pid, _ in found}))}
+        return {f"p{order[pid]}-{tid}": n for (pid, tid), n in sorted(found.items())}
 
 
 def per_unit(command: list[str], sizes: tuple[int, int], children: bool = False) -> float:
     """Instructions per unit of ``{n}``: (count at the larger size − at the smaller) / the sizes' difference."""
+    return sum(per_unit_threads(command, sizes, children).values())
+
+
+def per_unit_threads(command: list[str], sizes: tuple[int, int], children: bool = False) -> dict[str, float]:
+    """:func:`per_unit` of each thread (see :func:`count_threads`; a thread only one run had counts as 0 in the other)."""
     small, large = sizes
-    counts = [count([a.replace("{n}", str(n)) for a in command], children) for n in (small, large)]
-    return (counts[1] - counts[0]) / (large - small)
+    counts = [count_threads([a.replace("{n}", str(n)) for a in command], children) for n in (small, large)]
+    keys = sorted(set(counts[0]) | set(counts[1]))
+    return {k: (counts[1].get(k, 0) - counts[0].get(k, 0)) / (large - small) for k in keys}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,14 +91,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,3000", help="the two values of {n} (default 1000,3000)")
     parser.add_argument("--children", action="store_true", help="count child processes too (sandbox workers)")
+    parser.add_argument("--threads", action="store_true",
+                        help="also print each thread's share (p1-1: the main thread, e.g. the event loop)")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- then the command, with {n} in it")
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command or not any("{n}" in a for a in command):
         parser.error("give the command after --, with {n} where the number of requests goes")
     small, large = (int(s) for s in args.sizes.split(","))
-    value = per_unit(command, (small, large), args.children)
+    threads = per_unit_threads(command, (small, large), args.children)
+    value = sum(threads.values())
     print(f"{value:,.0f} instructions per unit ({' '.join(command)}; sizes {small:,} and {large:,})")
+    if args.threads:
+        for key, n in threads.items():
+            if abs(n) >= 1:
+                print(f"  thread {key}: {n:,.0f}")
     return 0
 
 

@@ -178,6 +178,13 @@ def test_the_instruction_count_is_per_unit_of_work() -> None:
     per_iteration = icount.per_unit(loop, (100_000, 300_000))
     assert 10 < per_iteration < 2_000  # a few bytecodes of CPython: start-up cancelled out
     assert icount.per_unit(loop, (100_000, 300_000)) == pytest.approx(per_iteration, rel=0.05)  # repeatable
+    # per thread: a second thread doing the loop's work twice over is counted apart from the main one
+    threaded = [sys.executable, "-S", "-c", "import threading\n"
+                "def work(n):\n    x = 0\n    for i in range(n): x += i\n"
+                "t = threading.Thread(target=work, args=(2 * {n},)); t.start(); t.join(); work({n})"]
+    split = icount.per_unit_threads(threaded, (100_000, 300_000))
+    assert set(split) >= {"p1-1", "p1-2"}, split
+    assert split["p1-2"] == pytest.approx(2 * split["p1-1"], rel=0.1)
 
 
 def test_the_sqlite_layouts_bench_measures_both_layouts() -> None:
