@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -71,14 +71,18 @@ class Sections:
     def __init__(self) -> None:
         self._locks: dict[str, asyncio.Lock] = {}
 
-    @contextlib.asynccontextmanager
-    async def section(self, integration_id: str, source: str | None, *, shared: bool) -> AsyncIterator[None]:
-        """Hold the integration's section when the store is shared and the script uses ``Store``."""
+    def section(self, integration_id: str, source: str | None, *,
+                shared: bool) -> contextlib.AbstractAsyncContextManager[Any]:
+        """Hold the integration's section when the store is shared and the script uses ``Store``.
+
+        Otherwise (the common case) a context that does nothing, without a generator or a lock.
+        """
         if not shared or source is None or not uses_store(source):
-            yield
-            return
+            return _NO_SECTION
         lock = self._locks.get(integration_id)
         if lock is None:
             lock = self._locks[integration_id] = asyncio.Lock()
-        async with lock:
-            yield
+        return lock
+
+
+_NO_SECTION: contextlib.AbstractAsyncContextManager[Any] = contextlib.nullcontext()
