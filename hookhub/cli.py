@@ -127,6 +127,7 @@ def serve(config_path: str, host: str | None, port: int | None, dev: bool, log_l
         serving.run_workers(config_path=config_path, dev=dev, host=server.host, port=server.port,
                             log_level=log_level, workers=workers)
         return
+    hub.freeze_heap = True  # a long-lived server: its start-up objects leave the collector's walks
     serving.run(make_app(hub), server, log_level)
 
 

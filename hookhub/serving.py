@@ -393,4 +393,6 @@ def app_from_env() -> Any:
                                               "port": int(os.environ.get(ENV_PORT, config.server.port))})
     config = config.model_copy(update={"server": server})
     install_worker_protocol(server)
-    return make_app(Hub(config))
+    hub = Hub(config)
+    hub.freeze_heap = True  # see hookhub.hub.Hub.settle_heap
+    return make_app(hub)

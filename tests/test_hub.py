@@ -116,3 +116,33 @@ async def test_a_script_that_does_not_compile_is_reported_by_reload(write_config
         assert "a" in hub.last_reload["compile_errors"]
     finally:
         await hub.stop()
+
+
+async def test_a_served_hub_freezes_its_start_up_heap_and_a_reload_lets_the_old_one_go(
+        write_config: Callable[..., Path]) -> None:
+    """``hookhub serve`` sets ``freeze_heap``: after start-up the live objects are frozen (full collections
+    skip them); after a reload the old registry is collected, not kept frozen for ever."""
+    import gc
+    import weakref
+
+    path = write_config(integration("a"))
+    plain = Hub(load_config(path))
+    await plain.start()
+    try:
+        assert gc.get_freeze_count() == 0  # tests, library users: the collector as Python sets it
+    finally:
+        await plain.stop()
+    hub = Hub(load_config(path))
+    hub.freeze_heap = True
+    await hub.start()
+    try:
+        assert gc.get_freeze_count() > 1000
+        hub.registry.cycle = [hub.registry]  # type: ignore[attr-defined]  # only the cyclic collector frees it
+        old = weakref.ref(hub.registry)
+        write_config(integration("a"), integration("b"))
+        assert await hub.reload_file() == ["added b"]
+        assert old() is None  # unfrozen, collected, and the new heap frozen again
+        assert gc.get_freeze_count() > 1000
+    finally:
+        await hub.stop()
+        gc.unfreeze()
