@@ -7,6 +7,7 @@ judged in seconds and with little noise:
     .venv/bin/python bench/hotpath.py                       # noscript and python, 3 rounds
     .venv/bin/python bench/hotpath.py --scenarios noscript --requests 20000
     .venv/bin/python bench/hotpath.py --profile noscript    # cProfile top functions
+    .venv/bin/python bench/hotpath.py --scenarios noscript --cut store   # everything but the commit
 
 Each scenario's deployment is generated as ``make bench`` generates it (same
 YAML, a real SQLite file, real sandbox workers).  The application is started
@@ -17,6 +18,13 @@ to a file in the scratch directory).
 Reported: CPU µs per webhook of the server process (event loop and store
 thread), of the store's writer thread alone, and of the sandbox workers, the
 median of ``--rounds`` rounds.
+
+``--cut`` leaves stages out, from the outside in, for the per-stage breakdown
+(the differences between cuts): ``answer`` (the application answers at once:
+the driver and the event loop), ``pipeline`` (the hook endpoint, its access-log
+line and metrics run; the pipeline answers 200 at once), ``store`` (everything
+but the commit: nothing reaches the writer thread).  Measurement only: a cut
+run stores nothing.
 """
 
 from __future__ import annotations
@@ -105,8 +113,31 @@ async def _lifespan(app: Any) -> tuple[asyncio.Task[None], asyncio.Queue[dict[st
     return task, inbox, outbox
 
 
+async def _answer_at_once(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """``--cut answer``: read the body, answer 200 (the driver and the event loop alone)."""
+    await receive()
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": b'{"success":true}'})
+
+
+async def _no_pipeline(hub: Any, inbound: Any) -> Any:
+    """``--cut pipeline``: the hook endpoint runs, the pipeline answers 200 at once."""
+    from hookhub.pipeline.inbound import Outcome
+
+    return Outcome(200, {"success": True})
+
+
+async def _no_commit(op: Any) -> None:
+    """``--cut store``: the pipeline runs, its commit is skipped (nothing reaches the writer thread)."""
+    return None
+
+
+#: what ``--cut`` leaves out, from the outside in; the differences between cuts are the stages' costs
+CUTS = ("answer", "pipeline", "store")
+
+
 async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, profile: bool,
-                       sort: str = "tottime") -> dict[str, Any]:
+                       sort: str = "tottime", cut: str | None = None) -> dict[str, Any]:
     from hookhub.config import load_config
     from hookhub.hub import Hub
     from hookhub.logs import config_secrets, configure
@@ -136,8 +167,18 @@ async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, p
                    (b"host", b"127.0.0.1"), (b"user-agent", b"hotpath")]
         headers += [(k.lower().encode(), v.encode()) for k, v in scenario.headers.items()]
         path = hooks[key].path
+        from hookhub.web import hooks as hook_endpoint
+
+        real_receive = hook_endpoint.receive
+        driven: Any = app
+        if cut == "answer":
+            driven = _answer_at_once
+        elif cut == "pipeline":
+            hook_endpoint.receive = _no_pipeline  # type: ignore[assignment]
+        elif cut == "store":
+            hub.store.write = _no_commit  # type: ignore[method-assign]  # start-up's writes are done
         try:
-            await _drive(app, path, body, headers, min(500, requests), concurrency)  # warm-up
+            await _drive(driven, path, body, headers, min(500, requests), concurrency)  # warm-up
             pool_stats = getattr(hub.sandbox, "stats", lambda: {})
             batched0 = pool_stats().get("batched", 0)
             server, workers, store = [], [], []
@@ -147,7 +188,7 @@ async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, p
                 cpu0, kids0, store0 = time.process_time(), _children_cpu_s(), _thread_cpu_s(WRITER)
                 if profiler is not None:
                     profiler.enable()
-                statuses = await _drive(app, path, body, headers, requests, concurrency)
+                statuses = await _drive(driven, path, body, headers, requests, concurrency)
                 if profiler is not None:
                     profiler.disable()
                 cpu1, kids1, store1 = time.process_time(), _children_cpu_s(), _thread_cpu_s(WRITER)
@@ -161,6 +202,7 @@ async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, p
             if profiler is not None:
                 pstats.Stats(profiler).sort_stats(sort).print_stats(35)
         finally:
+            hook_endpoint.receive = real_receive  # type: ignore[assignment]
             await inbox.put({"type": "lifespan.shutdown"})
             await outbox.get()
             await task
@@ -180,13 +222,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions (slows it down)")
     parser.add_argument("--sort", default="tottime", help="cProfile's order with --profile (tottime, cumulative)")
+    parser.add_argument("--cut", choices=CUTS, help="leave a stage out, for the per-stage breakdown: answer (the "
+                        "application answers at once), pipeline (the hook endpoint runs, the pipeline does "
+                        "not), store (everything but the commit)")
     args = parser.parse_args(argv)
     print(f"| scenario | server process CPU µs/webhook (median of {args.rounds}) | rounds | "
           "of which the store's writer thread | sandbox workers µs | calls sent in batches | writes per commit |")
     print("|---|---:|---|---:|---:|---:|---:|")
     for key in args.scenarios.split(","):
         result = asyncio.run(run_scenario(key, args.requests, args.concurrency, args.rounds, args.profile,
-                                                args.sort))
+                                                args.sort, args.cut))
         print(f"| {key} | {result['server_us']:.1f} | {result['rounds']} | {result['store_us']:.1f} | "
               f"{result['workers_us']:.1f} | {result['batched']:.0%} | {result['per_commit']:.1f} |",
               flush=True)

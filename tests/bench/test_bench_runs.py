@@ -148,6 +148,19 @@ def test_the_in_process_hot_path_bench_answers_every_webhook(tmp_path: Path) -> 
         cells = [c.strip() for c in rows[key].split("|")[1:-1]]
         assert float(cells[1]) > 0, f"{key}: no server CPU measured: {rows[key]}"
 
+    assert float(cells[-1]) > 0, f"writes per commit: {rows['python']}"
+
+
+@pytest.mark.parametrize("cut", ["answer", "pipeline", "store"])
+def test_the_hot_path_bench_cuts_stages_for_the_breakdown(cut: str) -> None:
+    """Each cut still answers every webhook 200 (hotpath.py exits non-zero otherwise) and measures some CPU."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "hotpath.py"), "--scenarios", "noscript",
+                           "--requests", "60", "--rounds", "1", "--concurrency", "4", "--cut", cut],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"bench/hotpath.py exited {done.returncode}:\n{done.stdout}\n{done.stderr[-4000:]}"
+    row = next(line for line in done.stdout.splitlines() if line.startswith("| noscript"))
+    cells = [c.strip() for c in row.split("|")[1:-1]]
+    assert float(cells[1]) > 0, row
 
 def test_the_store_writes_bench_shows_what_ordered_ids_save(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "store_writes.py"), "--prefill", "3000",
@@ -196,3 +209,13 @@ def test_the_sqlite_layouts_bench_measures_both_layouts() -> None:
     for row in rows:
         cells = [c.strip().replace(",", "") for c in row.split("|")[1:-1]]
         assert all(float(c) > 0 for c in cells[1:]), row
+
+
+def test_the_stages_bench_times_every_piece() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "stages.py"), "--calls", "50", "--rounds", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"bench/stages.py exited {done.returncode}:\n{done.stderr[-4000:]}"
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and not line.startswith("| piece")]
+    assert len(rows) >= 8, done.stdout
+    for row in rows:
+        assert float(row.split("|")[2]) > 0, row

@@ -1,0 +1,112 @@
+"""The pieces of a `noscript` webhook, each timed alone: µs per call, the best of ``--rounds``.
+
+``bench/hotpath.py --cut`` splits a webhook's cost by stage; this says what the
+named functions inside the stages cost on their own, on the scenario's real
+body and a real hub (SQLite store, logging as ``hookhub serve`` sets it up, the
+access log written to /dev/null):
+
+    .venv/bin/python bench/stages.py
+    .venv/bin/python bench/stages.py --calls 50000 --rounds 7
+
+Numbers that the rest of the request does not show (caches warm, no other
+request in between): use them to see which piece a change moved, and the
+hot-path figures for what the whole request gained.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if sys.path and Path(sys.path[0]).resolve() == HERE:
+    sys.path[0] = str(HERE.parent)  # bench/profile.py would shadow the standard library's profile
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+from bench import deployment  # noqa: E402
+from bench.scenarios import all_scenarios  # noqa: E402
+
+
+def _best(fn: Callable[[], Any], calls: int, rounds: int) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        began = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        best = min(best, (time.perf_counter() - began) / calls * 1e6)
+    return best
+
+
+async def measure(calls: int, rounds: int) -> dict[str, float]:
+    """µs per call of each piece, by name."""
+    from hookhub import jsontext
+    from hookhub.bodies import parse_body
+    from hookhub.config import load_config
+    from hookhub.hub import Hub
+    from hookhub.logs import config_secrets, configure
+    from hookhub.message import build_messages
+    from hookhub.pipeline import incoming, posting, processing
+    from hookhub.pipeline.inbound import Inbound, history_request, secret_headers
+    from hookhub.web.accesslog import AccessLog
+
+    scenario = all_scenarios()["noscript"]
+    with tempfile.TemporaryDirectory(prefix="hookhub-stages-") as scratch, open("/dev/null", "w") as null:
+        config_path, hooks = deployment.write(Path(scratch), "noscript", {"noscript": scenario.integration}, port=1)
+        config = load_config(config_path)
+        configure("info", config.server.log_format, config_secrets(config), stream=null)
+        hub = Hub(config)
+        await hub.start()
+        try:
+            integ = hub.registry.integrations["noscript"]
+            body = scenario.body.read_bytes()
+            path = hooks["noscript"].path
+            token = path.rsplit("/", 1)[-1]
+            headers = {"content-type": "application/json", "content-length": str(len(body)),
+                       "host": "127.0.0.1", "user-agent": "bench"}
+            inbound = Inbound("noscript", token, "POST", path, "", headers, body, headers_lower=True)
+            parsed = parse_body(body, "application/json")
+            outcome = processing.deliver(hub, integ, parsed.content, None, None)
+            outcome.raw = parsed.raw
+            secret = secret_headers(integ)
+            access = AccessLog(hub)
+            pieces: dict[str, Callable[[], Any]] = {
+                "registry.lookup (token compared)": lambda: hub.registry.lookup("noscript", token),
+                "parse_body (JSON, 1.3 KB)": lambda: parse_body(body, "application/json"),
+                "build_messages": lambda: build_messages(parsed.content, integ.config, hub.registry, warnings=[]),
+                "processing.deliver (build, stamp, answer)": lambda: processing.deliver(hub, integ, parsed.content,
+                                                                                        None, None),
+                "history_request": lambda: history_request(inbound, parsed.raw, secret),
+                "incoming_post(...).op() (the write operation)": lambda: incoming.incoming_post(
+                    integ, inbound, outcome, 0.0, "request-id").op(),
+                "posting.announce (hookhub_message_posted)": lambda: posting.announce(hub, outcome.drafts, integ.id),
+                "access-log line (formatted, queued)": lambda: access.line("POST", path, 200, 0.002),
+                "metrics.webhook": lambda: hub.metrics.webhook("noscript", 200, 0.002),
+                "jsontext.dumps(message doc)": lambda: jsontext.dumps(outcome.drafts[0].doc),
+            }
+            return {name: _best(fn, calls, rounds) for name, fn in pieces.items()}
+        finally:
+            await hub.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print one table row per piece."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args(argv)
+    results = asyncio.run(measure(args.calls, args.rounds))
+    print(f"| piece of a `noscript` webhook | µs per call (best of {args.rounds}) |")
+    print("|---|---:|")
+    for name, us in results.items():
+        print(f"| {name} | {us:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
