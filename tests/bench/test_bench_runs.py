@@ -219,3 +219,13 @@ def test_the_stages_bench_times_every_piece() -> None:
     assert len(rows) >= 8, done.stdout
     for row in rows:
         assert float(row.split("|")[2]) > 0, row
+
+
+def test_the_gc_pause_bench_shows_the_frozen_heap_is_not_walked() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "gc_pause.py"), "--integrations", "300"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"bench/gc_pause.py exited {done.returncode}:\n{done.stderr[-4000:]}"
+    row = [line for line in done.stdout.splitlines() if line.startswith("| 300")][0]
+    cells = [float(c.strip().replace(",", "")) for c in row.split("|")[1:-1]]
+    tracked, pause, frozen, after = cells[1], cells[2], cells[4], cells[5]
+    assert frozen > 0.5 * tracked and after < pause, row
