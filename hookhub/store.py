@@ -337,9 +337,15 @@ def _insert(table: Table) -> Any:
     return stmt
 
 
-#: per (table, columns): the INSERT for the DBAPI and which of its values are JSON, or None when a
-#: column's type needs SQLAlchemy's bind processing (the SQLite fast path of :func:`run_merged`)
+#: per (table, columns): the INSERT's head and row placeholder for the DBAPI and which of its values are
+#: JSON, or None when a column's type needs SQLAlchemy's bind processing (the SQLite fast path of
+#: :func:`run_merged`)
 _RAW_INSERTS: dict[tuple[Table, tuple[str, ...]], tuple[str, tuple[bool, ...]] | None] = {}
+
+#: rows per multi-row INSERT: a batch's rows go in chunks of these sizes (a few statement texts per
+#: table for SQLite's statement cache; 32 rows x 13 columns stay far below its limit on variables)
+_CHUNKS = (32, 16, 8, 4, 2, 1)
+_CHUNK_SQL: dict[tuple[str, int], str] = {}
 
 
 def _raw_insert(table: Table, keys: tuple[str, ...]) -> tuple[str, tuple[bool, ...]] | None:
@@ -352,10 +358,19 @@ def _raw_insert(table: Table, keys: tuple[str, ...]) -> tuple[str, tuple[bool, .
     defaults_apply = any(c.default is not None for c in table.columns if c.name not in keys)
     if keys and not defaults_apply and all(c is not None and type(c.type) in _PLAIN_TYPES for c in columns):
         names = ", ".join(f'"{key}"' for key in keys)
-        plan = (f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(keys))})',
+        plan = (f'INSERT INTO "{table.name}" ({names}) VALUES ',
                 tuple(type(c.type) is JSON for c in columns))  # type: ignore[union-attr]
     _RAW_INSERTS[(table, keys)] = plan
     return plan
+
+
+def _chunk_sql(head: str, width: int, rows: int) -> str:
+    """``head`` followed by ``rows`` placeholders of ``width`` values: one statement for that many rows."""
+    sql = _CHUNK_SQL.get((head, rows))
+    if sql is None:
+        one = f"({', '.join('?' * width)})"
+        sql = _CHUNK_SQL[(head, rows)] = head + ", ".join([one] * rows)
+    return sql
 
 
 #: column types whose values SQLite's driver takes as they are (JSON: serialised as SQLAlchemy would)
@@ -363,18 +378,27 @@ _PLAIN_TYPES = (String, Text, Float, Integer, JSON)
 
 
 def _insert_rows(conn: Connection, table: Table, keys: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    """One ``executemany``: straight through the driver on SQLite (SQLAlchemy's statement and parameter
-    processing cost more than the insert itself), through SQLAlchemy elsewhere; the same rows either way."""
+    """The rows inserted: straight through the driver on SQLite (SQLAlchemy's statement and parameter
+    processing cost more than the insert itself), through SQLAlchemy elsewhere; the same rows either way.
+
+    On SQLite the rows go as multi-row ``INSERT ... VALUES (...), (...)`` statements of up to 32 rows:
+    one statement step per chunk instead of one per row (each step lets go of the GIL and takes it
+    back, behind the event loop), and SQLite opens the table and its indexes once per chunk.
+    """
     plan = _raw_insert(table, keys) if conn.dialect.name == "sqlite" else None
     if plan is None:
         conn.execute(_insert(table), rows)
         return
-    sql, is_json = plan
+    head, is_json = plan
     dumps = jsontext.dumps
-    params = [tuple(dumps(row[key]) if json else row[key] for key, json in zip(keys, is_json)) for row in rows]
+    params = [dumps(row[key]) if json else row[key] for row in rows for key, json in zip(keys, is_json)]
     driver = conn.connection.driver_connection
     assert driver is not None
-    driver.executemany(sql, params)
+    width, done = len(keys), 0
+    for size in _CHUNKS:
+        while len(rows) - done >= size:
+            driver.execute(_chunk_sql(head, width, size), params[done * width:(done + size) * width])
+            done += size
 
 
 def run_merged(conn: Connection, ops: list[WriteOp]) -> list[Any]:

@@ -120,7 +120,7 @@ def test_a_merged_batch_stores_what_separate_transactions_store(store: Store) ->
 
 @pytest.mark.parametrize("count", [1, 2, 3, 31, 32, 33, 63, 100])
 def test_merged_inserts_of_any_count_keep_every_row_in_order(store: Store, count: int) -> None:
-    """One merged insert of any number of rows (a NULL among them) stores every row whole, in order."""
+    """On SQLite the rows go in multi-row INSERTs of 32, 16, ... 1 rows: every count is stored whole, in order."""
     rows = [_message(ts=float(i)) for i in range(count)]
     rows[count // 2]["integration_id"] = None  # a NULL in the middle of a chunk
     with store.engine.begin() as conn:
@@ -131,9 +131,9 @@ def test_merged_inserts_of_any_count_keep_every_row_in_order(store: Store, count
         (m["id"], m["ts"], m["room"], m["integration_id"], m["doc"]) for m in rows]
 
 
-def test_a_bad_row_inside_a_merged_insert_sinks_only_its_own_write(store: Store) -> None:
-    """A taken primary key in the middle of a merged insert: the batch is retried one write at a time and
-    only that write fails."""
+def test_a_bad_row_inside_a_multi_row_insert_sinks_only_its_own_write(store: Store) -> None:
+    """A taken primary key in the middle of a chunk: the batch is retried one write at a time and only
+    that write fails (the group commit's isolation holds for multi-row statements too)."""
     taken = _message()
     store.write_now(op_insert_messages([taken]))
     writes = [op_insert_messages([_message()]) for _ in range(20)]
@@ -242,6 +242,7 @@ def test_the_driver_path_is_taken_only_where_it_stores_what_sqlalchemy_would() -
 
     plan = _raw_insert(schema.messages, ("id", "ts", "room", "integration_id", "doc"))
     assert plan is not None and plan[1] == (False, False, False, False, True)  # doc is JSON text
+    assert plan[0] == 'INSERT INTO "messages" ("id", "ts", "room", "integration_id", "doc") VALUES '
     assert _raw_insert(schema.deliveries, ("id", "kind")) is None, "left-out columns with defaults: SQLAlchemy"
     assert _raw_insert(schema.channels, ("id", "name", "private", "members")) is None, "a Boolean: SQLAlchemy"
     assert _raw_insert(schema.messages, ("id", "nope")) is None, "an unknown column: SQLAlchemy's error"
