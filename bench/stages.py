@@ -7,6 +7,7 @@ access log written to /dev/null):
 
     .venv/bin/python bench/stages.py
     .venv/bin/python bench/stages.py --calls 50000 --rounds 7
+    .venv/bin/python bench/icount.py -- .venv/bin/python bench/stages.py --only access --rounds 1 --calls {n}
 
 Numbers that the rest of the request does not show (caches warm, no other
 request in between): use them to see which piece a change moved, and the
@@ -43,7 +44,7 @@ def _best(fn: Callable[[], Any], calls: int, rounds: int) -> float:
     return best
 
 
-async def measure(calls: int, rounds: int) -> dict[str, float]:
+async def measure(calls: int, rounds: int, only: str = "") -> dict[str, float]:
     """µs per call of each piece, by name."""
     from hookhub import jsontext
     from hookhub.bodies import parse_body
@@ -89,7 +90,7 @@ async def measure(calls: int, rounds: int) -> dict[str, float]:
                 "metrics.webhook": lambda: hub.metrics.webhook("noscript", 200, 0.002),
                 "jsontext.dumps(message doc)": lambda: jsontext.dumps(outcome.drafts[0].doc),
             }
-            return {name: _best(fn, calls, rounds) for name, fn in pieces.items()}
+            return {name: _best(fn, calls, rounds) for name, fn in pieces.items() if only in name}
         finally:
             await hub.stop()
 
@@ -99,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only", default="", help="only the pieces whose name contains this text "
+                        "(with bench/icount.py: --calls {n} --rounds 1 --only access)")
     args = parser.parse_args(argv)
-    results = asyncio.run(measure(args.calls, args.rounds))
+    results = asyncio.run(measure(args.calls, args.rounds, args.only))
     print(f"| piece of a `noscript` webhook | µs per call (best of {args.rounds}) |")
     print("|---|---:|")
     for name, us in results.items():
