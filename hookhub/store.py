@@ -337,9 +337,8 @@ def _insert(table: Table) -> Any:
     return stmt
 
 
-#: per (table, columns): the INSERT's head and row placeholder for the DBAPI and which of its values are
-#: JSON, or None when a column's type needs SQLAlchemy's bind processing (the SQLite fast path of
-#: :func:`run_merged`)
+#: per (table, columns): the INSERT for the DBAPI up to ``VALUES`` and which of its values are JSON, or
+#: None when a column's type needs SQLAlchemy's bind processing (the SQLite fast path of :func:`run_merged`)
 _RAW_INSERTS: dict[tuple[Table, tuple[str, ...]], tuple[str, tuple[bool, ...]] | None] = {}
 
 #: rows per multi-row INSERT: a batch's rows go in chunks of these sizes (a few statement texts per

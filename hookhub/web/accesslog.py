@@ -81,9 +81,9 @@ class AccessLog:
         """A record of ``args``: what ``makeRecord`` builds, from a template made once per thread.
 
         ``LogRecord.__init__`` looks up the level name, the file name, the thread, the process and
-        multiprocessing's process name for every line (~a third of a line's cost); those are the same
-        for every access-log line of a thread, so they are copied and only the times and ``args`` are
-        set.  A fork clears the template (the child's pid differs).
+        multiprocessing's process name for every line; those are the same for every access-log line
+        of a thread, so they are copied and only the times and ``args`` are set (a line costs ~5%
+        fewer instructions, bench/RESULTS.md).  A fork clears the template (the child's pid differs).
         """
         if logging.getLogRecordFactory() is not logging.LogRecord:  # a custom factory runs for every line
             return log.makeRecord(log.name, logging.INFO, __file__, 0, LINE, args, None)
