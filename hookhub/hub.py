@@ -22,6 +22,7 @@ from .pipeline.admission import RateLimits, limits_of
 from .metrics import Metrics
 from .config import Config, load_config
 from .errors import ConfigError, ScriptCompileError
+from .hookcall import DirectHook
 from .registry import Integration, Registry, plugin_problems
 from .scriptstate import Sections
 from .services import Services
@@ -43,6 +44,8 @@ class Hub:
         self.pm = pm or plugins.make_plugin_manager(block=config.disable_plugins,
                                                     plugins_dir=config.resolve(config.plugins_dir)
                                                     if config.plugins_dir else None)
+        #: ``hookhub_message_posted``, called once per message posted (:mod:`hookhub.hookcall`)
+        self.message_posted = DirectHook(self.pm, "hookhub_message_posted", ("hub", "message", "integration_id"))
         self.engines = plugins.engines(self.pm)
         self.verifiers = plugins.verifiers(self.pm)
         problems = plugin_problems(config, self.verifiers)

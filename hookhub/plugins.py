@@ -19,6 +19,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from .hookcall import PluginManager
 
 #: Default plugins, by registration name → module path.
 DEFAULT_PLUGINS: dict[str, str] = {
@@ -44,7 +45,7 @@ def make_plugin_manager(*, block: Iterable[str] = (), extra: Iterable[Any] = (),
     :param extra: plugin objects to register after the defaults (tests use this).
     :param plugins_dir: a folder whose ``*.py`` modules are registered as plugins.
     """
-    pm = pluggy.PluginManager("hookhub")
+    pm = PluginManager("hookhub")
     pm.add_hookspecs(hookspecs)
     for name in block:
         pm.set_blocked(name)

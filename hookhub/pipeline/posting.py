@@ -67,9 +67,9 @@ class Post:
 
 def announce(hub: Hub, drafts: Sequence[Draft], integration_id: str | None) -> None:
     """Tell the plugins about committed messages (``hookhub_message_posted``, once per message)."""
-    hook = hub.pm.hook.hookhub_message_posted
+    hook = hub.message_posted
     for draft in drafts:
-        hook(hub=hub, message=draft.doc, integration_id=integration_id)
+        hook(hub, draft.doc, integration_id)
 
 
 async def post(hub: Hub, posting: Post) -> None:
