@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from hookhub.bodies import parse_body
+from hookhub.bodies import MAX_JSON_DEPTH, json_depth_exceeds, loads_untrusted, parse_body
 
 
 def test_json_object_becomes_content() -> None:
@@ -90,3 +90,31 @@ def test_nan_and_infinity_are_invalid_json_like_in_javascript(text: str) -> None
     assert parsed.content == {} and parsed.raw == text
     assert parsed.problem is not None and parsed.problem.startswith("invalid JSON body:")
     assert "is not a JSON value" in parsed.problem
+
+
+@pytest.mark.parametrize("pad", [0, 10_000])  # short bodies count their brackets first, long ones are walked
+@pytest.mark.parametrize("depth", [1, 2, 127, 128, 129, 130, 500])
+def test_depth_limit_is_exact_for_objects_arrays_and_both(depth: int, pad: int) -> None:
+    filler = '"' + "x" * pad + '"'
+    bodies = ["[" * depth + filler + "]" * depth,
+              '{"a":' * depth + filler + "}" * depth,
+              "".join('{"k":' if i % 2 else "[" for i in range(depth)) + filler
+              + "".join("}" if i % 2 else "]" for i in reversed(range(depth)))]
+    for body in bodies:
+        expected = json.loads(body) if depth < 400 else None
+        if depth > MAX_JSON_DEPTH:
+            with pytest.raises(ValueError, match="nested more than 128 levels"):
+                loads_untrusted(body)
+        else:
+            assert loads_untrusted(body) == expected
+
+
+def test_brackets_inside_strings_and_wide_documents_are_not_depth() -> None:
+    wide = json.dumps({"s": "[" * 500 + "{" * 500, "items": [[{"a": [i]}] for i in range(3000)]})
+    assert not json_depth_exceeds(json.loads(wide), MAX_JSON_DEPTH)
+    assert loads_untrusted(wide)["items"][2999] == [{"a": [2999]}]
+    nested: list[object] = ["leaf"]
+    for _ in range(MAX_JSON_DEPTH - 1):
+        nested = [1, "x", None, nested, {}]
+    assert not json_depth_exceeds(nested, MAX_JSON_DEPTH) and json_depth_exceeds(nested, MAX_JSON_DEPTH - 1)
+    assert not json_depth_exceeds("scalar", 0) and json_depth_exceeds([], 0)
