@@ -85,22 +85,8 @@ def checked_json_result(value: Any, max_bytes: int) -> Any:
     a value orjson cannot write) goes through :func:`to_json_result`, which
     gives the reason.
     """
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        kind = type(item)
-        if kind is dict:
-            children: Any = item.values()
-        elif kind is list:
-            children = item
-        elif kind is str or kind is int or kind is float or kind is bool or item is None:
-            continue
-        else:
-            return to_json_result(value, max_bytes)
-        if depth >= MAX_DEPTH:
-            return to_json_result(value, max_bytes)
-        stack.extend((child, depth + 1) for child in children
-                     if type(child) is dict or type(child) is list or type(child) not in _SCALARS)
+    if not _plain_within(value, MAX_DEPTH):
+        return to_json_result(value, max_bytes)
     try:
         size = len(orjson.dumps(value))
     except TypeError:  # integers beyond 64 bits, strings that are not valid Unicode
@@ -111,6 +97,29 @@ def checked_json_result(value: Any, max_bytes: int) -> Any:
 
 
 _SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain_within(value: Any, budget: int) -> bool:
+    """``value`` is made of exactly ``dict``, ``list`` and the :data:`_SCALARS`, its containers fewer
+    than ``budget`` levels deep (a recursion at most ``budget`` frames deep; it stops at the first
+    thing that is not, and :func:`to_json_result` then says what)."""
+    kind = type(value)
+    if kind is dict:
+        children: Any = value.values()
+    elif kind is list:
+        children = value
+    else:
+        return kind is str or kind is int or kind is float or kind is bool or value is None
+    if budget <= 0:
+        return False
+    below = budget - 1
+    for child in children:
+        kind = type(child)
+        if kind is str or kind is int or kind is bool or kind is float or child is None:
+            continue
+        if not _plain_within(child, below):
+            return False
+    return True
 
 
 def encoded_size(value: Any) -> int:

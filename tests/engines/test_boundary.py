@@ -94,3 +94,15 @@ def test_checked_results_refuse_what_conversion_refuses() -> None:
     for value, limit, reason in cases:
         with pytest.raises(ScriptRunError, match=reason):
             checked_json_result(value, limit)
+
+
+@pytest.mark.parametrize("wrap", [lambda v: [v], lambda v: {"k": v}, lambda v: [1, "x", None, v, {}]])
+def test_checked_results_at_the_depth_limit_are_passed_through_uncopied(wrap: Any) -> None:
+    from hookhub.engines.boundary import checked_json_result
+
+    value: Any = ["leaf", 1, 2.5, True, None]
+    for _ in range(MAX_DEPTH - 1):
+        value = wrap(value)
+    assert checked_json_result(value, 1 << 20) is value  # the fast path: no conversion, no copy
+    with pytest.raises(ScriptRunError, match="deeper than"):
+        checked_json_result(wrap(value), 1 << 20)
