@@ -182,6 +182,25 @@ def _freeze_list(value: list[Any]) -> tuple[Any, ...]:
     return tuple(out)
 
 
+def freeze_shared(value: Any) -> Any:
+    """:func:`freeze`, except that the values of a dict that are one container (a JSON body's
+    ``request.body`` and ``request.content``) are frozen once and stay one object."""
+    if type(value) is not dict:
+        return freeze(value)
+    done: dict[int, Any] = {}
+    out = {}
+    for k, v in value.items():
+        kind = type(v)
+        if kind is dict or kind is list:
+            frozen = done.get(id(v))
+            if frozen is None:
+                frozen = done[id(v)] = freeze(v)
+            out[k] = frozen
+        else:
+            out[k] = freeze(v)
+    return FrozenDict(out)
+
+
 def thaw(value: Any) -> Any:
     """Inverse of :func:`freeze`: plain dicts and lists."""
     if isinstance(value, dict):

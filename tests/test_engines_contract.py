@@ -145,6 +145,24 @@ def test_request_object_is_the_same_in_both_engines(make_client: Client) -> None
     assert seen["python"]["headers"]["x-custom"] == "Yes"
 
 
+def test_request_body_and_content_cross_the_sandbox_boundary_whole(make_client: Client) -> None:
+    # a JSON body is sent to the worker once (request.body is request.content); a form's payload
+    # field is not: request.body keeps the form, request.content the JSON in it
+    payload = {"text": "x", "n": [1, {"k": None, "deep": [[["é"]]]}]}
+    for engine in ENGINES:
+        client = make_client(hook("echo", engine), mode="process")
+        assert client.post("/hooks/echo/echo-token", json=payload).status_code == 200
+        seen = json.loads(messages(client)[0]["text"])
+        assert seen["content"] == seen["body"] == payload, engine
+        form = "payload=" + json.dumps({"text": "from a form"})
+        r = client.post("/hooks/echo/echo-token", content=form,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status_code == 200, r.text
+        seen = json.loads(messages(client)[0]["text"])
+        assert seen["content"] == {"text": "from a form"}, engine
+        assert seen["body"] == {"payload": json.dumps({"text": "from a form"})}, engine
+
+
 @pytest.mark.parametrize(("returned", "status", "body"), [
     (None, 200, {"success": True}),
     (False, 200, {"success": True}),

@@ -41,7 +41,7 @@ from .host import ScriptHost
 from .quarantine import Quarantine, QuarantinePolicy, is_timeout
 from .scheduler import JOINED, LoadedScript, Saturated, Scheduler
 from .supervisor import Supervisor, WorkerProcess
-from .wire import log_record
+from .wire import call_message, log_record
 
 log = logging.getLogger("hookhub.sandbox")
 
@@ -260,8 +260,8 @@ class WorkerPool:
         for call in calls:
             call_id = next(self._ids)
             pending[call_id] = call
-            items.append({"id": call_id, "spec": call.integ.spec_json, "method": call.method,
-                          "kwargs": call.kwargs, "store": call.integ.store})
+            items.append(call_message({"id": call_id, "spec": call.integ.spec_json, "method": call.method,
+                                       "store": call.integ.store}, call.kwargs))
         leader = calls[0].integ
         try:
             frame = channel.encode_finite({"op": "batch", "id": next(self._ids), "slice_ms": SLICE_MS, "calls": items})
@@ -357,8 +357,8 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (limits.timeout_ms + GRACE_MS) / 1000.0
         max_frame = limits.max_output_bytes + 4 * limits.max_log_bytes + (4 << 20)
-        message = {"op": "call", "id": call_id, "spec": integ.spec_json, "method": method,
-                   "kwargs": kwargs, "store": integ.store}
+        message = call_message({"op": "call", "id": call_id, "spec": integ.spec_json, "method": method,
+                                "store": integ.store}, kwargs)
         try:
             # requests hold finite numbers only (bodies refuse NaN), the Store and spec too
             frame = channel.encode_finite(message)

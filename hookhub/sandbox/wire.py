@@ -25,3 +25,35 @@ def log_record(data: dict[str, Any]) -> LogRecord:
     return LogRecord(level if level in LEVELS else "log",
                      float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) else time.time(),
                      message if isinstance(message, str) else str(message))
+
+
+#: frame key of a call whose ``request.body`` is its ``request.content`` (a JSON body): sent once
+SAME_BODY = "body_is_content"
+
+
+def call_message(message: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``message`` with the call's ``kwargs``: a request whose ``body`` is its ``content`` (one
+    object, as for every JSON body) goes without ``body`` and with :data:`SAME_BODY`, so the
+    parsed payload is written, sent and read once, not twice (:func:`call_kwargs` links it again)."""
+    request = kwargs.get("request")
+    if type(request) is dict and "body" in request:
+        body = request["body"]
+        if (type(body) is dict or type(body) is list) and body is request.get("content"):
+            slim = dict(request)
+            del slim["body"]
+            message["kwargs"] = {**kwargs, "request": slim}
+            message[SAME_BODY] = True
+            return message
+    message["kwargs"] = kwargs
+    return message
+
+
+def call_kwargs(message: dict[str, Any]) -> dict[str, Any]:
+    """The worker's side of :func:`call_message`: the call's ``kwargs``, ``request.body`` being
+    ``request.content`` again when the frame says so."""
+    kwargs = message.get("kwargs") or {}
+    if message.get(SAME_BODY) is True:
+        request = kwargs.get("request")
+        if type(request) is dict and "content" in request and "body" not in request:
+            request["body"] = request["content"]
+    return kwargs

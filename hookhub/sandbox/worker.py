@@ -37,6 +37,7 @@ from .oslimits import (
     isolate_descriptors,
 )
 from .host import GlobalsFor, RunResult, ScriptHost, ScriptTimeout
+from .wire import call_kwargs
 
 #: Largest frame a worker accepts from the server (requests are capped by the server's body limit).
 MAX_REQUEST_FRAME = 256 * 1024 * 1024
@@ -170,7 +171,7 @@ class Worker:
         try:
             self.clock.start(spec.limits.timeout_ms / 1000.0)
             try:
-                result = self.runner.call(spec, message["method"], message.get("kwargs") or {}, store, http)
+                result = self.runner.call(spec, message["method"], call_kwargs(message), store, http)
             finally:
                 self.clock.stop()
         except ScriptTimeout:  # the alarm fired between the script's end and stop()

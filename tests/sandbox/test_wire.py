@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 
 from hookhub.records import Limits
+from hookhub.sandbox import channel
 from hookhub.sandbox.base import ScriptSpec
-from hookhub.sandbox.wire import log_record, spec_json
+from hookhub.sandbox.wire import SAME_BODY, call_kwargs, call_message, log_record, spec_json
 
 
 def test_a_spec_as_json_round_trips() -> None:
@@ -45,3 +47,36 @@ def test_an_integer_timestamp_is_a_float() -> None:
 def test_a_message_that_is_not_text_is_shown_as_text() -> None:
     assert log_record({"message": {"a": 1}}).message == "{'a': 1}"
     assert log_record({}).message == "None"
+
+
+def test_a_json_body_goes_once_and_comes_back_as_one_object() -> None:
+    content = {"text": "x", "n": [1, {"k": None}]}
+    request = {"content": content, "content_raw": "{}", "body": content, "headers": {}}
+    message = call_message({"op": "call", "id": 1}, {"request": request})
+    assert message[SAME_BODY] is True and "body" not in message["kwargs"]["request"]
+    assert request["body"] is content  # the caller's request is left as it was
+    frame = channel.encode_finite(message)
+    decoded = channel.decode(frame[4:], fast=True)
+    kwargs = call_kwargs(decoded)
+    assert kwargs["request"]["body"] is kwargs["request"]["content"]
+    assert kwargs["request"]["body"] == content and len(frame) < len(channel.encode_finite(
+        {"op": "call", "id": 1, "kwargs": {"request": request}}))
+
+
+@pytest.mark.parametrize("request_", [
+    {"content": {"text": "x"}, "body": {"payload": '{"text": "x"}'}},  # a form's payload field
+    {"content": {}, "body": {}},  # equal, not the same object
+    {"content": "s", "body": "s"},  # not a container
+    {"content": {"a": 1}},  # no body
+])
+def test_other_requests_go_as_they_are(request_: dict[str, Any]) -> None:
+    message = call_message({"id": 1}, {"request": request_})
+    assert SAME_BODY not in message and message["kwargs"]["request"] is request_
+    assert call_kwargs(message) == {"request": request_}
+
+
+def test_a_worker_never_invents_a_body() -> None:
+    assert call_kwargs({SAME_BODY: True, "kwargs": {"request": {"body": 1, "content": 2}}}) == {
+        "request": {"body": 1, "content": 2}}
+    assert call_kwargs({SAME_BODY: "yes", "kwargs": {"request": {"content": 2}}}) == {"request": {"content": 2}}
+    assert call_kwargs({}) == {}

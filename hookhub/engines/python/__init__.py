@@ -18,7 +18,7 @@ from typing import Any
 from ...errors import ScriptCompileError
 from ...hookspecs import hookimpl
 from ...records import STORE_MAX_BYTES
-from ...request import freeze, thaw
+from ...request import freeze_shared, thaw
 from ..boundary import encoded_size
 from .guards import guard_globals, is_script_class, make_builtins
 from .modules import ModuleImporter
@@ -133,7 +133,7 @@ class PythonScript:
         return its result unconverted; AttributeError when :meth:`has_method` says no."""
         if not self.has_method(method):
             raise AttributeError(f"Script has no method {method!r}")
-        frozen = {key: freeze(value) for key, value in kwargs.items()}
+        frozen = {key: freeze_shared(value) for key, value in kwargs.items()}
         return getattr(self._instance, method)(**frozen)
 
 
