@@ -1,4 +1,7 @@
-"""The pieces of a `noscript` webhook, each timed alone: µs per call, the best of ``--rounds``.
+"""Pieces of a webhook, each timed alone: µs per call, the best of ``--rounds``.
+
+The pieces of a `noscript` webhook, and two that the sandboxed scenarios add
+(the 70 KB push parsed, a script's result checked at the boundary).
 
 ``bench/hotpath.py --cut`` splits a webhook's cost by stage; this says what the
 named functions inside the stages cost on their own, on the scenario's real
@@ -34,6 +37,15 @@ from bench import deployment  # noqa: E402
 from bench.scenarios import all_scenarios  # noqa: E402
 
 
+#: what bench/scripts/alert.py returns for the `python` scenario's body (three alerts)
+ALERT_RESULT = {"content": {
+    "text": "HighLatency is firing on 3 target(s), severity page",
+    "attachments": [{"title": "[FIRING:3] HighLatency", "title_link": "http://alertmanager:9093",
+                     "text": "p99 latency above 2 s", "color": "#d62728",
+                     "fields": [{"title": f"web-{i}", "value": "p99 over 2 s for 10 minutes", "short": True}
+                                for i in range(3)]}]}}
+
+
 def _best(fn: Callable[[], Any], calls: int, rounds: int) -> float:
     best = float("inf")
     for _ in range(rounds):
@@ -47,7 +59,8 @@ def _best(fn: Callable[[], Any], calls: int, rounds: int) -> float:
 async def measure(calls: int, rounds: int, only: str = "") -> dict[str, float]:
     """µs per call of each piece, by name."""
     from hookhub import jsontext
-    from hookhub.bodies import parse_body
+    from hookhub.bodies import loads_untrusted, parse_body
+    from hookhub.engines.boundary import checked_json_result
     from hookhub.config import load_config
     from hookhub.hub import Hub
     from hookhub.logs import config_secrets, configure
@@ -75,6 +88,8 @@ async def measure(calls: int, rounds: int, only: str = "") -> dict[str, float]:
             outcome = processing.deliver(hub, integ, parsed.content, None, None)
             outcome.raw = parsed.raw
             secret = secret_headers(integ)
+            push = all_scenarios()["github"].body.read_text()
+            alert_result = ALERT_RESULT
             access = AccessLog(hub)
             pieces: dict[str, Callable[[], Any]] = {
                 "registry.lookup (token compared)": lambda: hub.registry.lookup("noscript", token),
@@ -89,6 +104,10 @@ async def measure(calls: int, rounds: int, only: str = "") -> dict[str, float]:
                 "access-log line (formatted, queued)": lambda: access.line("POST", path, 200, 0.002),
                 "metrics.webhook": lambda: hub.metrics.webhook("noscript", 200, 0.002),
                 "jsontext.dumps(message doc)": lambda: jsontext.dumps(outcome.drafts[0].doc),
+                # the pieces the sandboxed scenarios add: the 70 KB push parsed, a script's result checked
+                "loads_untrusted (`github`'s 70 KB push)": lambda: loads_untrusted(push),
+                "checked_json_result (the `python` script's result)": lambda: checked_json_result(alert_result,
+                                                                                                  1 << 20),
             }
             return {name: _best(fn, calls, rounds) for name, fn in pieces.items() if only in name}
         finally:
@@ -104,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                         "(with bench/icount.py: --calls {n} --rounds 1 --only access)")
     args = parser.parse_args(argv)
     results = asyncio.run(measure(args.calls, args.rounds, args.only))
-    print(f"| piece of a `noscript` webhook | µs per call (best of {args.rounds}) |")
+    print(f"| piece of a webhook | µs per call (best of {args.rounds}) |")
     print("|---|---:|")
     for name, us in results.items():
         print(f"| {name} | {us:.2f} |")

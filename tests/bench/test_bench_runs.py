@@ -216,7 +216,7 @@ def test_the_stages_bench_times_every_piece() -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"bench/stages.py exited {done.returncode}:\n{done.stderr[-4000:]}"
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and not line.startswith("| piece")]
-    assert len(rows) >= 8, done.stdout
+    assert len(rows) >= 12, done.stdout
     for row in rows:
         assert float(row.split("|")[2]) > 0, row
 
