@@ -54,3 +54,27 @@ def dumps(value: Any) -> str:
 def loads(text: str | bytes) -> Any:
     """JSON ``text`` (str or UTF-8 bytes) parsed by orjson; ``orjson.JSONDecodeError`` (a ValueError) when invalid."""
     return orjson.loads(text)
+
+
+def plain_within(value: Any, budget: int) -> bool:
+    """``value`` is made of exactly ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool`` and
+    ``None``, nested at most ``budget`` containers deep (a recursion at most ``budget + 1`` frames
+    deep, stopping at the first thing that is not).  The depth limits of request bodies
+    (``bodies``) and of scripts' answers (``engines.boundary``)."""
+    kind = type(value)
+    if kind is dict:
+        children: Any = value.values()
+    elif kind is list:
+        children = value
+    else:
+        return kind is str or kind is int or kind is float or kind is bool or value is None
+    if budget <= 0:
+        return False
+    below = budget - 1
+    for child in children:
+        kind = type(child)
+        if kind is str or kind is int or kind is bool or kind is float or child is None:
+            continue
+        if not plain_within(child, below):
+            return False
+    return True

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hookhub.jsontext import dumps, dumps_bytes, loads
+from hookhub.jsontext import dumps, dumps_bytes, loads, plain_within
 from hookhub.request import freeze
 
 
@@ -41,3 +41,14 @@ def test_null_itself_is_fine() -> None:
 
 def test_stored_json_writes_non_finite_floats_as_null() -> None:
     assert loads(dumps({"x": math.nan, "y": [math.inf]})) == {"x": None, "y": [None]}
+
+
+def test_plain_within_counts_containers_and_refuses_what_json_cannot_hold() -> None:
+    nested: object = "leaf"
+    for depth in range(1, 6):
+        nested = [nested] if depth % 2 else {"k": nested}
+        assert plain_within(nested, depth) and not plain_within(nested, depth - 1)
+    assert plain_within({"a": [1, 2.5, True, None, "s"]}, 2)
+    assert plain_within("scalar", 0) and not plain_within([], 0)
+    for odd in [(1,), {1, 2}, b"x", {"a": (1,)}, [object()]]:
+        assert not plain_within(odd, 10), odd

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from ..errors import ScriptRunError
+from ..jsontext import plain_within
 from ..request import FrozenDict
 
 #: Deepest nesting a result may have.
@@ -85,7 +86,7 @@ def checked_json_result(value: Any, max_bytes: int) -> Any:
     a value orjson cannot write) goes through :func:`to_json_result`, which
     gives the reason.
     """
-    if not _plain_within(value, MAX_DEPTH):
+    if not plain_within(value, MAX_DEPTH):
         return to_json_result(value, max_bytes)
     try:
         size = len(orjson.dumps(value))
@@ -94,32 +95,6 @@ def checked_json_result(value: Any, max_bytes: int) -> Any:
     if size > max_bytes:
         return to_json_result(value, max_bytes)  # the standard library's size decides, and says why
     return value
-
-
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _plain_within(value: Any, budget: int) -> bool:
-    """``value`` is made of exactly ``dict``, ``list`` and the :data:`_SCALARS`, its containers fewer
-    than ``budget`` levels deep (a recursion at most ``budget`` frames deep; it stops at the first
-    thing that is not, and :func:`to_json_result` then says what)."""
-    kind = type(value)
-    if kind is dict:
-        children: Any = value.values()
-    elif kind is list:
-        children = value
-    else:
-        return kind is str or kind is int or kind is float or kind is bool or value is None
-    if budget <= 0:
-        return False
-    below = budget - 1
-    for child in children:
-        kind = type(child)
-        if kind is str or kind is int or kind is bool or kind is float or child is None:
-            continue
-        if not _plain_within(child, below):
-            return False
-    return True
 
 
 def encoded_size(value: Any) -> int:
