@@ -40,6 +40,20 @@ class Script {
 }
 """,
     },
+    "keys": {
+        "python": """
+class Script:
+    def process_incoming_request(self, request):
+        return {"content": {"text": " ".join(request.keys())}}
+""",
+        "javascript": """
+class Script {
+  process_incoming_request({ request }) {
+    return { content: { text: Object.keys(request).join(' ') } };
+  }
+}
+""",
+    },
     "return": {
         "python": """
 import json
@@ -161,6 +175,9 @@ def test_request_body_and_content_cross_the_sandbox_boundary_whole(make_client: 
         seen = json.loads(messages(client)[0]["text"])
         assert seen["content"] == {"text": "from a form"}, engine
         assert seen["body"] == {"payload": json.dumps({"text": "from a form"})}, engine
+        keys = make_client(hook("keys", engine), mode="process")
+        assert keys.post("/hooks/keys/keys-token", json=payload).status_code == 200
+        assert messages(keys)[0]["text"] == "url url_raw url_params content content_raw headers body user", engine
 
 
 @pytest.mark.parametrize(("returned", "status", "body"), [

@@ -33,14 +33,15 @@ SAME_BODY = "body_is_content"
 
 def call_message(message: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
     """``message`` with the call's ``kwargs``: a request whose ``body`` is its ``content`` (one
-    object, as for every JSON body) goes without ``body`` and with :data:`SAME_BODY`, so the
-    parsed payload is written, sent and read once, not twice (:func:`call_kwargs` links it again)."""
+    object, as for every JSON body) goes with ``body: null`` (its place in the request's key order
+    kept) and :data:`SAME_BODY`, so the parsed payload is written, sent and read once, not twice
+    (:func:`call_kwargs` links it again)."""
     request = kwargs.get("request")
     if type(request) is dict and "body" in request:
         body = request["body"]
         if (type(body) is dict or type(body) is list) and body is request.get("content"):
             slim = dict(request)
-            del slim["body"]
+            slim["body"] = None
             message["kwargs"] = {**kwargs, "request": slim}
             message[SAME_BODY] = True
             return message
@@ -54,6 +55,6 @@ def call_kwargs(message: dict[str, Any]) -> dict[str, Any]:
     kwargs = message.get("kwargs") or {}
     if message.get(SAME_BODY) is True:
         request = kwargs.get("request")
-        if type(request) is dict and "content" in request and "body" not in request:
+        if type(request) is dict and "content" in request and "body" in request and request["body"] is None:
             request["body"] = request["content"]
     return kwargs

@@ -53,12 +53,13 @@ def test_a_json_body_goes_once_and_comes_back_as_one_object() -> None:
     content = {"text": "x", "n": [1, {"k": None}]}
     request = {"content": content, "content_raw": "{}", "body": content, "headers": {}}
     message = call_message({"op": "call", "id": 1}, {"request": request})
-    assert message[SAME_BODY] is True and "body" not in message["kwargs"]["request"]
+    assert message[SAME_BODY] is True and message["kwargs"]["request"]["body"] is None
     assert request["body"] is content  # the caller's request is left as it was
     frame = channel.encode_finite(message)
     decoded = channel.decode(frame[4:], fast=True)
     kwargs = call_kwargs(decoded)
     assert kwargs["request"]["body"] is kwargs["request"]["content"]
+    assert list(kwargs["request"]) == list(request)  # the key order scripts see is kept
     assert kwargs["request"]["body"] == content and len(frame) < len(channel.encode_finite(
         {"op": "call", "id": 1, "kwargs": {"request": request}}))
 
@@ -78,5 +79,7 @@ def test_other_requests_go_as_they_are(request_: dict[str, Any]) -> None:
 def test_a_worker_never_invents_a_body() -> None:
     assert call_kwargs({SAME_BODY: True, "kwargs": {"request": {"body": 1, "content": 2}}}) == {
         "request": {"body": 1, "content": 2}}
-    assert call_kwargs({SAME_BODY: "yes", "kwargs": {"request": {"content": 2}}}) == {"request": {"content": 2}}
+    assert call_kwargs({SAME_BODY: "yes", "kwargs": {"request": {"content": 2, "body": None}}}) == {
+        "request": {"content": 2, "body": None}}
+    assert call_kwargs({SAME_BODY: True, "kwargs": {"request": {"content": 2}}}) == {"request": {"content": 2}}
     assert call_kwargs({}) == {}
