@@ -91,3 +91,26 @@ def test_freeze_is_deep_and_keeps_every_scalar() -> None:
     assert type(frozen["a"][5]["b"][0]) is tuple and type(frozen["c"]) is FrozenDict
     assert type(frozen["c"]["d"]) is tuple
     assert thaw(frozen) == {"a": [1, 2.5, True, None, "s", {"b": [[], {}]}], "c": {"d": [1]}, "e": [{"f": 1}]}
+
+
+def test_freeze_copies_keeps_key_order_and_handles_subclasses_inside_lists() -> None:
+    from hookhub.request import FrozenDict, freeze, thaw
+
+    class Tag(str):
+        pass
+
+    class Items(list):  # type: ignore[type-arg]
+        pass
+
+    files = ["a.py", "b.py", 3, 4.5, None, True]
+    value = {"z": 1, "files": files, "mixed": [Tag("t"), Items([{"k": "v"}]), [files]], "a": {"y": 2, "b": 1}}
+    frozen = freeze(value)
+    assert list(frozen) == ["z", "files", "mixed", "a"] and list(frozen["a"]) == ["y", "b"]
+    assert frozen["files"] == tuple(files) and type(frozen["files"]) is tuple
+    assert type(frozen["mixed"][0]) is Tag
+    assert type(frozen["mixed"][1]) is tuple and type(frozen["mixed"][1][0]) is FrozenDict
+    assert frozen["mixed"][2] == (tuple(files),)
+    files.append("c.py")  # the frozen view is a copy: changing the input afterwards changes nothing
+    value["a"]["y"] = 3
+    assert len(frozen["files"]) == 6 and frozen["a"]["y"] == 2
+    assert thaw(frozen)["mixed"][1] == [{"k": "v"}]

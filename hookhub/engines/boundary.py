@@ -60,6 +60,62 @@ def _convert(value: Any, path: str, depth: int, active: set[int]) -> Any:
         "and None can be returned")
 
 
+class _NotPlain(Exception):
+    """Raised by :func:`_plain_copy` for anything it does not clear; :func:`_convert` then decides."""
+
+
+#: one float's text is at most this many bytes longer in the standard library's JSON than in orjson's
+#: (``repr`` of a float is at most 24 characters: ``-1.2345678901234567e-308``)
+_FLOAT_SLACK = 24
+
+
+def _plain_copy(value: Any, depth: int, floats: list[int]) -> Any:
+    """:func:`_convert` for the common case, without the location strings it builds for its messages:
+    the same copy, or :class:`_NotPlain` at the first thing :func:`_convert` could refuse (a cycle
+    comes here as a value too deep).  Counts the floats in ``floats[0]``."""
+    tp = type(value)
+    if tp is dict or tp is FrozenDict:
+        if depth >= MAX_DEPTH:
+            raise _NotPlain
+        out: dict[str, Any] = {}
+        for key, item in dict.items(value):
+            if type(key) is not str:
+                raise _NotPlain
+            kind = type(item)
+            if kind is str or kind is int or kind is bool or item is None:
+                out[key] = item
+            elif kind is float:
+                if not math.isfinite(item):
+                    raise _NotPlain
+                floats[0] += 1
+                out[key] = item
+            else:
+                out[key] = _plain_copy(item, depth + 1, floats)
+        return out
+    if tp is list or tp is tuple:
+        if depth >= MAX_DEPTH:
+            raise _NotPlain
+        items = []
+        for item in value:
+            kind = type(item)
+            if kind is str or kind is int or kind is bool or item is None:
+                items.append(item)
+            elif kind is float:
+                if not math.isfinite(item):
+                    raise _NotPlain
+                floats[0] += 1
+                items.append(item)
+            else:
+                items.append(_plain_copy(item, depth + 1, floats))
+        return items
+    if tp is str or tp is int or tp is bool or value is None:
+        return value
+    if tp is float and math.isfinite(value):
+        floats[0] += 1
+        return value
+    raise _NotPlain
+
+
 def to_json_result(value: Any, max_bytes: int) -> Any:
     """Plain JSON data equal to ``value``, or ``ScriptRunError`` saying why not.
 
@@ -68,7 +124,19 @@ def to_json_result(value: Any, max_bytes: int) -> Any:
     sets, no cycles, at most :data:`MAX_DEPTH` levels, and at most
     ``max_bytes`` once encoded as JSON.
     """
-    out = _convert(value, "result", 0, set())
+    floats = [0]
+    try:
+        out = _plain_copy(value, 0, floats)
+    except (_NotPlain, RecursionError):
+        out = _convert(value, "result", 0, set())  # raises, saying what and where (or copies, to be sure)
+        floats[0] = -1
+    if floats[0] >= 0:
+        try:  # orjson's size is the standard library's when there are no floats, and close to it with floats
+            size = len(orjson.dumps(out))
+        except TypeError:  # integers beyond 64 bits, strings that are not valid Unicode: the library decides
+            size = -1
+        if 0 <= size and size + _FLOAT_SLACK * floats[0] <= max_bytes:
+            return out
     size = encoded_size(out)
     if size > max_bytes:
         raise ScriptRunError(

@@ -221,6 +221,20 @@ def test_the_stages_bench_times_every_piece() -> None:
         assert float(row.split("|")[2]) > 0, row
 
 
+def test_the_worker_call_bench_runs_each_engines_real_call() -> None:
+    """The recorded call of each sandboxed scenario runs in process (worker_call.py exits non-zero
+    when a call fails) and costs some CPU."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "worker_call.py"), "--scenarios", "python,js,github",
+                           "--calls", "20", "--rounds", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"bench/worker_call.py exited {done.returncode}:\n{done.stdout}\n{done.stderr[-4000:]}"
+    rows = {line.split("|")[1].strip(): line for line in done.stdout.splitlines()
+            if line.startswith("| ") and not line.startswith("| scenario")}
+    assert set(rows) == {"python", "js", "github"}, done.stdout
+    for row in rows.values():
+        assert float(row.split("|")[2]) > 0, row
+    assert int(rows["github"].split("|")[4].replace(",", "")) > 70_000  # the 70 KB push, sent once
+
+
 def test_the_gc_pause_bench_shows_the_frozen_heap_is_not_walked() -> None:
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "gc_pause.py"), "--integrations", "300"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)

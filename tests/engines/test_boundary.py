@@ -106,3 +106,54 @@ def test_checked_results_at_the_depth_limit_are_passed_through_uncopied(wrap: An
     assert checked_json_result(value, 1 << 20) is value  # the fast path: no conversion, no copy
     with pytest.raises(ScriptRunError, match="deeper than"):
         checked_json_result(wrap(value), 1 << 20)
+
+
+def _std_size(value: Any) -> int:
+    import json
+
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+@pytest.mark.parametrize("filler", [
+    "x",            # no floats: orjson's size is the standard library's
+    2.5e-07,        # orjson writes "2.5e-7", one byte shorter than the standard library's "2.5e-07"
+    1e-05,          # orjson writes "0.00001", two bytes longer than "1e-05"
+    0.1, 2**70,     # a plain float; an integer orjson cannot write
+    "é\n\"",        # escapes and multi-byte characters
+])
+def test_the_size_limit_is_the_standard_librarys_byte_count_exactly(filler: Any) -> None:
+    value = {"v": [filler] * 30, "pad": ""}
+    limit = _std_size(value) + 5
+    value["pad"] = "p" * 5  # now exactly at the limit
+    assert _std_size(value) == limit
+    assert to_json_result(value, limit) == value
+    value["pad"] = "p" * 6
+    with pytest.raises(ScriptRunError) as info:
+        to_json_result(value, limit)
+    assert f"returned {limit + 1} bytes of JSON, more than the limit of {limit}" in info.value.reason
+
+
+@pytest.mark.parametrize("value", [
+    freeze({"a": [1, 2.5, {"b": ("x", None, True)}], "c": {}}),
+    [(), [], {}, [[[]]]], {"é": "ü", "n": -0.0, "i": 2**63, "big": -(2**80)},
+    ({"k": (1, 2)},) * 3,
+])
+def test_conversion_gives_plain_copies(value: Any) -> None:
+    out = to_json_result(value, 1 << 20)
+
+    def plain(v: Any) -> bool:
+        if isinstance(v, dict):
+            return type(v) is dict and all(plain(x) for x in v.values())
+        if isinstance(v, (list, tuple)):
+            return type(v) is list and all(plain(x) for x in v)
+        return True
+    assert plain(out)
+    assert out == to_json_result(out, 1 << 20)
+    assert out is not value
+
+
+def test_the_first_problem_is_the_one_reported() -> None:
+    # the fast walk gives up at the first problem; the reason and its place are the careful walk's
+    value = {"ok": [1, 2], "bad": [1, {"deeper": float("inf")}], "worse": {1, 2}}
+    with pytest.raises(ScriptRunError, match=r"inf at result\.bad\[1\]\.deeper"):
+        to_json_result(value, 1 << 20)

@@ -119,18 +119,29 @@ def _check_unbound(obj: Any, name: str, value: Any) -> Any:
     return value
 
 
+#: names :func:`safe_getattr` allows on every object: the policy does not refuse them, and no
+#: check depends on the object (``obj`` of exceptions, :data:`_DENIED_CLASS_ATTRS`).  A cache of
+#: :func:`~.policy.attribute_refusal`'s answers, which depend on the name alone; bounded.
+_ALLOWED_NAMES: set[str] = set()
+_ALLOWED_NAMES_MAX = 4096
+
+
 def safe_getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
     """``getattr`` for scripts: refuses private/frame/format names, raises when missing."""
     if type(name) is not str:
         raise TypeError(f"attribute name must be a string, not {builtins.type(name).__name__}")
-    reason = attribute_refusal(name)
-    if reason is not None:
-        raise AttributeError(reason)
-    if isinstance(obj, BaseException) and name == "obj":
-        raise AttributeError('"obj" of exceptions is not available to scripts')
-    denied = _DENIED_CLASS_ATTRS.get(name)
-    if denied is not None and (isinstance(obj, denied[0]) or (isinstance(obj, type) and issubclass(obj, denied[0]))):
-        raise AttributeError(f"{denied[1]}; it is not available to scripts")
+    if name not in _ALLOWED_NAMES:
+        reason = attribute_refusal(name)
+        if reason is not None:
+            raise AttributeError(reason)
+        if isinstance(obj, BaseException) and name == "obj":
+            raise AttributeError('"obj" of exceptions is not available to scripts')
+        denied = _DENIED_CLASS_ATTRS.get(name)
+        if denied is not None:
+            if isinstance(obj, denied[0]) or (isinstance(obj, type) and issubclass(obj, denied[0])):
+                raise AttributeError(f"{denied[1]}; it is not available to scripts")
+        elif name != "obj" and len(_ALLOWED_NAMES) < _ALLOWED_NAMES_MAX:
+            _ALLOWED_NAMES.add(name)
     try:
         value = getattr(obj, name)
     except AttributeError:

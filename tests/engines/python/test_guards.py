@@ -69,6 +69,28 @@ def test_safe_getattr_reads_public_attributes_and_never_invents_none() -> None:
     assert safe_hasattr("x", "upper") and not safe_hasattr("x", "__class__") and not safe_hasattr("x", "nope")
 
 
+def test_names_allowed_once_stay_checked_where_the_object_matters() -> None:
+    # safe_getattr remembers the names the policy allows; the checks that depend on the object
+    # ("obj" of exceptions, ZoneInfo.clear_cache) must hold however often the name was used before
+    import types
+
+    holder = types.SimpleNamespace(obj=1, clear_cache=2, upper=3)
+    for _ in range(3):
+        assert safe_getattr(holder, "obj") == 1 and safe_getattr(holder, "clear_cache") == 2
+        with pytest.raises(AttributeError, match='"obj" of exceptions'):
+            safe_getattr(AttributeError("x", obj=object()), "obj")
+        with pytest.raises(AttributeError, match="ZoneInfo.clear_cache changes a cache shared"):
+            safe_getattr(zoneinfo.ZoneInfo, "clear_cache")
+        with pytest.raises(AttributeError, match="dict.update cannot be used unbound"):
+            safe_getattr(dict, "update")
+        assert safe_getattr(holder, "upper") == 3
+    for i in range(5000):  # more names than the memory keeps: the rest are checked every time
+        assert safe_getattr(holder, f"name{i}", None) is None
+    with pytest.raises(AttributeError, match="starts with"):
+        safe_getattr(holder, "_x")
+    assert safe_getattr(holder, "name4999", "missing") == "missing"
+
+
 def test_guarded_write_allows_plain_containers_and_script_objects_only() -> None:
     values: list[Any] = [{}, [], set()]
     for value in values:
