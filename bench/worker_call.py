@@ -35,6 +35,7 @@ import asyncio  # noqa: E402
 import cProfile  # noqa: E402
 import pickle  # noqa: E402
 import pstats  # noqa: E402
+import queue  # noqa: E402
 import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -96,6 +97,18 @@ def _recorded(key: str, scratch: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         return pickle.load(f)  # type: ignore[no-any-return]  # our own child's file
 
 
+def _no_threads() -> None:
+    """As in a sealed worker, where no thread can start: QuickJS runs on the calling thread."""
+    from hookhub.engines import javascript, js_thread
+
+    class Inline(js_thread.JsThread):
+        def __init__(self, name: str) -> None:
+            self._jobs = queue.SimpleQueue()
+            self._thread = None
+
+    javascript.JsThread = Inline  # type: ignore[misc]
+
+
 def run(key: str, calls: int, rounds: int, profile: bool, scratch: Path) -> dict[str, Any]:
     import orjson
 
@@ -103,6 +116,7 @@ def run(key: str, calls: int, rounds: int, profile: bool, scratch: Path) -> dict
     from hookhub.sandbox.oslimits import MemoryMeter
     from hookhub.sandbox.worker import Worker
 
+    _no_threads()
     message, engines = _recorded(key, scratch)
     frame = orjson.dumps(message)
     mine, _theirs = socket.socketpair()

@@ -29,6 +29,7 @@ import quickjs
 
 from ..errors import ScriptCompileError, ScriptRunError
 from ..hookspecs import hookimpl
+from ..jsontext import dumps_bytes
 from .base import ScriptEnv, ScriptOutline
 from ..records import LEVELS
 from .js_source import LINE_OFFSET, clean_stack, compile_script, runtime_sources, uses_host_calls, zone
@@ -44,6 +45,17 @@ _CHECK_TIMEOUT_S = 0.5
 _CHECK_MEMORY = 64 * 1024 * 1024
 #: extra wall-clock wait beyond timeout_ms before a call is abandoned
 _GRACE_S = 1.0
+
+
+def _arguments_json(kwargs: dict[str, Any]) -> str:
+    """The call's arguments as JSON text for ``JSON.parse`` in QuickJS: orjson's (several times
+    faster than the standard library's), the standard library's ASCII text when orjson cannot
+    write them (lone surrogates, integers beyond 64 bits); NaN and Infinity are refused
+    (``ValueError``) either way."""
+    try:
+        return dumps_bytes(kwargs).decode("utf-8")
+    except UnicodeEncodeError:  # the standard library's fallback is UTF-8, lone surrogates are not
+        return json.dumps(kwargs, allow_nan=False)
 
 
 class _LimitHit(Exception):
@@ -107,7 +119,7 @@ class JavaScriptScript:
         with the JavaScript stack when the script throws, exceeds a limit or
         returns something that is not JSON data.
         """
-        args = json.dumps(kwargs, allow_nan=False)
+        args = _arguments_json(kwargs)
         wait = self.timeout_ms / 1000 + _GRACE_S
         try:
             return self._thread.run(lambda: self._call(method, args), timeout=wait)

@@ -99,6 +99,27 @@ def test_github_pull_request_and_unsupported_event() -> None:
     assert [r.message for r in script.env.console.take()] == ["ignoring GitHub event ping"]
 
 
+def test_arguments_reach_javascript_whole_whatever_json_writes_them() -> None:
+    # orjson writes the arguments, the standard library what orjson cannot (lone surrogates,
+    # integers beyond 64 bits); JSON.parse in QuickJS reads the same values either way
+    script = inline("""
+        class Script {
+          process_incoming_request({ request }) {
+            const c = request.content;
+            return { content: { text: [c.accent, c.emoji, c.quote, c.big, c.small, c.lone.length,
+                                       c.lone.charCodeAt(0), typeof c.nested.list[2]].join("|") } };
+          }
+        }""")
+    content = {"accent": "é\u2028", "emoji": "🪝", "quote": "\"\\\n", "big": 2**63, "small": 2.5e-07,
+               "lone": "\ud800x", "nested": {"list": [None, True, 1.5]}}
+    text = incoming(script, content)["content"]["text"]
+    assert text == "é\u2028|🪝|\"\\\n|9223372036854776000|2.5e-7|2|55296|number"
+    content["huge"] = 2**70  # beyond orjson: the standard library writes it
+    assert incoming(script, content)["content"]["text"] == text
+    with pytest.raises(ValueError, match="Out of range float"):
+        incoming(script, {"nan": float("nan")})
+
+
 def test_gitlab_merge_request_push_and_errors() -> None:
     script = load("gitlab.js")
     mr = incoming(script, fixture("merge_request_hook__opened.json"))["content"]
