@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
+
 from .jsontext import plain_within
 
 #: JSON nested deeper than this is refused (400): nothing real needs it, and every later step
@@ -93,11 +95,62 @@ def _fix_surrogates(value: Any) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
+#: a float this large may be an integer literal beyond 64 bits, which orjson reads as a float
+_INEXACT_FROM = float(2 ** 63)
+
+
+def _exact_within(value: Any, budget: int) -> bool:
+    """What orjson built is what the standard library's decoder builds: nested at most ``budget``
+    containers deep, and no float that may have been an integer literal beyond 64 bits (orjson reads
+    ``18446744073709551616`` as ``1.8446744073709552e+19``; the standard library as the exact int).
+    One walk, which also does the depth check that large bodies need anyway."""
+    kind = type(value)
+    if kind is dict:
+        children: Any = value.values()
+    elif kind is list:
+        children = value
+    elif kind is float:
+        return bool(-_INEXACT_FROM < value < _INEXACT_FROM)
+    else:
+        return True
+    if budget <= 0:
+        return False
+    below = budget - 1
+    for child in children:
+        kind = type(child)
+        if kind is str or kind is int or kind is bool or child is None:
+            continue
+        if kind is float:
+            if -_INEXACT_FROM < child < _INEXACT_FROM:
+                continue
+            return False
+        if not _exact_within(child, below):
+            return False
+    return True
+
+
 def loads_untrusted(raw: str) -> Any:
     """``json.loads`` for what callers send: no NaN/Infinity, at most :data:`MAX_JSON_DEPTH` levels,
     lone UTF-16 surrogates (``"\\ud800"``, not valid Unicode) replaced with U+FFFD so the value can be
     stored.  Raises ``ValueError`` (``json.JSONDecodeError`` for syntax) with a message for the caller.
+
+    orjson reads it first (about twice as fast as the standard library's decoder).  Whatever orjson
+    refuses (invalid JSON, NaN, escaped lone surrogates, a BOM), or may read differently (a float of
+    2**63 or more: perhaps an integer literal beyond 64 bits), or nests too deep, goes through the
+    standard library's decoder as before: the value, and the error message, are that decoder's.
     """
+    try:
+        fast = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        if _exact_within(fast, MAX_JSON_DEPTH):
+            return fast
+    return _loads_std(raw)
+
+
+def _loads_std(raw: str) -> Any:
+    """:func:`loads_untrusted` by the standard library's decoder alone (what orjson leaves to it)."""
     try:
         if raw.startswith("\ufeff"):  # what json.loads says about a byte-order mark
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", raw, 0)

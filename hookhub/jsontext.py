@@ -51,6 +51,16 @@ def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def dumps_utf8(value: Any) -> bytes:
+    """:func:`dumps` as UTF-8 bytes, without the round trip through ``str`` (SQLite's raw inserts
+    bind them as ``CAST(? AS TEXT)``: the same stored text, no decoding here and no encoding again
+    in the driver)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def loads(text: str | bytes) -> Any:
     """JSON ``text`` (str or UTF-8 bytes) parsed by orjson; ``orjson.JSONDecodeError`` (a ValueError) when invalid."""
     return orjson.loads(text)

@@ -118,3 +118,55 @@ def test_brackets_inside_strings_and_wide_documents_are_not_depth() -> None:
         nested = [1, "x", None, nested, {}]
     assert not json_depth_exceeds(nested, MAX_JSON_DEPTH) and json_depth_exceeds(nested, MAX_JSON_DEPTH - 1)
     assert not json_depth_exceeds("scalar", 0) and json_depth_exceeds([], 0)
+
+
+# -- orjson first, the standard library's decoder for the rest -------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from hookhub.bodies import _loads_std  # noqa: E402
+
+_numbers = st.one_of(
+    st.integers(), st.integers(min_value=2 ** 63 - 3, max_value=2 ** 64 + 3),
+    st.integers(min_value=-(2 ** 63) - 3, max_value=-(2 ** 63) + 3),
+    st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([1e19, -1e19, 9.2e18, 2.0 ** 63, 0.1]))
+_strings = st.one_of(st.text(), st.sampled_from(["\\ud800", "\\udfff x", "\\ud83d\\ude00", "é", "\\u0000"]))
+_json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), _numbers, _strings.map(lambda t: ("str", t))),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4)),
+    max_leaves=30)
+
+
+def _text_of(value: object) -> str:
+    """JSON text, with the sampled escapes written as they are (lone surrogates included)."""
+    if isinstance(value, tuple):
+        return '"' + value[1].replace('"', "'") + '"' if value[1].startswith("\\u") else json.dumps(value[1])
+    if isinstance(value, list):
+        return "[" + ",".join(_text_of(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{_text_of(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
+def _outcome(fn: object, raw: str) -> object:
+    try:
+        return ("ok", repr(fn(raw)))  # type: ignore[operator]
+    except ValueError as exc:
+        return ("error", type(exc).__name__, str(exc))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_json_values)
+def test_loads_untrusted_reads_what_the_standard_library_reads(value: object) -> None:
+    """orjson's value (exact ints beyond 64 bits, lone surrogates, floats) or error is the standard
+    library decoder's, by ``repr`` (so -0.0 and 0, 1 and 1.0 stay apart)."""
+    raw = _text_of(value)
+    assert _outcome(loads_untrusted, raw) == _outcome(_loads_std, raw)
+
+
+@pytest.mark.parametrize("raw", [
+    "18446744073709551616", '{"id": 123456789012345678901234567890}', "[-9223372036854775809]",
+    "\ufeff{}", "NaN", '{"a": Infinity}', "[1,]", "01", "1e999", "[" * 129 + "]" * 129,
+    "[" * 2000 + "]" * 2000, '{"a": 1, "a": 2, "b": 3}', '"\\ud800"', "", " ", "{} x"])
+def test_loads_untrusted_leaves_to_the_standard_library_what_orjson_reads_otherwise(raw: str) -> None:
+    assert _outcome(loads_untrusted, raw) == _outcome(_loads_std, raw)

@@ -165,6 +165,35 @@ def test_merged_inserts_store_the_same_bytes_as_sqlalchemy_inserts(store: Store)
         assert stored[f"merged-{i}"] == stored[f"alone-{i}"]
 
 
+def test_merged_json_columns_are_stored_as_text_on_sqlite(tmp_path: Path) -> None:
+    """The driver path binds JSON as UTF-8 bytes cast to TEXT: SQLite's own type of each value is
+    the one SQLAlchemy's insert gives (text, or NULL), for non-ASCII text and for the standard
+    library's fallback (an integer beyond 64 bits) alike."""
+    st = Store(f"sqlite:///{tmp_path / 'text.db'}")
+    st.open()
+    try:
+        def rows(tag: str) -> list[dict[str, Any]]:
+            return [_history(1.0, id=f"{tag}{i}", request={"url": "/hooks/x/\u2022\u2022\u2022", "body": "\U0001f525"},
+                             result={"big": 2 ** 70}, response=None, message_ids=["a"], error=None)
+                    for i in range(2)]
+        with st.engine.begin() as conn:
+            run_merged(conn, [op_insert_history(row) for row in rows("merged-")])
+            for row in rows("alone-"):
+                op_insert_history(row)(conn)
+        json_columns = ("request", "result", "response", "message_ids")
+        kinds = ", ".join(f"typeof({c}), {c}" for c in json_columns)
+        with sqlite3.connect(tmp_path / "text.db") as raw:
+            stored = {row[0]: row[1:] for row in raw.execute(f"SELECT id, {kinds} FROM history")}
+        assert stored["merged-0"] == stored["alone-0"] == stored["merged-1"]
+        assert stored["merged-0"][0::2] == ("text", "text", "text", "text")
+        assert stored["merged-0"][3] == '{"big":1180591620717411303424}'
+        assert "\u2022" in stored["merged-0"][1] and "\U0001f525" in stored["merged-0"][1]
+        with sqlite3.connect(tmp_path / "text.db") as raw:  # None bound through the identity adapter: NULL
+            assert raw.execute("SELECT DISTINCT typeof(error), typeof(step) FROM history").fetchall() == [("null", "null")]
+    finally:
+        st.close()
+
+
 def test_a_webhook_answered_200_survives_kill_9(tmp_path: Path) -> None:
     """SIGKILL right after the answers: every request answered 200 is in the database."""
     config = tmp_path / "hookhub.yaml"
