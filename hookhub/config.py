@@ -94,6 +94,9 @@ class StorageConfig(_Model):
     #: on a shared store, a sweep queues the deliveries a dead node committed but never queued, once per
     #: this many seconds for the whole cluster
     outbox_sweep_s: float = Field(60, ge=1)
+    #: a commit may wait up to this long for the writes of webhooks still being processed, so that one
+    #: transaction (one fsync) serves more of them; only while some are on their way (0 = never wait)
+    commit_delay_ms: float = Field(2, ge=0, le=100)
 
 
 class QuarantineConfig(_Model):

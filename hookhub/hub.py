@@ -61,7 +61,7 @@ class Hub:
                      "plugins_dir": str(config.resolve(config.plugins_dir)) if config.plugins_dir else None},
             quarantine=QuarantinePolicy(**config.sandbox.quarantine.model_dump(),
                                         reserved_workers=config.sandbox.reserved_workers))
-        self.store = store or Store(config.storage_url())
+        self.store = store or Store(config.storage_url(), commit_delay_ms=config.storage.commit_delay_ms)
         self.metrics = Metrics()
         self.store.on_commit = self.metrics.store_commit
         #: rate limits (hookhub.pipeline.admission: in the database when the store is shared)

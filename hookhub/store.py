@@ -13,6 +13,7 @@ while the writer commits).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import queue
 import sqlite3
@@ -39,7 +40,7 @@ class Store:
     """The database behind hookhub."""
 
     def __init__(self, url: str, *, synchronous: str = "FULL", max_batch: int = 512,
-                 shared: bool | None = None) -> None:
+                 shared: bool | None = None, commit_delay_ms: float = 0.0) -> None:
         self.url = url
         #: "sqlite" or "postgresql"
         self.backend = database.backend(url)
@@ -60,6 +61,11 @@ class Store:
         self._reads_done = threading.Condition()
         #: called from the writer thread after each batch with (writes, seconds) (metrics)
         self.on_commit: Callable[[int, float], None] | None = None
+        #: how long a batch may wait for the writes of requests still on their way (``storage.commit_delay_ms``)
+        self.commit_delay_s = commit_delay_ms / 1000.0
+        #: requests inside :meth:`expecting` that have not written yet (the event loop changes it,
+        #: the writer thread reads it)
+        self.coming = 0
 
     def _make_engine(self, url: str) -> Engine:
         if url.startswith("sqlite"):
@@ -137,6 +143,9 @@ class Store:
         """
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Any] = loop.create_future()
+        expected = _EXPECTED.get()
+        if expected is not None and expected.waiting:
+            expected.settle()
         self._queue.put((op, fut))
         try:
             result = await fut
@@ -148,6 +157,13 @@ class Store:
             raise StoreUnavailable(reason, RETRY_AFTER_S) from exc
         self.commit_problem = None
         return result
+
+    def expecting(self) -> Expecting:
+        """``with store.expecting():`` around a request that will write once it is done (the incoming
+        path): while it has not written, a batch being gathered may wait for it, up to
+        ``commit_delay_s``, so that one commit (one fsync) serves more requests.  Its first
+        :meth:`write` (or the end of the block) ends the wait for it."""
+        return Expecting(self)
 
     def write_now(self, op: WriteOp) -> Any:
         """Synchronous write (CLI, start-up)."""
@@ -161,15 +177,31 @@ class Store:
             item = self._queue.get()
             if item is None:
                 break
+            if item is _NUDGE:
+                continue
             batch = [item]
+            deadline = 0.0
             while len(batch) < self._max_batch:
                 try:
                     nxt = self._queue.get_nowait()
                 except queue.Empty:
-                    break
+                    # the commit delay: wait (a little) only while requests that will write are on their way
+                    if self.coming <= 0 or self.commit_delay_s <= 0:
+                        break
+                    now = time.monotonic()
+                    if not deadline:
+                        deadline = now + self.commit_delay_s
+                    if now >= deadline:
+                        break
+                    try:
+                        nxt = self._queue.get(timeout=deadline - now)
+                    except queue.Empty:
+                        break
                 if nxt is None:
                     stop = True
                     break
+                if nxt is _NUDGE:  # a request the batch waited for ended without writing: look again
+                    continue
                 batch.append(nxt)
             if conn is None or conn.closed or conn.invalidated:
                 # one connection for the writer's life: no pool check-out per batch
@@ -252,6 +284,43 @@ class Store:
         """Every integration's saved ``Store``."""
         t = schema.script_store
         return await self.read(lambda c: {r.integration_id: r.data for r in c.execute(select(t))})
+
+
+class Expecting:
+    """A request that will write (:meth:`Store.expecting`); ends when it writes or when the block ends."""
+
+    __slots__ = ("store", "waiting", "_token")
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.waiting = False
+        self._token: contextvars.Token[Expecting | None] | None = None
+
+    def __enter__(self) -> Expecting:
+        self.waiting = True
+        self.store.coming += 1
+        self._token = _EXPECTED.set(self)
+        return self
+
+    def settle(self) -> None:
+        if self.waiting:
+            self.waiting = False
+            self.store.coming -= 1
+
+    def __exit__(self, *exc: object) -> None:
+        if self.waiting:  # ended without writing: a batch waiting for it must not wait on
+            self.settle()
+            self.store._queue.put(_NUDGE)  # type: ignore[arg-type]
+        if self._token is not None:
+            _EXPECTED.reset(self._token)
+            self._token = None
+
+
+#: put in the writer's queue when an expected request ends without writing (the writer looks again)
+_NUDGE: Any = object()
+
+#: the request of the running task that is expected to write (tasks it starts see it too: settled once)
+_EXPECTED: contextvars.ContextVar[Expecting | None] = contextvars.ContextVar("hookhub_store_expected", default=None)
 
 
 def _resolve_all(settled: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:

@@ -276,3 +276,76 @@ def test_the_driver_path_is_taken_only_where_it_stores_what_sqlalchemy_would() -
     assert _raw_insert(schema.channels, ("id", "name", "private", "members")) is None, "a Boolean: SQLAlchemy"
     assert _raw_insert(schema.messages, ("id", "nope")) is None, "an unknown column: SQLAlchemy's error"
 
+
+
+# -- the commit delay (storage.commit_delay_ms) -----------------------------------
+
+
+def _delayed_store(url: str, delay_ms: float) -> tuple[Store, list[int]]:
+    st = Store(url, commit_delay_ms=delay_ms)
+    batches: list[int] = []
+    st.on_commit = lambda writes, _seconds: batches.append(writes)
+    st.open()
+    return st, batches
+
+
+async def test_a_batch_waits_for_the_write_of_a_request_on_its_way(store_url: str) -> None:
+    """A request inside ``expecting()`` that has not written yet: the batch waits for it (up to the
+    delay, an hour here) and both writes commit in one transaction."""
+    st, batches = _delayed_store(store_url, 3_600_000)
+    try:
+        later = asyncio.Event()
+
+        async def slow_request() -> None:
+            with st.expecting():
+                await later.wait()  # e.g. its script still running
+                await st.write(op_insert_messages([_message()]))
+
+        task = asyncio.create_task(slow_request())
+        await asyncio.sleep(0)
+        first = asyncio.create_task(st.write(op_insert_messages([_message()])))
+        await asyncio.sleep(0.2)
+        assert not first.done(), "the first write waits while another request is on its way"
+        later.set()
+        await asyncio.wait_for(asyncio.gather(first, task), 30)
+        assert batches[-1] == 2 and _count(st, "messages") == 2
+        assert st.coming == 0
+    finally:
+        st.close()
+
+
+async def test_nothing_waits_when_no_request_is_on_its_way(store_url: str) -> None:
+    """No request inside ``expecting()`` (or all of them written): a write commits at once, whatever the delay."""
+    st, batches = _delayed_store(store_url, 3_600_000)
+    try:
+        await asyncio.wait_for(st.write(op_insert_messages([_message()])), 30)
+        with st.expecting():
+            await asyncio.wait_for(st.write(op_insert_messages([_message()])), 30)  # its own write: not waited for
+        assert batches == [1, 1]
+    finally:
+        st.close()
+
+
+async def test_a_request_ending_without_writing_ends_the_wait(store_url: str) -> None:
+    """A request the batch waits for fails before it writes: the batch commits then, not after the delay."""
+    st, batches = _delayed_store(store_url, 3_600_000)
+    try:
+        fail = asyncio.Event()
+
+        async def failing_request() -> None:
+            with st.expecting():
+                await fail.wait()
+                raise RuntimeError("the script crashed")
+
+        task = asyncio.create_task(failing_request())
+        await asyncio.sleep(0)
+        first = asyncio.create_task(st.write(op_insert_messages([_message()])))
+        await asyncio.sleep(0.2)
+        assert not first.done()
+        fail.set()
+        await asyncio.wait_for(first, 30)
+        with pytest.raises(RuntimeError):
+            await task
+        assert batches[-1] == 1 and st.coming == 0
+    finally:
+        st.close()

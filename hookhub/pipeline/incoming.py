@@ -67,12 +67,13 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
             return outcome
     try:
         source = integ.spec.source if integ.spec is not None else None
-        async with hub.script_sections.section(integ.id, source, shared=hub.store.shared):
-            outcome = await process(hub, integ, inbound)
-            if rate is not None:
-                outcome.headers.update(rate.headers())
-            await commit(hub, integ, inbound, outcome, started, request_id, delivery_id,
-                         claimed=delivery_id is not None)
+        with hub.store.expecting():  # a batch being committed may wait a little for this request's write
+            async with hub.script_sections.section(integ.id, source, shared=hub.store.shared):
+                outcome = await process(hub, integ, inbound)
+                if rate is not None:
+                    outcome.headers.update(rate.headers())
+                await commit(hub, integ, inbound, outcome, started, request_id, delivery_id,
+                             claimed=delivery_id is not None)
     except BaseException:
         if delivery_id is not None:  # give the claim back so that the sender's retry is processed
             await asyncio.shield(_release(hub, integ.id, delivery_id, request_id))

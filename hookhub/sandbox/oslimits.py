@@ -176,28 +176,44 @@ def install_seccomp() -> str | None:
 
 
 class CallLimits:
-    """Per-call budgets: address space ``memory_mb`` above the current size, CPU seconds."""
+    """Per-call budgets: address space ``memory_mb`` above the current size, CPU seconds.
+
+    Four system calls a call (was seven): the hard address-space limit is read once (only
+    :func:`apply_rlimits` sets it, before the first call), and the CPU-time limit, which the kernel
+    counts in whole seconds, is set again only when its value changes (about once per CPU second of
+    the worker).  Between calls the address space goes back to the hard limit; the CPU-time limit
+    stays the last call's, at least 2 s above what the worker had used when that call began.
+    """
 
     def __init__(self, meter: MemoryMeter) -> None:
         self._meter = meter
+        self._hard_as: int | None = None
+        self._cpu_set: int | None = None
+
+    def _hard(self) -> int:
+        hard = self._hard_as
+        if hard is None:
+            hard = self._hard_as = resource.getrlimit(resource.RLIMIT_AS)[1]
+        return hard
 
     def enter(self, memory_mb: int, timeout_ms: int) -> None:
         """Before a call: address space at most the current size + ``memory_mb`` MiB (never above the
         hard limit), CPU time at most the seconds used so far + ``timeout_ms`` + 2 s (then SIGXCPU)."""
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        hard = self._hard()
         budget = self._meter.vm_bytes() + memory_mb * 1024 * 1024
         if hard != resource.RLIM_INFINITY:
             budget = min(budget, hard)
         _set(resource.RLIMIT_AS, budget, hard)
         used = resource.getrusage(resource.RUSAGE_SELF)
         cpu = int(used.ru_utime + used.ru_stime) + timeout_ms // 1000 + 2
-        _set(resource.RLIMIT_CPU, cpu, resource.RLIM_INFINITY)
+        if cpu != self._cpu_set:
+            _set(resource.RLIMIT_CPU, cpu, resource.RLIM_INFINITY)
+            self._cpu_set = cpu
 
     def leave(self) -> None:
-        """After a call: raise the address-space limit back to the hard limit and lift the CPU time limit."""
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        """After a call: raise the address-space limit back to the hard limit."""
+        hard = self._hard()
         _set(resource.RLIMIT_AS, hard, hard)
-        _set(resource.RLIMIT_CPU, resource.RLIM_INFINITY, resource.RLIM_INFINITY)
 
 
 def describe_status(status: int) -> str:

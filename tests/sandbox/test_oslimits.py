@@ -54,10 +54,17 @@ def thread_start():
 attempt("thread", thread_start)
 limits = CallLimits(meter)
 limits.enter(32, 1000)
+used = resource.getrusage(resource.RUSAGE_SELF)
+results["cpu_in_call"] = [resource.getrlimit(resource.RLIMIT_CPU)[0], int(used.ru_utime + used.ru_stime) + 3]
 attempt("memory_inside_budget", lambda: bytearray(8 * 1024 * 1024))
 attempt("memory_over_budget", lambda: bytearray(256 * 1024 * 1024))
 limits.leave()
+results["as_after_call"] = list(resource.getrlimit(resource.RLIMIT_AS))
 attempt("memory_after_call", lambda: bytearray(256 * 1024 * 1024))
+limits.enter(32, 5000)  # a longer timeout: the CPU limit moves with it
+used = resource.getrusage(resource.RUSAGE_SELF)
+results["cpu_second_call"] = [resource.getrlimit(resource.RLIMIT_CPU)[0], int(used.ru_utime + used.ru_stime) + 7]
+limits.leave()
 results["core"] = resource.getrlimit(resource.RLIMIT_CORE)
 results["fsize"] = resource.getrlimit(resource.RLIMIT_FSIZE)
 print(json.dumps(results))
@@ -85,6 +92,9 @@ def test_per_call_memory_budget() -> None:
     assert r["memory_inside_budget"] == "allowed"
     assert r["memory_over_budget"] == "MemoryError"
     assert r["memory_after_call"] == "allowed"
+    assert r["as_after_call"][0] == r["as_after_call"][1], "between calls: the hard address-space limit"
+    # CPU seconds: what the worker had used (whole seconds) + the timeout + 2 s, set again per call
+    assert r["cpu_in_call"][0] == r["cpu_in_call"][1] and r["cpu_second_call"][0] == r["cpu_second_call"][1]
     assert r["core"] == [0, 0] and r["fsize"] == [0, 0]
 
 
