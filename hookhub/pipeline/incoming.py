@@ -67,8 +67,10 @@ async def receive(hub: Hub, inbound: Inbound) -> Outcome:
             return outcome
     try:
         source = integ.spec.source if integ.spec is not None else None
-        with hub.store.expecting():  # a batch being committed may wait a little for this request's write
-            async with hub.script_sections.section(integ.id, source, shared=hub.store.shared):
+        async with hub.script_sections.section(integ.id, source, shared=hub.store.shared):
+            # a batch being committed may wait a little for this request's write; not while it waits
+            # for the section above, which the request holding it gives back only after its commit
+            with hub.store.expecting():
                 outcome = await process(hub, integ, inbound)
                 if rate is not None:
                     outcome.headers.update(rate.headers())

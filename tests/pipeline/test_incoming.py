@@ -106,3 +106,15 @@ async def test_a_rate_limit_holds_across_nodes(nodes: list[Hub]) -> None:
     assert sorted(int(o.headers["X-RateLimit-Remaining"]) for o in ok) == [0, 1, 2, 3, 4, 5]
     limited = [o for o in outcomes if o.status == 429][0]
     assert limited.headers["X-RateLimit-Limit"] == "6" and limited.headers["X-RateLimit-Remaining"] == "0"
+
+
+async def test_calls_waiting_for_a_store_section_do_not_hold_up_the_commit(nodes: list[Hub]) -> None:
+    """A Store-using script runs one call at a time from load to commit: the calls waiting for that
+    section are not "on their way" to the store, or each commit would wait for one that can only go
+    on after it (here the commit delay is an hour: with that mistake this test would not finish)."""
+    hub = nodes[0]
+    hub.store.commit_delay_s = 3600.0
+    outcomes = await asyncio.wait_for(asyncio.gather(
+        *(receive(hub, _inbound("state", {"key": f"s{i}", "value": i})) for i in range(10))), 60)
+    assert [o.status for o in outcomes] == [200] * 10
+    assert hub.store.coming == 0
