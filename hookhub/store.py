@@ -152,7 +152,7 @@ class Store:
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Any] = loop.create_future()
         expected = _EXPECTED.get()
-        if expected is not None and expected.waiting:
+        if expected is not None and expected.waiting and expected.store is self:
             expected.settle()
         self._queue.put((op, fut))
         try:

@@ -240,3 +240,18 @@ async def test_a_request_ending_without_writing_ends_the_wait(store_url: str) ->
         assert batches[-1] == 1 and st.coming == 0
     finally:
         st.close()
+
+
+async def test_a_write_to_another_store_does_not_end_the_wait(tmp_path: Path) -> None:
+    """Only a write to the store a request is expected by settles it (two hubs in one process)."""
+    one, _ = _delayed_store(f"sqlite:///{tmp_path / 'one.db'}", 0)
+    other, _ = _delayed_store(f"sqlite:///{tmp_path / 'other.db'}", 0)
+    try:
+        with one.expecting():
+            await other.write(op_insert_messages([_message()]))
+            assert one.coming == 1 and other.coming == 0
+            await one.write(op_insert_messages([_message()]))
+            assert one.coming == 0
+    finally:
+        one.close()
+        other.close()
