@@ -5,7 +5,10 @@ PostgreSQL URL works with ``psycopg``).  All writes go through one writer
 thread that *group-commits*: writes queued while a transaction is being
 committed are committed together in the next one, and each caller's
 ``await store.write(...)`` returns only after its transaction is durable.
-That keeps "committed before 200" without paying one fsync per request.
+That keeps "committed before 200" without paying one fsync per request, and
+while webhooks are still on their way (:meth:`Store.expecting`) a batch waits
+for them up to ``storage.commit_delay_ms``.  The write operations themselves
+are in :mod:`hookhub.writeops`.
 Reads run in a thread pool on their own connections (WAL lets them proceed
 while the writer commits).
 """
