@@ -16,6 +16,7 @@ from hookhub.writeops import combine, op_insert_history, op_insert_messages, op_
 
 from .test_store import _count, _history, _message, store  # noqa: F401 - the store fixture
 
+
 def test_merged_inserts_are_flushed_before_an_operation_that_reads(store: Store) -> None:
     seen: list[int] = []
 
