@@ -45,8 +45,10 @@ def token_for(integration_id: str) -> str:
 
 
 def write(directory: Path, name: str, integrations: dict[str, dict[str, Any]], port: int,
-          workers: int | None = None, sandbox: dict[str, Any] | None = None) -> tuple[Path, dict[str, Hook]]:
-    """Write ``<directory>/<name>.yaml`` with one integration per entry of ``integrations``.
+          workers: int | None = None, sandbox: dict[str, Any] | None = None,
+          storage: dict[str, Any] | None = None) -> tuple[Path, dict[str, Hook]]:
+    """Write ``<directory>/<name>.yaml`` with one integration per entry of ``integrations``
+    (``storage``: more keys of the ``storage:`` section, e.g. ``commit_delay_ms``).
 
     Each deployment gets its own SQLite file; ``scripts/`` is copied next to the YAML
     so that ``script_file`` paths (relative to the YAML file) resolve.
@@ -64,7 +66,7 @@ def write(directory: Path, name: str, integrations: dict[str, dict[str, Any]], p
                         "username": "rocket.cat", **extra})
     config: dict[str, Any] = {
         "server": {"host": "127.0.0.1", "port": port, "max_body_bytes": 1024 * 1024},
-        "storage": {"url": f"sqlite:///{(directory / (name + '.db')).resolve()}"},
+        "storage": {"url": f"sqlite:///{(directory / (name + '.db')).resolve()}", **(storage or {})},
         "admin": {"token": ADMIN_TOKEN},
         "users": [{"username": "rocket.cat", "name": "Rocket Cat"}],
         "channels": [{"name": "general"}],

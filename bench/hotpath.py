@@ -137,7 +137,8 @@ CUTS = ("answer", "pipeline", "store")
 
 
 async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, profile: bool,
-                       sort: str = "tottime", cut: str | None = None) -> dict[str, Any]:
+                       sort: str = "tottime", cut: str | None = None,
+                       commit_delay_ms: float | None = None) -> dict[str, Any]:
     from hookhub.config import load_config
     from hookhub.hub import Hub
     from hookhub.logs import config_secrets, configure
@@ -146,7 +147,9 @@ async def run_scenario(key: str, requests: int, concurrency: int, rounds: int, p
     scenario = all_scenarios()[key]
     with tempfile.TemporaryDirectory(prefix="hookhub-hotpath-") as scratch:
         config_path, hooks = deployment.write(Path(scratch), key, {key: scenario.integration}, port=1,
-                                              sandbox=scenario.sandbox)
+                                              sandbox=scenario.sandbox,
+                                              storage={} if commit_delay_ms is None else
+                                              {"commit_delay_ms": commit_delay_ms})
         config = load_config(config_path)
         log_file = open(Path(scratch) / "server.log", "a", encoding="utf-8")  # as `hookhub serve` logs
         handler = configure("info", config.server.log_format, config_secrets(config), stream=log_file)
@@ -225,13 +228,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cut", choices=CUTS, help="leave a stage out, for the per-stage breakdown: answer (the "
                         "application answers at once), pipeline (the hook endpoint runs, the pipeline does "
                         "not), store (everything but the commit)")
+    parser.add_argument("--commit-delay-ms", type=float,
+                        help="storage.commit_delay_ms of the generated YAML (default: hookhub's)")
     args = parser.parse_args(argv)
     print(f"| scenario | server process CPU µs/webhook (median of {args.rounds}) | rounds | "
           "of which the store's writer thread | sandbox workers µs | calls sent in batches | writes per commit |")
     print("|---|---:|---|---:|---:|---:|---:|")
     for key in args.scenarios.split(","):
         result = asyncio.run(run_scenario(key, args.requests, args.concurrency, args.rounds, args.profile,
-                                                args.sort, args.cut))
+                                                args.sort, args.cut, args.commit_delay_ms))
         print(f"| {key} | {result['server_us']:.1f} | {result['rounds']} | {result['store_us']:.1f} | "
               f"{result['workers_us']:.1f} | {result['batched']:.0%} | {result['per_commit']:.1f} |",
               flush=True)

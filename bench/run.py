@@ -67,6 +67,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sandbox-mode", choices=("process", "inprocess"),
                         help="sandbox.mode of every generated YAML (default: hookhub's, the worker pool); "
                              "inprocess shows what isolation costs")
+    parser.add_argument("--commit-delay-ms", type=float,
+                        help="storage.commit_delay_ms of every generated YAML (default: hookhub's); "
+                             "0 shows what the commit delay saves")
     parser.add_argument("--hookhub", help="the hookhub executable (default: the one next to this Python)")
     parser.add_argument("--against-bare", action="store_true",
                         help="calibration: a second bare Starlette instance instead of hookhub")
@@ -137,6 +140,11 @@ class Bench:
         if args.sandbox_mode == "inprocess":
             self.notes.append("every deployment runs with `sandbox: {mode: inprocess}` (--sandbox-mode): "
                               "scripts run in the server process, without process isolation")
+        self.storage: dict[str, Any] = {}
+        if args.commit_delay_ms is not None:
+            self.storage["commit_delay_ms"] = args.commit_delay_ms
+            self.notes.append(f"every deployment runs with `storage: {{commit_delay_ms: {args.commit_delay_ms:g}}}` "
+                              "(--commit-delay-ms)")
         self.hookhub = Path(args.hookhub) if args.hookhub else Path(sys.executable).parent / "hookhub"
         self.results: dict[str, Any] = {
             "meta": {
@@ -279,7 +287,8 @@ class Bench:
         print(f"\n== scenario {scenario.key}: {scenario.title}", flush=True)
         port = free_port()
         config, hooks = deployment.write(self.workdir, scenario.key, {scenario.key: scenario.integration},
-                                         port, self.args.workers, {**self.sandbox, **scenario.sandbox})
+                                         port, self.args.workers, {**self.sandbox, **scenario.sandbox},
+                                         self.storage)
         problem = self.check(config)
         if problem:
             if scenario.engine == "javascript":
@@ -376,7 +385,7 @@ class Bench:
             ids = [f"int-{i:05d}" for i in range(count)]
             config, hooks = deployment.write(self.workdir, f"scale-{count}",
                                              {i: SCALING_INTEGRATION for i in ids}, port, self.args.workers,
-                                             self.sandbox)
+                                             self.sandbox, self.storage)
             hub = self.hookhub_server(f"hookhub-scale-{count}", config, port)
             try:
                 startup = hub.start(timeout=300)

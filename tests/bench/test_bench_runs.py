@@ -116,6 +116,23 @@ def test_generated_config_follows_the_contract(tmp_path: Path) -> None:
     assert hooks["b"].path == f"/hooks/b/{hooks['b'].token}"
 
 
+def test_the_commit_delay_of_generated_configs_can_be_set(tmp_path: Path) -> None:
+    """``--commit-delay-ms`` (bench/run.py, bench/hotpath.py) reaches the YAML and the store it configures."""
+    from hookhub.config import load_config
+
+    scenario = all_scenarios()["noscript"]
+    path, _ = deployment.write(tmp_path, "delay", {"a": scenario.integration}, 4321, storage={"commit_delay_ms": 0})
+    assert yaml.safe_load(path.read_text())["storage"]["commit_delay_ms"] == 0
+    assert load_config(path).storage.commit_delay_ms == 0
+    default, _ = deployment.write(tmp_path, "default", {"a": scenario.integration}, 4321)
+    assert load_config(default).storage.commit_delay_ms == 2  # hookhub's default
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "hotpath.py"), "--scenarios", "noscript",
+                           "--requests", "60", "--rounds", "1", "--concurrency", "4", "--commit-delay-ms", "0"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"bench/hotpath.py exited {done.returncode}:\n{done.stdout}\n{done.stderr[-4000:]}"
+    assert any(line.startswith("| noscript") for line in done.stdout.splitlines()), done.stdout
+
+
 def test_github_payload_is_70_kb_and_reproducible() -> None:
     payload, _ = build_github_push.smallest_over_target()
     stored = (ROOT / "bench" / "payloads" / "github__push__70k.json").read_text()
